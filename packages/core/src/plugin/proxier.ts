@@ -1,0 +1,96 @@
+// The plugin contract between the core and a backend. Backends receive snapshots (a whole desired table),
+// never events, and make their datapath match it (the `Apply(state)` boundary of Calico's eBPF proxy).
+import type { Logger } from 'pino';
+import type { Exec } from '../exec/exec.js';
+import type { NodeEgressTable } from '../table/node-egress-table.js';
+import type { ClusterEgressTable } from '../table/cluster-egress-table.js';
+import type { ProxierCapability } from './capabilities.js';
+import type { Clock } from '../runner/clock.js';
+
+export type ProxierScope = 'node' | 'cluster';
+
+/** A backend flag, exposed on the CLI as `--<plugin name>-<option name>` (kube-proxy's `--iptables-*` style). */
+export interface PluginOption {
+  type: 'string' | 'number' | 'boolean';
+  description: string;
+  default?: string | number | boolean;
+  choices?: readonly string[];
+}
+
+export type PluginOptionValues = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** What the core hands a backend when it creates one. */
+export interface ProxierContext {
+  nodeName: string;
+  exec: Exec;
+  logger: Logger;
+  clock: Clock;
+  options: PluginOptionValues;
+}
+
+/** The exact datapath state a table becomes, for `egress-proxier render` and golden tests. */
+export interface RenderedDatapath {
+  sections: RenderedSection[];
+}
+
+export interface RenderedSection {
+  /** What the content is, e.g. `ipset restore`, `iptables-restore (nat)`, `ip route`. */
+  title: string;
+  content: string;
+}
+
+/** What a sync achieved, beyond "it did not throw". */
+export interface SyncReport {
+  /** False when the backend found nothing to change. */
+  changed: boolean;
+  /** Counts for metrics, e.g. `{ rules: 12, setEntries: 3000 }`. */
+  counts?: Readonly<Record<string, number>>;
+}
+
+export interface NodeProxier {
+  /** Make this node's datapath match `table`. Idempotent; may be called with an unchanged table. */
+  sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport>;
+  /**
+   * Called on every successful heartbeat renewal; extends kernel-side lifetimes (e.g. address
+   * `valid_lft`) of what this node holds so that a crashed agent's egress IPs expire by themselves.
+   * Must be cheap: it runs every renew interval.
+   */
+  heartbeat?(lifetimeSeconds: number, signal: AbortSignal): Promise<void>;
+  /** Remove everything this backend ever programmed, and nothing else. */
+  cleanup(signal: AbortSignal): Promise<void>;
+}
+
+export interface ClusterProxier {
+  sync(table: ClusterEgressTable, signal: AbortSignal): Promise<SyncReport>;
+  cleanup(signal: AbortSignal): Promise<void>;
+}
+
+interface PluginBase {
+  /** Name used with `--backend`, lowercase letters, digits and dashes. */
+  name: string;
+  description: string;
+  capabilities: readonly ProxierCapability[];
+  options?: Readonly<Record<string, PluginOption>>;
+}
+
+/** Runs on every node and programs that node's kernel from its `NodeEgressTable`. */
+export interface NodeProxierPlugin extends PluginBase {
+  scope: 'node';
+  create(context: ProxierContext): NodeProxier | Promise<NodeProxier>;
+  /** Pure: the datapath `sync` would program for `table`, with no kernel access. */
+  render(table: NodeEgressTable, options: PluginOptionValues): RenderedDatapath;
+}
+
+/** Runs once per cluster, under leader election, from the cluster-wide table (e.g. Calico IP pools). */
+export interface ClusterProxierPlugin extends PluginBase {
+  scope: 'cluster';
+  create(context: ProxierContext): ClusterProxier | Promise<ClusterProxier>;
+  render(table: ClusterEgressTable, options: PluginOptionValues): RenderedDatapath;
+}
+
+export type ProxierPlugin = NodeProxierPlugin | ClusterProxierPlugin;
+
+/** Identity helper that gives plugin authors type checking and a single, greppable entry point. */
+export function createProxierPlugin<T extends ProxierPlugin>(plugin: T): T {
+  return plugin;
+}
