@@ -13,3 +13,7 @@ export * from './plugin/capabilities.js';
 export * from './plugin/proxier.js';
 export * from './exec/exec.js';
 export * from './runner/clock.js';
+export * from './exec/execa-exec.js';
+export * from './exec/dry-run-exec.js';
+export * from './exec/exit-code.js';
+export * from './plugin/capability-check.js';

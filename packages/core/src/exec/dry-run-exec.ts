@@ -1,0 +1,94 @@
+// `--dry-run`: every command that would change the host is logged and skipped (reported as a success with
+// empty output); commands that only read state still run, so a backend can diff against what the kernel
+// holds and log the exact changes it would make.
+import type { Logger } from 'pino';
+import type { Exec, ExecRequest, ExecResult } from './exec.js';
+
+export type ReadOnlyPredicate = (request: ExecRequest) => boolean;
+
+export class DryRunExec implements Exec {
+  constructor(
+    private readonly logger: Logger,
+    /** Runs the requests `isReadOnly` accepts. */
+    private readonly readOnly: Exec,
+    private readonly isReadOnly: ReadOnlyPredicate = isReadOnlyCommand,
+  ) {}
+
+  async run(request: ExecRequest): Promise<ExecResult> {
+    if (this.isReadOnly(request)) return this.readOnly.run(request);
+    this.logger.info(
+      {
+        command: request.command,
+        args: request.args,
+        inputBytes: request.input === undefined ? undefined : Buffer.byteLength(request.input),
+        // The content is what a reviewer of a dry run wants to see; it is logged at debug only.
+      },
+      'dry-run: skipped',
+    );
+    this.logger.debug({ command: request.command, input: request.input }, 'dry-run: skipped input');
+    return { exitCode: 0, stdout: '', stderr: '' };
+  }
+}
+
+/** Programs that never change anything. */
+const ALWAYS_READ_ONLY = new Set([
+  'iptables-save',
+  'ip6tables-save',
+  'iptables-legacy-save',
+  'ip6tables-legacy-save',
+  'iptables-nft-save',
+  'ip6tables-nft-save',
+]);
+/** Verbs that ask rather than change, per tool. */
+const QUERY_VERBS: Readonly<Record<string, ReadonlySet<string>>> = {
+  ip: new Set(['show', 'list', 'ls', 'lst', 'get']),
+  tc: new Set(['show', 'list', 'ls']),
+  bpftool: new Set(['show', 'list', 'dump', 'lookup', 'getnext']),
+  nft: new Set(['list']),
+  ipset: new Set(['list', 'save', 'test', '-L', '-S', '-T']),
+  ipvsadm: new Set(['-S', '--save', '-L', '-l', '--list']),
+  iptables: new Set(['-S', '-L', '--list', '--list-rules']),
+  ip6tables: new Set(['-S', '-L', '--list', '--list-rules']),
+};
+/** Words that make any of the commands above change state (e.g. `ip netns exec`, `iptables -L -Z`). */
+const MUTATING_WORDS = new Set([
+  'add',
+  'del',
+  'delete',
+  'replace',
+  'change',
+  'set',
+  'flush',
+  'exec',
+  'append',
+  'insert',
+  'create',
+  'destroy',
+  'swap',
+  'rename',
+  'restore',
+  'update',
+  'load',
+  'loadall',
+  'attach',
+  'detach',
+  'pin',
+  'batch',
+  '-batch',
+  '-Z',
+  '--zero',
+  '--restore',
+]);
+
+/**
+ * A conservative default: true only for the well-known query forms of the kernel tools above. Anything it
+ * does not recognize counts as a change and is skipped in a dry run.
+ */
+export function isReadOnlyCommand(request: ExecRequest): boolean {
+  const program = request.command.split('/').pop() ?? request.command;
+  if (ALWAYS_READ_ONLY.has(program)) return true;
+  const verbs = QUERY_VERBS[program];
+  if (verbs === undefined || request.input !== undefined) return false;
+  if (request.args.some((arg) => MUTATING_WORDS.has(arg))) return false;
+  return request.args.some((arg) => verbs.has(arg));
+}
