@@ -8,7 +8,9 @@ export const EGRESS_PLURAL = 'egresses';
 
 /** Label that marks gateway-eligible nodes when a policy does not say otherwise. */
 export const DEFAULT_GATEWAY_LABEL = 'egress.proxier.io/gateway';
-export const DEFAULT_GATEWAY_NODE_SELECTOR: LabelSelector = { matchLabels: { [DEFAULT_GATEWAY_LABEL]: 'true' } };
+export const DEFAULT_GATEWAY_NODE_SELECTOR: LabelSelector = {
+  matchLabels: { [DEFAULT_GATEWAY_LABEL]: 'true' },
+};
 
 export const MAX_EGRESS_IPS = 16;
 

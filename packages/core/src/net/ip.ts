@@ -31,7 +31,8 @@ export function ipFamily(canonical: string): IPFamily {
 
 /** Parses `a.b.c.d/n` or `x::/n`; host bits must be zero, as Kubernetes requires for CIDR fields. */
 export function parseCidr(text: string): { cidr: Cidr } | { error: string } {
-  if (typeof text !== 'string' || !text.includes('/')) return { error: 'must be a CIDR such as 203.0.113.0/24' };
+  if (typeof text !== 'string' || !text.includes('/'))
+    return { error: 'must be a CIDR such as 203.0.113.0/24' };
   const [addressText = '', prefixText = ''] = text.split('/', 2);
   const address = canonicalIP(addressText);
   if (address === null) return { error: `"${addressText}" is not a valid IP address` };

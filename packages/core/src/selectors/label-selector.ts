@@ -34,8 +34,10 @@ export function validateLabelSelector(value: unknown, path: string): FieldProble
       problems.push({ path: `${path}.matchLabels`, message: 'must be a map of label keys to values' });
     } else {
       for (const [key, labelValue] of Object.entries(matchLabels)) {
-        for (const message of labelKeyProblems(key)) problems.push({ path: `${path}.matchLabels`, message: `key "${key}": ${message}` });
-        for (const message of labelValueProblems(labelValue)) problems.push({ path: `${path}.matchLabels[${key}]`, message });
+        for (const message of labelKeyProblems(key))
+          problems.push({ path: `${path}.matchLabels`, message: `key "${key}": ${message}` });
+        for (const message of labelValueProblems(labelValue))
+          problems.push({ path: `${path}.matchLabels[${key}]`, message });
       }
     }
   }
@@ -58,20 +60,30 @@ function validateRequirement(value: unknown, path: string): FieldProblem[] {
   if (key === undefined) problems.push({ path: `${path}.key`, message: 'required' });
   else for (const message of labelKeyProblems(key)) problems.push({ path: `${path}.key`, message });
   if (!OPERATORS.includes(operator as LabelSelectorOperator)) {
-    problems.push({ path: `${path}.operator`, message: `"${String(operator)}" is not a valid label selector operator (In, NotIn, Exists, DoesNotExist)` });
+    problems.push({
+      path: `${path}.operator`,
+      message: `"${String(operator)}" is not a valid label selector operator (In, NotIn, Exists, DoesNotExist)`,
+    });
     return problems;
   }
   const hasValues = Array.isArray(values) && values.length > 0;
   if (values !== undefined && values !== null && !Array.isArray(values)) {
     problems.push({ path: `${path}.values`, message: 'must be a list of strings' });
   } else if ((operator === 'In' || operator === 'NotIn') && !hasValues) {
-    problems.push({ path: `${path}.values`, message: 'must be specified when `operator` is \'In\' or \'NotIn\'' });
+    problems.push({
+      path: `${path}.values`,
+      message: "must be specified when `operator` is 'In' or 'NotIn'",
+    });
   } else if ((operator === 'Exists' || operator === 'DoesNotExist') && hasValues) {
-    problems.push({ path: `${path}.values`, message: 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'' });
+    problems.push({
+      path: `${path}.values`,
+      message: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+    });
   }
   if (Array.isArray(values)) {
     values.forEach((item, index) => {
-      for (const message of labelValueProblems(item)) problems.push({ path: `${path}.values[${index}]`, message });
+      for (const message of labelValueProblems(item))
+        problems.push({ path: `${path}.values[${index}]`, message });
     });
   }
   return problems;
@@ -85,7 +97,11 @@ export function compileLabelSelector(selector: LabelSelector): CompiledSelector 
   }
   for (const expression of selector.matchExpressions ?? []) {
     if (expression.operator === 'In' || expression.operator === 'NotIn') {
-      requirements.push({ key: expression.key, operator: expression.operator, values: new Set(expression.values ?? []) });
+      requirements.push({
+        key: expression.key,
+        operator: expression.operator,
+        values: new Set(expression.values ?? []),
+      });
     } else {
       requirements.push({ key: expression.key, operator: expression.operator });
     }

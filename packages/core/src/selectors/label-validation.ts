@@ -18,15 +18,20 @@ export function labelKeyProblems(key: unknown): string[] {
     const prefix = parts[0] ?? '';
     name = parts[1] ?? '';
     if (prefix.length === 0) problems.push('prefix part must be non-empty');
-    else if (prefix.length > DNS1123_SUBDOMAIN_MAX) problems.push(`prefix part must be no more than ${DNS1123_SUBDOMAIN_MAX} characters`);
-    else if (!DNS1123_SUBDOMAIN.test(prefix)) problems.push('prefix part must be a lowercase RFC 1123 subdomain (e.g. example.com)');
+    else if (prefix.length > DNS1123_SUBDOMAIN_MAX)
+      problems.push(`prefix part must be no more than ${DNS1123_SUBDOMAIN_MAX} characters`);
+    else if (!DNS1123_SUBDOMAIN.test(prefix))
+      problems.push('prefix part must be a lowercase RFC 1123 subdomain (e.g. example.com)');
   } else {
     return ["a qualified name must consist of an optional DNS subdomain prefix and a name, separated by '/'"];
   }
   if (name.length === 0) problems.push('name part must be non-empty');
-  else if (name.length > QUALIFIED_NAME_MAX) problems.push(`name part must be no more than ${QUALIFIED_NAME_MAX} characters`);
+  else if (name.length > QUALIFIED_NAME_MAX)
+    problems.push(`name part must be no more than ${QUALIFIED_NAME_MAX} characters`);
   else if (!NAME_PART.test(name)) {
-    problems.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character");
+    problems.push(
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+    );
   }
   return problems;
 }
@@ -37,7 +42,9 @@ export function labelValueProblems(value: unknown): string[] {
   if (value.length === 0) return [];
   if (value.length > LABEL_VALUE_MAX) return [`must be no more than ${LABEL_VALUE_MAX} characters`];
   if (!NAME_PART.test(value)) {
-    return ["a valid label value must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"];
+    return [
+      "a valid label value must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+    ];
   }
   return [];
 }

@@ -1,0 +1,56 @@
+// Egress IP → gateway node. Eligible nodes match the IP's gateway selector, are Ready, are live (fresh
+// heartbeat; an input here) and have an InternalIP of the IP's family to be steered to. The owner is the
+// eligible node with the highest rendezvous weight for (egressIP, node), so every agent computes the same
+// answer without a leader, and a node joining or leaving moves only the IPs it wins or held.
+import type { CompiledSelector } from '../selectors/label-selector.js';
+import type { SlimNode } from '../cluster/slim-objects.js';
+import { ipFamily } from '../net/ip.js';
+import { rendezvousPick } from '../hashing/rendezvous.js';
+
+export interface GatewayRequest {
+  egressIP: string;
+  gatewayNodeSelector: CompiledSelector;
+}
+
+export interface Liveness {
+  isLive(node: string): boolean;
+}
+
+/** Offline rendering and tests: every Ready node counts as live. */
+export const allReadyNodesLive: Liveness = { isLive: () => true };
+
+export class GatewayAssigner {
+  /** Eligible node names per selector text, recomputed when nodes or liveness change. */
+  private readonly eligibleBySelector = new Map<string, string[]>();
+
+  constructor(
+    private readonly nodes: ReadonlyMap<string, SlimNode>,
+    private readonly liveness: Liveness,
+  ) {}
+
+  /** Forget cached eligibility after a node or liveness change. */
+  invalidate(): void {
+    this.eligibleBySelector.clear();
+  }
+
+  assign(request: GatewayRequest): string | null {
+    const family = ipFamily(request.egressIP);
+    const candidates = this.eligibleNodes(request.gatewayNodeSelector).filter((name) =>
+      (this.nodes.get(name) as SlimNode).internalIPs.some((ip) => ipFamily(ip) === family),
+    );
+    return rendezvousPick(request.egressIP, candidates);
+  }
+
+  eligibleNodes(selector: CompiledSelector): string[] {
+    let eligible = this.eligibleBySelector.get(selector.text);
+    if (!eligible) {
+      eligible = [];
+      for (const node of this.nodes.values()) {
+        if (node.ready && this.liveness.isLive(node.name) && selector.matches(node.labels))
+          eligible.push(node.name);
+      }
+      this.eligibleBySelector.set(selector.text, eligible);
+    }
+    return eligible;
+  }
+}

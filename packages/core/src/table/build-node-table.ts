@@ -1,0 +1,132 @@
+// The pure function at the heart of the core: cluster state + node name → NodeEgressTable.
+import type { EgressPolicy } from '../api/egress-policy.js';
+import type { SlimPod } from '../cluster/slim-objects.js';
+import { ipFamily, type IPFamily } from '../net/ip.js';
+import { compareStrings } from '../selectors/label-selector.js';
+import type { EgressModel } from '../model/egress-model.js';
+import type {
+  EgressAction,
+  EgressRule,
+  HostedEgressIP,
+  NodeEgressTable,
+  SourceSet,
+} from './node-egress-table.js';
+import { compareRulePrecedence, type RankedRule } from './rule-precedence.js';
+
+const UNASSIGNED = 'unassigned';
+
+export function sourceSetId(policy: string, egressIP: string | null, family: IPFamily): string {
+  return egressIP === null ? `${policy}/${UNASSIGNED}/v${family}` : `${policy}/${egressIP}`;
+}
+
+export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgressTable {
+  const hostedIPs = model.egressIPsHostedBy(node);
+  const relevant = relevantPolicies(model, node, hostedIPs);
+
+  const sets = new Map<
+    string,
+    { policy: EgressPolicy; family: IPFamily; egressIP: string | null; addresses: Set<string> }
+  >();
+  const addSource = (policy: EgressPolicy, egressIP: string | null, podIP: string): void => {
+    const family = ipFamily(podIP);
+    const id = sourceSetId(policy.name, egressIP, family);
+    let set = sets.get(id);
+    if (!set) sets.set(id, (set = { policy, family, egressIP, addresses: new Set() }));
+    set.addresses.add(podIP);
+  };
+
+  const hosted = new Set(hostedIPs);
+  for (const policy of relevant) {
+    const hostsAny = policy.egressIPs.some((ip) => hosted.has(ip));
+    // On a gateway: every selected pod whose IP is hosted here. Elsewhere: local pods only.
+    const pods = hostsAny ? model.tracker.podsSelectedBy(policy.name) : localPodsOf(model, node, policy.name);
+    for (const key of pods) {
+      const pod = model.tracker.pod(key) as SlimPod;
+      const local = pod.nodeName === node;
+      for (const podIP of pod.podIPs) {
+        const egressIP = model.egressIPFor(policy, podIP);
+        if (egressIP === undefined) continue;
+        if (local || (egressIP !== null && hosted.has(egressIP))) addSource(policy, egressIP, podIP);
+      }
+    }
+  }
+
+  const ranked: (RankedRule & { rule: EgressRule })[] = [];
+  for (const [id, set] of sets) {
+    const action = actionFor(model, node, set.policy, set.egressIP, set.family);
+    const excludedCIDRs = set.policy.excludedCIDRs
+      .filter((c) => c.family === set.family)
+      .map((c) => c.text)
+      .sort(compareStrings);
+    for (const destination of set.policy.destinationCIDRs) {
+      if (destination.family !== set.family) continue;
+      const rule: EgressRule = {
+        policy: set.policy.name,
+        family: set.family,
+        sourceSet: id,
+        destination: destination.text,
+        excludedCIDRs,
+        failurePolicy: set.policy.failurePolicy,
+        action,
+      };
+      ranked.push({ policy: set.policy, destination, sourceSet: id, rule });
+    }
+  }
+  ranked.sort(compareRulePrecedence);
+
+  const sourceSets: SourceSet[] = [...sets.entries()]
+    .sort(([a], [b]) => compareStrings(a, b))
+    .map(([id, set]) => ({
+      id,
+      policy: set.policy.name,
+      family: set.family,
+      addresses: [...set.addresses].sort(compareStrings),
+    }));
+
+  const hostedEgressIPs: HostedEgressIP[] = hostedIPs.map((ip) => ({
+    ip,
+    family: ipFamily(ip),
+    policies: [...model.policiesUsing(ip)],
+  }));
+
+  return {
+    node,
+    clusterCIDRs: [...model.clusterDestinations()],
+    hostedEgressIPs,
+    sourceSets,
+    rules: ranked.map((r) => r.rule),
+  };
+}
+
+function actionFor(
+  model: EgressModel,
+  node: string,
+  policy: EgressPolicy,
+  egressIP: string | null,
+  family: IPFamily,
+): EgressAction {
+  if (egressIP === null) return policy.failurePolicy === 'FailClosed' ? { kind: 'drop' } : { kind: 'bypass' };
+  const gateway = model.gatewayOf(egressIP) as string;
+  if (gateway === node) return { kind: 'snat', egressIP };
+  const nodeIP = model.node(gateway)?.internalIPs.find((ip) => ipFamily(ip) === family) as string;
+  return { kind: 'steer', egressIP, gateway: { node: gateway, nodeIP } };
+}
+
+/** Policies selecting a pod on this node or using an egress IP hosted here; sorted by name. */
+function relevantPolicies(model: EgressModel, node: string, hostedIPs: readonly string[]): EgressPolicy[] {
+  const names = new Set<string>();
+  for (const key of model.tracker.podsOnNode(node))
+    for (const name of model.tracker.policiesSelecting(key)) names.add(name);
+  for (const ip of hostedIPs) for (const name of model.policiesUsing(ip)) names.add(name);
+  return [...names]
+    .sort(compareStrings)
+    .map((name) => model.acceptedPolicy(name))
+    .filter((p): p is EgressPolicy => p !== undefined);
+}
+
+function localPodsOf(model: EgressModel, node: string, policy: string): string[] {
+  const local: string[] = [];
+  for (const key of model.tracker.podsOnNode(node))
+    if (model.tracker.policiesSelecting(key).has(policy)) local.push(key);
+  return local;
+}

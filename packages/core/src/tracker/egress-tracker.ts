@@ -1,0 +1,264 @@
+// Which pods each policy selects, maintained incrementally the way the Endpoints controller does: every
+// event touches only the pods and policies it can affect. The tracker keeps the previous version of each
+// object itself, because client-node's informer hands over only the new object on update.
+import type { CompiledSelector } from '../selectors/label-selector.js';
+import type { Labels } from '../selectors/label-selector-types.js';
+import {
+  isEligiblePod,
+  podKey,
+  type PodKey,
+  type SlimNamespace,
+  type SlimPod,
+} from '../cluster/slim-objects.js';
+
+/** What the tracker needs of a policy: its name and selectors (null = no constraint on that axis). */
+export interface SelectingPolicy {
+  name: string;
+  namespaceSelector: CompiledSelector | null;
+  podSelector: CompiledSelector | null;
+}
+
+/** The label every namespace carries; used for namespaces whose object has not been seen yet. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export class EgressTracker {
+  private readonly pods = new Map<PodKey, SlimPod>();
+  private readonly namespaceLabels = new Map<string, Labels>();
+  private readonly policies = new Map<string, SelectingPolicy>();
+  /** For every namespace known or holding pods: the policies whose namespace selector matches it. */
+  private readonly namespacePolicies = new Map<string, Set<string>>();
+  private readonly selectedPods = new Map<string, Set<PodKey>>();
+  private readonly podPolicies = new Map<PodKey, Set<string>>();
+  private readonly podsByNamespace = new Map<string, Set<PodKey>>();
+  private readonly podsByNode = new Map<string, Set<PodKey>>();
+  private readonly changedPolicies = new Set<string>();
+  private readonly changedNodes = new Set<string>();
+
+  // ---- events ----
+
+  upsertPod(pod: SlimPod): void {
+    const key = podKey(pod);
+    const previous = this.pods.get(key);
+    if (previous && samePod(previous, pod)) return;
+    if (previous) this.unindexPod(key, previous);
+    this.pods.set(key, pod);
+    addTo(this.podsByNamespace, pod.namespace, key);
+    if (pod.nodeName !== '') addTo(this.podsByNode, pod.nodeName, key);
+    this.ensureNamespaceIndexed(pod.namespace);
+
+    const before = new Set(this.podPolicies.get(key));
+    const after = this.matchingPolicies(pod);
+    for (const name of before) if (!after.has(name)) this.deselect(name, key);
+    for (const name of after) if (!before.has(name)) this.select(name, key);
+    // Membership unchanged but addresses or node may have moved: those policies' source sets change.
+    for (const name of after) this.changedPolicies.add(name);
+    if (previous && previous.nodeName !== '') this.changedNodes.add(previous.nodeName);
+    if (pod.nodeName !== '') this.changedNodes.add(pod.nodeName);
+  }
+
+  deletePod(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    const previous = this.pods.get(key);
+    if (!previous) return;
+    this.unindexPod(key, previous);
+    this.pods.delete(key);
+    for (const policy of [...(this.podPolicies.get(key) ?? [])]) this.deselect(policy, key);
+    if (previous.nodeName !== '') this.changedNodes.add(previous.nodeName);
+    this.forgetNamespaceIfUnused(namespace);
+  }
+
+  upsertNamespace(namespace: SlimNamespace): void {
+    const previous = this.namespaceLabels.get(namespace.name);
+    if (previous && sameLabels(previous, namespace.labels)) return;
+    this.namespaceLabels.set(namespace.name, namespace.labels);
+    this.reevaluateNamespace(namespace.name);
+  }
+
+  deleteNamespace(name: string): void {
+    if (!this.namespaceLabels.delete(name)) return;
+    this.reevaluateNamespace(name);
+    this.forgetNamespaceIfUnused(name);
+  }
+
+  upsertPolicy(policy: SelectingPolicy): void {
+    this.policies.set(policy.name, policy);
+    this.changedPolicies.add(policy.name);
+    const before = this.selectedPods.get(policy.name) ?? new Set<PodKey>();
+    const after = new Set<PodKey>();
+    for (const [namespace, policies] of this.namespacePolicies) {
+      const matches = namespaceMatches(policy, namespace, this.labelsOf(namespace));
+      if (matches) policies.add(policy.name);
+      else policies.delete(policy.name);
+      if (!matches) continue;
+      for (const key of this.podsByNamespace.get(namespace) ?? []) {
+        const pod = this.pods.get(key) as SlimPod;
+        if (podMatches(policy, pod)) after.add(key);
+      }
+    }
+    for (const key of before) if (!after.has(key)) this.deselect(policy.name, key);
+    for (const key of after) if (!before.has(key)) this.select(policy.name, key);
+  }
+
+  deletePolicy(name: string): void {
+    if (!this.policies.delete(name)) return;
+    for (const key of [...(this.selectedPods.get(name) ?? [])]) this.deselect(name, key);
+    this.selectedPods.delete(name);
+    for (const policies of this.namespacePolicies.values()) policies.delete(name);
+    this.changedPolicies.add(name);
+  }
+
+  // ---- queries ----
+
+  pod(key: PodKey): SlimPod | undefined {
+    return this.pods.get(key);
+  }
+
+  podCount(): number {
+    return this.pods.size;
+  }
+
+  /** Pods a policy selects (eligible ones only). */
+  podsSelectedBy(policy: string): ReadonlySet<PodKey> {
+    return this.selectedPods.get(policy) ?? EMPTY;
+  }
+
+  policiesSelecting(key: PodKey): ReadonlySet<string> {
+    return this.podPolicies.get(key) ?? EMPTY;
+  }
+
+  podsOnNode(node: string): ReadonlySet<PodKey> {
+    return this.podsByNode.get(node) ?? EMPTY;
+  }
+
+  /** Namespaces (known or holding pods) a policy's namespace selector matches. */
+  namespacesMatchedBy(policy: string): string[] {
+    const names: string[] = [];
+    for (const [namespace, policies] of this.namespacePolicies)
+      if (policies.has(policy)) names.push(namespace);
+    return names;
+  }
+
+  /** Policies and nodes affected since the last call; lets callers recompute only what moved. */
+  takeChanges(): { policies: Set<string>; nodes: Set<string> } {
+    const changes = { policies: new Set(this.changedPolicies), nodes: new Set(this.changedNodes) };
+    this.changedPolicies.clear();
+    this.changedNodes.clear();
+    return changes;
+  }
+
+  // ---- internals ----
+
+  private matchingPolicies(pod: SlimPod): Set<string> {
+    const result = new Set<string>();
+    if (!isEligiblePod(pod)) return result;
+    for (const name of this.namespacePolicies.get(pod.namespace) ?? []) {
+      if (podMatches(this.policies.get(name) as SelectingPolicy, pod)) result.add(name);
+    }
+    return result;
+  }
+
+  private reevaluateNamespace(namespace: string): void {
+    const labels = this.labelsOf(namespace);
+    const matched = this.namespacePolicies.get(namespace) ?? new Set<string>();
+    this.namespacePolicies.set(namespace, matched);
+    for (const policy of this.policies.values()) {
+      const was = matched.has(policy.name);
+      const is = namespaceMatches(policy, namespace, labels);
+      if (was === is) continue;
+      if (is) matched.add(policy.name);
+      else matched.delete(policy.name);
+      for (const key of this.podsByNamespace.get(namespace) ?? []) {
+        const pod = this.pods.get(key) as SlimPod;
+        const selected = is && isEligiblePod(pod) && podMatches(policy, pod);
+        if (selected) this.select(policy.name, key);
+        else if (was) this.deselect(policy.name, key);
+      }
+    }
+  }
+
+  private ensureNamespaceIndexed(namespace: string): void {
+    if (this.namespacePolicies.has(namespace)) return;
+    const labels = this.labelsOf(namespace);
+    const matched = new Set<string>();
+    for (const policy of this.policies.values())
+      if (namespaceMatches(policy, namespace, labels)) matched.add(policy.name);
+    this.namespacePolicies.set(namespace, matched);
+  }
+
+  private forgetNamespaceIfUnused(namespace: string): void {
+    if (!this.namespaceLabels.has(namespace) && !this.podsByNamespace.has(namespace)) {
+      this.namespacePolicies.delete(namespace);
+    }
+  }
+
+  private labelsOf(namespace: string): Labels {
+    return this.namespaceLabels.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
+  }
+
+  private select(policy: string, key: PodKey): void {
+    const set = this.selectedPods.get(policy) ?? new Set<PodKey>();
+    if (set.has(key)) return;
+    set.add(key);
+    this.selectedPods.set(policy, set);
+    addTo(this.podPolicies, key, policy);
+    this.markPodChange(policy, key);
+  }
+
+  private deselect(policy: string, key: PodKey): void {
+    const set = this.selectedPods.get(policy);
+    if (!set?.delete(key)) return;
+    removeFrom(this.podPolicies, key, policy);
+    this.markPodChange(policy, key);
+  }
+
+  private markPodChange(policy: string, key: PodKey): void {
+    this.changedPolicies.add(policy);
+    const node = this.pods.get(key)?.nodeName;
+    if (node) this.changedNodes.add(node);
+  }
+
+  private unindexPod(key: PodKey, pod: SlimPod): void {
+    removeFrom(this.podsByNamespace, pod.namespace, key);
+    if (pod.nodeName !== '') removeFrom(this.podsByNode, pod.nodeName, key);
+  }
+}
+
+const EMPTY: ReadonlySet<never> = new Set();
+
+function namespaceMatches(policy: SelectingPolicy, _namespace: string, labels: Labels): boolean {
+  return policy.namespaceSelector === null || policy.namespaceSelector.matches(labels);
+}
+
+function podMatches(policy: SelectingPolicy, pod: SlimPod): boolean {
+  return isEligiblePod(pod) && (policy.podSelector === null || policy.podSelector.matches(pod.labels));
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && a[key] === b[key]);
+}
+
+function samePod(a: SlimPod, b: SlimPod): boolean {
+  return (
+    a.nodeName === b.nodeName &&
+    a.hostNetwork === b.hostNetwork &&
+    a.phase === b.phase &&
+    a.podIPs.length === b.podIPs.length &&
+    a.podIPs.every((ip, i) => ip === b.podIPs[i]) &&
+    sameLabels(a.labels, b.labels)
+  );
+}
