@@ -1,5 +1,6 @@
 // The plugin contract between the core and a backend. Backends receive snapshots (a whole desired table),
 // never events, and make their datapath match it (the `Apply(state)` boundary of Calico's eBPF proxy).
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Exec } from '../exec/exec.js';
 import type { NodeEgressTable } from '../table/node-egress-table.js';
@@ -26,6 +27,8 @@ export interface ProxierContext {
   logger: Logger;
   clock: Clock;
   options: PluginOptionValues;
+  /** API access for backends that program through Kubernetes (cluster scope); absent offline. */
+  kubeConfig?: KubeConfig;
 }
 
 /** The exact datapath state a table becomes, for `egress-proxier render` and golden tests. */
