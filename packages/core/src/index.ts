@@ -17,3 +17,4 @@ export * from './exec/execa-exec.js';
 export * from './exec/dry-run-exec.js';
 export * from './exec/exit-code.js';
 export * from './plugin/capability-check.js';
+export * from './runner/bounded-frequency-runner.js';
