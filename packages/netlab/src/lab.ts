@@ -1,0 +1,351 @@
+// A cluster-shaped network made of namespaces, for real-kernel tests:
+//
+//   <prefix>-ul      the L2 underlay (bridge br0, 192.0.2.1) that also routes to the external subnets, without NAT
+//   <prefix>-n<i>    node i: eth0 = 192.0.2.(10+i) on br0, bridge cni0 = 10.244.i.1/24, a CNI-like MASQUERADE
+//   <prefix>-n<i>-p<j> pod j of node i: eth0 = 10.244.i.(j+1) behind cni0
+//   <prefix>-x<k>    external server k (198.51.100.x, 203.0.113.x) reporting the source address it sees
+//
+// Every namespace is created by the lab and removed by destroy(), which also works after a partial failure.
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { assertLabPrerequisites } from './prerequisites.js';
+import { run, runIn, spawnIn, type RunOptions, type RunResult } from './run.js';
+import {
+  DEFAULT_EXTERNALS,
+  DEFAULT_SERVER_PORT,
+  externalGateway,
+  externalSubnet,
+  nodeIP,
+  podCIDR,
+  podGateway,
+  podIP,
+  POD_SUPERNET,
+  ROUTER_NODE_SIDE_IP,
+} from './topology.js';
+
+export type IptablesFlavour = 'nft' | 'legacy';
+
+export interface LabOptions {
+  /** Namespace name prefix, e.g. the suite name; also what destroyStale() looks for. */
+  prefix: string;
+  nodes?: number;
+  podsPerNode?: number;
+  /** External server addresses; each /24 gets its own router-side bridge. */
+  externals?: readonly string[];
+  /** Flavour of the nodes' CNI MASQUERADE rule (a backend should detect and follow it). */
+  iptablesFlavour?: IptablesFlavour;
+  serverPort?: number;
+}
+
+export interface LabNode {
+  name: string;
+  index: number;
+  namespace: string;
+  uplink: string;
+  ip: string;
+  podCIDR: string;
+  pods: LabPod[];
+}
+
+export interface LabPod {
+  name: string;
+  namespace: string;
+  ip: string;
+  node: LabNode;
+}
+
+export interface LabExternal {
+  name: string;
+  namespace: string;
+  ip: string;
+  port: number;
+}
+
+export interface ConnectResult {
+  /** Source address the server saw. */
+  source: string;
+  /** Bytes the server received. */
+  bytes: number;
+}
+
+const AGENTS = new URL('./agents/', import.meta.url);
+const SERVER_SCRIPT = fileURLToPath(new URL('tcp-source-server.js', AGENTS));
+const CLIENT_SCRIPT = fileURLToPath(new URL('tcp-source-client.js', AGENTS));
+
+export class Lab {
+  readonly nodes: LabNode[] = [];
+  readonly externals: LabExternal[] = [];
+  readonly underlay: string;
+  private readonly namespaces: string[] = [];
+  private readonly processes = new Set<ChildProcess>();
+
+  constructor(readonly prefix: string) {
+    this.underlay = `${prefix}-ul`;
+  }
+
+  get pods(): LabPod[] {
+    return this.nodes.flatMap((node) => node.pods);
+  }
+
+  node(index: number): LabNode {
+    const node = this.nodes[index - 1];
+    if (node === undefined) throw new Error(`lab ${this.prefix} has no node ${index}`);
+    return node;
+  }
+
+  pod(nodeIndex: number, podIndex: number): LabPod {
+    const pod = this.node(nodeIndex).pods[podIndex - 1];
+    if (pod === undefined) throw new Error(`node ${nodeIndex} of lab ${this.prefix} has no pod ${podIndex}`);
+    return pod;
+  }
+
+  external(ip: string): LabExternal {
+    const external = this.externals.find((candidate) => candidate.ip === ip);
+    if (external === undefined) throw new Error(`lab ${this.prefix} has no external server ${ip}`);
+    return external;
+  }
+
+  /** Runs a command inside a namespace (a node's, a pod's, the underlay's). */
+  exec(
+    namespace: string,
+    command: string,
+    args: readonly string[],
+    options?: RunOptions,
+  ): Promise<RunResult> {
+    return runIn(namespace, command, args, options);
+  }
+
+  /** Starts a long-running process inside a namespace (e.g. an agent in a node); destroy() stops it. */
+  spawn(namespace: string, command: string, args: readonly string[]): ChildProcess {
+    const child = spawnIn(namespace, command, args);
+    this.processes.add(child);
+    child.once('exit', () => this.processes.delete(child));
+    return child;
+  }
+
+  /** Opens a TCP connection from a pod (or any namespace) and returns the source address the server saw. */
+  async connectFrom(from: LabPod | string, ip: string, port?: number, timeoutMs = 3000): Promise<string> {
+    return (await this.send(from, ip, 0, port, timeoutMs)).source;
+  }
+
+  /** Sends `bytes` bytes over one connection; resolves with what the server saw, rejects on failure. */
+  async send(
+    from: LabPod | string,
+    ip: string,
+    bytes: number,
+    port?: number,
+    timeoutMs = 3000,
+  ): Promise<ConnectResult> {
+    const namespace = typeof from === 'string' ? from : from.namespace;
+    const target = port ?? this.externals.find((external) => external.ip === ip)?.port ?? DEFAULT_SERVER_PORT;
+    const result = await runIn(
+      namespace,
+      process.execPath,
+      [CLIENT_SCRIPT, ip, String(target), String(bytes), String(timeoutMs)],
+      { allowFailure: true, timeoutMs: timeoutMs + 5000 },
+    );
+    if (result.exitCode !== 0) {
+      throw new Error(
+        `connection from ${namespace} to ${ip}:${target} failed: ${result.stderr.trim() || 'no answer'}`,
+      );
+    }
+    const [source = '', received = '0'] = result.stdout.trim().split(' ');
+    return { source, bytes: Number(received) };
+  }
+
+  /** Starts the source-reporting TCP server in a namespace (externals get one at creation). */
+  async startServer(namespace: string, port: number): Promise<void> {
+    const child = this.spawn(namespace, process.execPath, [SERVER_SCRIPT, String(port)]);
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(
+        () => reject(new Error(`server in ${namespace} did not start: ${output}`)),
+        10_000,
+      );
+      const onData = (data: Buffer) => {
+        output += data.toString();
+        if (output.includes('listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server in ${namespace} exited with ${code}: ${output}`));
+      });
+    });
+  }
+
+  /** Stops the lab's processes and removes every namespace it created. Safe to call twice. */
+  async destroy(): Promise<void> {
+    for (const child of this.processes) if (child.pid !== undefined) child.kill('SIGKILL');
+    this.processes.clear();
+    for (const namespace of this.namespaces.splice(0).reverse()) {
+      await run('ip', ['netns', 'del', namespace], { allowFailure: true });
+    }
+  }
+
+  /** @internal used by createLab */
+  async addNamespace(namespace: string): Promise<void> {
+    await run('ip', ['netns', 'add', namespace]);
+    this.namespaces.push(namespace);
+    await runIn(namespace, 'ip', ['link', 'set', 'lo', 'up']);
+  }
+}
+
+export async function createLab(options: LabOptions): Promise<Lab> {
+  const flavour = options.iptablesFlavour ?? 'nft';
+  await assertLabPrerequisites([`iptables-${flavour}`]);
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(options.prefix)) {
+    throw new Error(
+      `lab prefix "${options.prefix}" must be 1-12 lowercase letters or digits, starting with a letter`,
+    );
+  }
+  await destroyStale(options.prefix);
+  const lab = new Lab(options.prefix);
+  try {
+    await build(lab, options, flavour);
+  } catch (error) {
+    await lab.destroy();
+    throw error;
+  }
+  return lab;
+}
+
+async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): Promise<void> {
+  const nodeCount = options.nodes ?? 3;
+  const podsPerNode = options.podsPerNode ?? 2;
+  const port = options.serverPort ?? DEFAULT_SERVER_PORT;
+  const ul = lab.underlay;
+  const ip = (namespace: string, ...args: string[]) => runIn(namespace, 'ip', args);
+  const sysctl = (namespace: string, setting: string) => runIn(namespace, 'sysctl', ['-q', '-w', setting]);
+
+  await lab.addNamespace(ul);
+  await ip(ul, 'link', 'add', 'br0', 'type', 'bridge');
+  await ip(ul, 'addr', 'add', `${ROUTER_NODE_SIDE_IP}/24`, 'dev', 'br0');
+  await ip(ul, 'link', 'set', 'br0', 'up');
+  await sysctl(ul, 'net.ipv4.ip_forward=1');
+
+  for (let index = 1; index <= nodeCount; index++) {
+    const namespace = `${lab.prefix}-n${index}`;
+    const node: LabNode = {
+      name: `node-${index}`,
+      index,
+      namespace,
+      uplink: 'eth0',
+      ip: nodeIP(index),
+      podCIDR: podCIDR(index),
+      pods: [],
+    };
+    await lab.addNamespace(namespace);
+    await ip(ul, 'link', 'add', `n${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace);
+    await ip(ul, 'link', 'set', `n${index}`, 'master', 'br0', 'up');
+    await ip(namespace, 'addr', 'add', `${node.ip}/24`, 'dev', 'eth0');
+    await ip(namespace, 'link', 'set', 'eth0', 'up');
+    await ip(namespace, 'route', 'add', 'default', 'via', ROUTER_NODE_SIDE_IP);
+    await sysctl(namespace, 'net.ipv4.ip_forward=1');
+    await ip(namespace, 'link', 'add', 'cni0', 'type', 'bridge');
+    await ip(namespace, 'addr', 'add', `${podGateway(index)}/24`, 'dev', 'cni0');
+    await ip(namespace, 'link', 'set', 'cni0', 'up');
+    // The CNI's masquerade, as flannel writes it: pod traffic leaving the pod network gets the node IP.
+    await runIn(namespace, `iptables-${flavour}`, [
+      '-t',
+      'nat',
+      '-A',
+      'POSTROUTING',
+      '-s',
+      POD_SUPERNET,
+      '!',
+      '-d',
+      POD_SUPERNET,
+      '-m',
+      'comment',
+      '--comment',
+      'netlab CNI masquerade',
+      '-j',
+      'MASQUERADE',
+    ]);
+    for (let podIndex = 1; podIndex <= podsPerNode; podIndex++) {
+      const podNamespace = `${namespace}-p${podIndex}`;
+      const pod: LabPod = {
+        name: `pod-${index}-${podIndex}`,
+        namespace: podNamespace,
+        ip: podIP(index, podIndex),
+        node,
+      };
+      await lab.addNamespace(podNamespace);
+      await ip(
+        namespace,
+        'link',
+        'add',
+        `veth${podIndex}`,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        podNamespace,
+      );
+      await ip(namespace, 'link', 'set', `veth${podIndex}`, 'master', 'cni0', 'up');
+      await ip(podNamespace, 'addr', 'add', `${pod.ip}/24`, 'dev', 'eth0');
+      await ip(podNamespace, 'link', 'set', 'eth0', 'up');
+      await ip(podNamespace, 'route', 'add', 'default', 'via', podGateway(index));
+      node.pods.push(pod);
+    }
+    lab.nodes.push(node);
+  }
+  // Pod routes between nodes (a routed CNI), and in the router so the underlay knows where pods live.
+  for (const node of lab.nodes) {
+    await ip(ul, 'route', 'add', node.podCIDR, 'via', node.ip);
+    for (const other of lab.nodes) {
+      if (other !== node) await ip(node.namespace, 'route', 'add', other.podCIDR, 'via', other.ip);
+    }
+  }
+
+  const subnets = new Map<string, string>();
+  for (const [index, address] of (options.externals ?? DEFAULT_EXTERNALS).entries()) {
+    const subnet = externalSubnet(address);
+    let bridge = subnets.get(subnet);
+    if (bridge === undefined) {
+      bridge = `bx${subnets.size + 1}`;
+      subnets.set(subnet, bridge);
+      await ip(ul, 'link', 'add', bridge, 'type', 'bridge');
+      await ip(ul, 'addr', 'add', `${externalGateway(address)}/24`, 'dev', bridge);
+      await ip(ul, 'link', 'set', bridge, 'up');
+    }
+    const namespace = `${lab.prefix}-x${index + 1}`;
+    await lab.addNamespace(namespace);
+    await ip(ul, 'link', 'add', `x${index + 1}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace);
+    await ip(ul, 'link', 'set', `x${index + 1}`, 'master', bridge, 'up');
+    await ip(namespace, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+    await ip(namespace, 'link', 'set', 'eth0', 'up');
+    await ip(namespace, 'route', 'add', 'default', 'via', externalGateway(address));
+    await lab.startServer(namespace, port);
+    lab.externals.push({ name: `external-${index + 1}`, namespace, ip: address, port });
+  }
+}
+
+/** Removes the namespaces (and our server processes in them) left by a crashed run with this prefix. */
+export async function destroyStale(prefix: string): Promise<string[]> {
+  const listed = await run('ip', ['netns', 'list'], { allowFailure: true });
+  const stale = listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name === `${prefix}-ul` || new RegExp(`^${prefix}-(n\\d+(-p\\d+)?|x\\d+)$`).test(name));
+  for (const namespace of stale) {
+    const pids = await run('ip', ['netns', 'pids', namespace], { allowFailure: true });
+    for (const pid of pids.stdout
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number)) {
+      // Only the lab's own servers and clients; anything else in there is not ours to stop.
+      const commandLine = await run('cat', [`/proc/${pid}/cmdline`], { allowFailure: true });
+      if (commandLine.stdout.includes('tcp-source-')) process.kill(pid, 'SIGKILL');
+    }
+    await run('ip', ['netns', 'del', namespace], { allowFailure: true });
+  }
+  return stale;
+}
