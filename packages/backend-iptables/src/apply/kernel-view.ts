@@ -1,0 +1,136 @@
+// The kernel state of everything we own, read at the first sync (a restarted agent adopts what is there)
+// and after drift is detected; between those, the last applied state stands in for it.
+import type { IPFamily } from '@egress-proxier/core';
+import type { DesiredDatapath, IpsetSpec } from '../model/desired-datapath.js';
+import { CHAIN_PREFIX, IPSET_PREFIX } from '../names.js';
+import type { IptablesOptions } from '../options.js';
+import { rulesetFingerprint } from '../render/iptables-script.js';
+import {
+  parseAddresses,
+  parseFloodRemotes,
+  parseLinks,
+  parseRoutes,
+  parseRules,
+  type KernelAddress,
+  type KernelRoute,
+  type KernelRule,
+} from '../state/ip-json.js';
+import { parseIpsetSave } from '../state/ipset-save.js';
+import { parseIptablesSave, type SavedRuleset } from '../state/iptables-save.js';
+import type { CommandRunner } from './command-runner.js';
+import type { IptablesTools } from './iptables-flavour.js';
+import { isOurAddress, isOurRoute, isOurRule } from './ownership.js';
+
+export interface FamilyIptablesView {
+  /** What the kernel printed, when it was read; undefined when the last apply stands in for it. */
+  saved: SavedRuleset | undefined;
+  /** Chain bodies we last wrote; undefined forces a restore. */
+  fingerprint: string | undefined;
+  /** Whether our chains exist in this family. */
+  present: boolean;
+}
+
+export interface KernelView {
+  ipsets: Map<string, IpsetSpec>;
+  iptables: Map<IPFamily, FamilyIptablesView>;
+  rules: KernelRule[];
+  routes: KernelRoute[];
+  addresses: KernelAddress[];
+  vxlan: { exists: boolean; remotes: string[] };
+}
+
+export async function readKernelView(
+  runner: CommandRunner,
+  tools: IptablesTools,
+  options: IptablesOptions,
+  uplink: string,
+): Promise<KernelView> {
+  const iptables = new Map<IPFamily, FamilyIptablesView>();
+  for (const family of [4, 6] as const) {
+    const saved = await readSaved(runner, tools, family);
+    const present = [...(saved?.values() ?? [])].some((table) =>
+      [...table.chains].some((chain) => chain.startsWith(CHAIN_PREFIX)),
+    );
+    iptables.set(family, { saved, fingerprint: undefined, present });
+  }
+  const ipsets = parseIpsetSave(await runner.stdout('ipset', 'save'), IPSET_PREFIX);
+  const rules: KernelRule[] = [];
+  const routes: KernelRoute[] = [];
+  for (const family of [4, 6] as const) {
+    rules.push(...parseRules(await runner.stdout('ip', '-j', `-${family}`, 'rule', 'show'), family));
+    routes.push(
+      ...parseRoutes(await runner.stdout('ip', '-j', `-${family}`, 'route', 'show', 'table', 'all'), family),
+    );
+  }
+  const addresses = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
+  const vxlan = await readVxlan(runner, options.vxlanDevice);
+  return {
+    ipsets,
+    iptables,
+    rules: rules.filter((rule) => isOurRule(rule, options)),
+    routes: routes.filter((route) => isOurRoute(route, options)),
+    addresses: addresses.filter((address) => isOurAddress(address, uplink)),
+    vxlan,
+  };
+}
+
+async function readSaved(runner: CommandRunner, tools: IptablesTools, family: IPFamily) {
+  try {
+    return parseIptablesSave(await runner.stdout(tools.save(family)));
+  } catch (error) {
+    // Without IPv6 support on the host, ip6tables-save fails; IPv4 must work.
+    if (family === 4) throw error;
+    return undefined;
+  }
+}
+
+export async function readVxlan(runner: CommandRunner, device: string): Promise<KernelView['vxlan']> {
+  const result = await runner.run(
+    { command: 'ip', args: ['-j', '-d', 'link', 'show', 'dev', device] },
+    { allowedExitCodes: [1] },
+  );
+  const link = result.exitCode === 0 ? parseLinks(result.stdout)[0] : undefined;
+  if (link?.kind !== 'vxlan') return { exists: false, remotes: [] };
+  const fdb = await runner.stdout('bridge', '-j', 'fdb', 'show', 'dev', device);
+  return { exists: true, remotes: parseFloodRemotes(fdb) };
+}
+
+/** What the kernel holds after `desired` was applied successfully. */
+export function viewOfApplied(desired: DesiredDatapath): KernelView {
+  const iptables = new Map<IPFamily, FamilyIptablesView>();
+  for (const ruleset of desired.rulesets) {
+    iptables.set(ruleset.family, {
+      saved: undefined,
+      fingerprint: rulesetFingerprint(ruleset),
+      present: true,
+    });
+  }
+  return {
+    ipsets: new Map(desired.ipsets.map((set) => [set.name, set])),
+    iptables,
+    rules: desired.routes.map((route) => ({
+      family: route.family,
+      priority: route.priority,
+      mark: route.mark,
+      mask: route.mask,
+      table: route.table,
+    })),
+    routes: desired.routes.map((route) => ({
+      family: route.family,
+      table: route.table,
+      dst: 'default',
+      via: route.via,
+      device: route.device,
+    })),
+    addresses: desired.addresses.map((address) => ({
+      device: address.device,
+      family: address.family,
+      local: address.ip,
+      prefixLength: address.family === 4 ? 32 : 128,
+      label: address.label,
+      dynamic: true,
+      nodad: address.family === 6,
+    })),
+    vxlan: { exists: desired.vxlan !== undefined, remotes: desired.vxlan?.remotes ?? [] },
+  };
+}

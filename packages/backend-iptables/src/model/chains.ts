@@ -1,0 +1,133 @@
+// The rules of our chains, per IP family. Every chain walks the table's rules in the table's order and stops
+// at the first match, so nat, mangle and filter agree on which rule decides a packet (first match wins across
+// actions): a chain applies its own action for rules of its kind and RETURNs for the others.
+import type { EgressRule, IPFamily, NodeEgressTable } from '@egress-proxier/core';
+import { CHAINS, clusterSetName, excludedSetName, sourceSetName } from '../names.js';
+import { hex, type IptablesOptions } from '../options.js';
+import type { ChainBody, FamilyRuleset, JumpRule } from './desired-datapath.js';
+import type { GatewaySlot } from './gateway-marks.js';
+import { cidrFamily } from './ipsets.js';
+
+export interface ChainContext {
+  options: IptablesOptions;
+  slots: readonly GatewaySlot[];
+}
+
+export function familyRuleset(
+  table: NodeEgressTable,
+  family: IPFamily,
+  context: ChainContext,
+): FamilyRuleset {
+  const rules = table.rules.filter((rule) => rule.family === family);
+  const hasCluster = table.clusterCIDRs.some((cidr) => cidrFamily(cidr) === family);
+  const clusterReturn = hasCluster
+    ? [
+        `-m set --match-set ${clusterSetName(family)} dst -m comment --comment "cluster destination" -j RETURN`,
+      ]
+    : [];
+  const { options } = context;
+  const maskText = hex(options.mask);
+  const canary = `-m comment --comment "egress-proxier canary: a missing rule means our chains were flushed" -j RETURN`;
+  const chains: ChainBody[] = [
+    {
+      table: 'mangle',
+      chain: CHAINS.mark,
+      rules: [...clusterReturn, ...rules.flatMap((r) => markRules(r, context))],
+    },
+    { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, options) },
+    { table: 'mangle', chain: CHAINS.canary, rules: [canary] },
+    { table: 'filter', chain: CHAINS.forward, rules: [...clusterReturn, ...rules.map(forwardRule)] },
+    { table: 'filter', chain: CHAINS.canary, rules: [canary] },
+    {
+      table: 'nat',
+      chain: CHAINS.postrouting,
+      rules: [
+        ...clusterReturn,
+        `-m mark ! --mark 0x0/${maskText} -m comment --comment "steered to a gateway: not masqueraded here" -j ACCEPT`,
+        ...rules.map(natRule),
+      ],
+    },
+    { table: 'nat', chain: CHAINS.canary, rules: [canary] },
+  ];
+  return { family, chains, jumps: JUMPS };
+}
+
+const JUMPS: JumpRule[] = [
+  jump('mangle', 'PREROUTING', CHAINS.mark, 'egress-proxier: mark pod traffic steered to a gateway', false),
+  jump('mangle', 'FORWARD', CHAINS.mss, 'egress-proxier: clamp MSS of tunnelled connections', false),
+  jump('filter', 'FORWARD', CHAINS.forward, 'egress-proxier: drop traffic of fail-closed policies', false),
+  jump('nat', 'POSTROUTING', CHAINS.postrouting, 'egress-proxier: egress SNAT, before any masquerade', true),
+];
+
+function jump(
+  table: JumpRule['table'],
+  builtin: string,
+  target: string,
+  comment: string,
+  mustBeFirst: boolean,
+) {
+  return { table, builtin, target, mustBeFirst, spec: `-m comment --comment "${comment}" -j ${target}` };
+}
+
+/** The match shared by a rule's lines in every chain: source set, destination, and not its exclusions. */
+export function ruleMatch(rule: EgressRule): string {
+  const parts = [`-m set --match-set ${sourceSetName(rule.sourceSet)} src`];
+  if (!isDefaultRoute(rule.destination)) parts.push(`-d ${rule.destination}`);
+  if (rule.excludedCIDRs.length > 0) {
+    parts.push(`-m set ! --match-set ${excludedSetName(rule.family, rule.excludedCIDRs)} dst`);
+  }
+  parts.push(`-m comment --comment "${describe(rule)}"`);
+  return parts.join(' ');
+}
+
+function describe(rule: EgressRule): string {
+  const action = rule.action;
+  const what =
+    action.kind === 'snat'
+      ? `snat to ${action.egressIP}`
+      : action.kind === 'steer'
+        ? `steer to ${action.gateway.node} for ${action.egressIP}`
+        : action.kind;
+  return `${rule.policy}: ${what}; sources ${rule.sourceSet}`;
+}
+
+function markRules(rule: EgressRule, { options, slots }: ChainContext): string[] {
+  const match = ruleMatch(rule);
+  if (rule.action.kind !== 'steer') return [`${match} -j RETURN`];
+  const gatewayNode = rule.action.gateway.node;
+  const slot = slots.find((candidate) => candidate.node === gatewayNode);
+  if (slot === undefined) throw new Error(`no mark assigned to gateway ${gatewayNode}`);
+  const markText = `${hex(slot.mark)}/${hex(options.mask)}`;
+  const lines = [`${match} -j MARK --set-xmark ${markText}`];
+  // The connection keeps the mark so the SYN-ACK coming back (not through the tunnel) can be clamped too.
+  if (options.steering === 'vxlan')
+    lines.push(`-m mark --mark ${markText} -j CONNMARK --set-xmark ${markText}`);
+  lines.push(`-m mark --mark ${markText} -j RETURN`);
+  return lines;
+}
+
+function mssRules(family: IPFamily, options: IptablesOptions): string[] {
+  if (options.steering !== 'vxlan') return [];
+  const syn = '-p tcp -m tcp --tcp-flags SYN,RST SYN';
+  // IPv4 and TCP headers take 40 bytes, IPv6 and TCP 60.
+  const mss = options.vxlanMTU - (family === 4 ? 40 : 60);
+  return [
+    `-o ${options.vxlanDevice} ${syn} -m comment --comment "SYN into the tunnel" -j TCPMSS --clamp-mss-to-pmtu`,
+    `-m connmark ! --mark 0x0/${hex(options.mask)} ${syn} -m comment --comment "SYN-ACK of a steered connection" -j TCPMSS --set-mss ${mss}`,
+  ];
+}
+
+function forwardRule(rule: EgressRule): string {
+  return `${ruleMatch(rule)} -j ${rule.action.kind === 'drop' ? 'DROP' : 'RETURN'}`;
+}
+
+function natRule(rule: EgressRule): string {
+  const match = ruleMatch(rule);
+  return rule.action.kind === 'snat'
+    ? `${match} -j SNAT --to-source ${rule.action.egressIP}`
+    : `${match} -j RETURN`;
+}
+
+function isDefaultRoute(cidr: string): boolean {
+  return cidr === '0.0.0.0/0' || cidr === '::/0';
+}

@@ -1,0 +1,78 @@
+// The kernel objects a NodeEgressTable becomes, as plain data. Rendering prints it; applying diffs it against
+// the kernel. Both start here so `egress-proxier render` shows exactly what `sync` would program.
+import type { IPFamily } from '@egress-proxier/core';
+import type { IptablesTable } from '../names.js';
+
+export type IpsetType = 'hash:ip' | 'hash:net';
+
+export interface IpsetSpec {
+  name: string;
+  type: IpsetType;
+  family: IPFamily;
+  /** Canonical entries, sorted: addresses for hash:ip, CIDRs (with prefix length) for hash:net. */
+  entries: string[];
+}
+
+export interface ChainBody {
+  table: IptablesTable;
+  chain: string;
+  /** Rule arguments after `-A <chain>`, in order. */
+  rules: string[];
+}
+
+/** A rule in a built-in chain that jumps to one of ours. */
+export interface JumpRule {
+  table: IptablesTable;
+  builtin: string;
+  /** The rule arguments, also how iptables-save prints it (after `-A <builtin>`). */
+  spec: string;
+  target: string;
+  /** True when the jump must be the built-in chain's first rule (nat POSTROUTING, before any MASQUERADE). */
+  mustBeFirst: boolean;
+}
+
+export interface FamilyRuleset {
+  family: IPFamily;
+  chains: ChainBody[];
+  jumps: JumpRule[];
+}
+
+/** One gateway's policy route: packets carrying `mark` leave via `via`. */
+export interface SteeringRoute {
+  family: IPFamily;
+  gatewayNode: string;
+  mark: number;
+  mask: number;
+  table: number;
+  priority: number;
+  via: string;
+  device: string;
+}
+
+export interface EgressAddress {
+  ip: string;
+  family: IPFamily;
+  /** `ip/32` or `ip/128`. */
+  cidr: string;
+  device: string;
+  /** IPv4 ownership label, see addressLabel. */
+  label: string | undefined;
+}
+
+export interface VxlanSpec {
+  device: string;
+  id: number;
+  port: number;
+  mtu: number;
+  uplink: string;
+  /** Gateway node IPs (IPv4) this node floods to; the gateway answers ARP for its node IP over the tunnel. */
+  remotes: string[];
+}
+
+export interface DesiredDatapath {
+  ipsets: IpsetSpec[];
+  rulesets: FamilyRuleset[];
+  routes: SteeringRoute[];
+  addresses: EgressAddress[];
+  vxlan: VxlanSpec | undefined;
+}

@@ -1,0 +1,56 @@
+// Every kernel object name this backend owns. Cleanup finds its objects by these prefixes, so nothing here may
+// collide with names other tools use (kube-proxy's KUBE-*, Calico's cali-*, flannel's FLANNEL-*).
+import { createHash } from 'node:crypto';
+import type { IPFamily } from '@egress-proxier/core';
+
+export const CHAIN_PREFIX = 'EGRESS-PROXIER-';
+
+export const CHAINS = {
+  /** nat: SNAT to egress IPs; first in POSTROUTING so the CNI's MASQUERADE never sees steered packets. */
+  postrouting: 'EGRESS-PROXIER-POSTROUTING',
+  /** mangle: marks pod packets that must be routed to another node's egress IP. */
+  mark: 'EGRESS-PROXIER-MARK',
+  /** mangle: TCP MSS clamping for connections steered through the VXLAN device. */
+  mss: 'EGRESS-PROXIER-MSS',
+  /** filter: drops traffic of FailClosed policies without a live gateway. */
+  forward: 'EGRESS-PROXIER-FORWARD',
+  /** In every table we use: holds one rule; its absence means someone flushed or deleted our chains. */
+  canary: 'EGRESS-PROXIER-CANARY',
+} as const;
+
+export type IptablesTable = 'mangle' | 'filter' | 'nat';
+export const TABLES: readonly IptablesTable[] = ['mangle', 'filter', 'nat'];
+
+/** ipset names are at most 31 characters; all of ours start with this. */
+export const IPSET_PREFIX = 'EGP-';
+
+export function sourceSetName(sourceSetId: string): string {
+  return `${IPSET_PREFIX}S-${shortHash(sourceSetId)}`;
+}
+
+export function excludedSetName(family: IPFamily, cidrs: readonly string[]): string {
+  return `${IPSET_PREFIX}X-${shortHash(`${family}|${cidrs.join(',')}`)}`;
+}
+
+export function clusterSetName(family: IPFamily): string {
+  return `${IPSET_PREFIX}CLUSTER-${family}`;
+}
+
+/** A scratch set built aside and swapped in when a set must change type or family. */
+export function tempSetName(name: string): string {
+  return `${IPSET_PREFIX}T-${shortHash(name)}`;
+}
+
+/**
+ * The label that marks an IPv4 egress address as ours (`ip addr` has no owner field). Linux requires a label
+ * to start with the device name and fit in 15 characters; for longer device names there is no label and
+ * ownership falls back to the IPv6 rule (full-length prefix, finite lifetime, nodad).
+ */
+export function addressLabel(uplink: string): string | undefined {
+  const label = `${uplink}:egp`;
+  return label.length <= 15 ? label : undefined;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16).toUpperCase();
+}

@@ -1,0 +1,16 @@
+// The iptables backend as a plugin: `--backend iptables` loads this module's default export.
+import { createProxierPlugin } from '@egress-proxier/core';
+import { parseOptions, PLUGIN_OPTIONS } from './options.js';
+import { IptablesProxier } from './proxier.js';
+import { renderDatapath } from './render/render-datapath.js';
+
+export const plugin = createProxierPlugin({
+  name: 'iptables',
+  scope: 'node',
+  description:
+    'iptables + ipset SNAT on gateway nodes, fwmark policy routing (on-link or VXLAN) from other nodes',
+  capabilities: ['sharedAddress', 'destinationCIDRs', 'multipleEgressIPs', 'ipv6', 'failover', 'failClosed'],
+  options: PLUGIN_OPTIONS,
+  render: (table, options) => renderDatapath(table, parseOptions(options)),
+  create: (context) => new IptablesProxier(context, parseOptions(context.options)),
+});

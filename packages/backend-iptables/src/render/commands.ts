@@ -1,0 +1,99 @@
+// Argument vectors for the `ip`, `bridge` and `sysctl` commands that program addresses, steering routes and
+// the VXLAN device. Used both to run them and to print them in `render`.
+import type { EgressAddress, SteeringRoute, VxlanSpec } from '../model/desired-datapath.js';
+import { hex } from '../options.js';
+
+export interface Command {
+  command: string;
+  args: string[];
+}
+
+export function addressReplace(address: EgressAddress, lifetimeSeconds: number): Command {
+  const args = [`-${address.family}`, 'addr', 'replace', address.cidr, 'dev', address.device];
+  args.push('valid_lft', String(lifetimeSeconds), 'preferred_lft', String(lifetimeSeconds));
+  if (address.label !== undefined) args.push('label', address.label);
+  // nodad: an egress IP moves between nodes and must answer at once; nodad also marks IPv6 addresses as ours.
+  if (address.family === 6) args.push('nodad');
+  return { command: 'ip', args };
+}
+
+export function addressDelete(cidr: string, device: string): Command {
+  return { command: 'ip', args: [cidr.includes(':') ? '-6' : '-4', 'addr', 'del', cidr, 'dev', device] };
+}
+
+export function ruleAdd(route: SteeringRoute): Command {
+  return { command: 'ip', args: [`-${route.family}`, 'rule', 'add', ...ruleSelector(route)] };
+}
+
+export function ruleDelete(rule: {
+  family: 4 | 6;
+  mark: number;
+  mask: number;
+  table: number;
+  priority: number;
+}): Command {
+  return { command: 'ip', args: [`-${rule.family}`, 'rule', 'del', ...ruleSelector(rule)] };
+}
+
+function ruleSelector(rule: { mark: number; mask: number; table: number; priority: number }): string[] {
+  return [
+    'fwmark',
+    `${hex(rule.mark)}/${hex(rule.mask)}`,
+    'lookup',
+    String(rule.table),
+    'priority',
+    String(rule.priority),
+  ];
+}
+
+export function routeReplace(route: SteeringRoute): Command {
+  const args = [`-${route.family}`, 'route', 'replace', 'default', 'via', route.via, 'dev', route.device];
+  return { command: 'ip', args: [...args, 'onlink', 'table', String(route.table)] };
+}
+
+export function routeFlush(family: 4 | 6, table: number): Command {
+  return { command: 'ip', args: [`-${family}`, 'route', 'flush', 'table', String(table)] };
+}
+
+export function vxlanCreate(vxlan: VxlanSpec, localAddress: string): Command[] {
+  return [
+    {
+      command: 'ip',
+      args: [
+        'link',
+        'add',
+        vxlan.device,
+        'type',
+        'vxlan',
+        'id',
+        String(vxlan.id),
+        'dstport',
+        String(vxlan.port),
+      ].concat(['dev', vxlan.uplink, 'local', localAddress]),
+    },
+    vxlanUp(vxlan),
+    // Decapsulated packets carry pod sources routed via the uplink: strict rp_filter would drop them.
+    { command: 'sysctl', args: ['-q', '-w', `net.ipv4.conf.${vxlan.device}.rp_filter=2`] },
+  ];
+}
+
+export function vxlanUp(vxlan: VxlanSpec): Command {
+  return { command: 'ip', args: ['link', 'set', vxlan.device, 'mtu', String(vxlan.mtu), 'up'] };
+}
+
+export function vxlanDelete(device: string): Command {
+  return { command: 'ip', args: ['link', 'del', device] };
+}
+
+/** Flood entry: broadcast and unknown frames (ARP for the gateway's node IP) go to this remote VTEP. */
+export function fdbAppend(device: string, remote: string): Command {
+  return { command: 'bridge', args: ['fdb', 'append', '00:00:00:00:00:00', 'dev', device, 'dst', remote] };
+}
+
+export function fdbDelete(device: string, remote: string): Command {
+  return { command: 'bridge', args: ['fdb', 'del', '00:00:00:00:00:00', 'dev', device, 'dst', remote] };
+}
+
+export function commandLine(command: Command): string {
+  return [command.command, ...command.args].join(' ');
+}

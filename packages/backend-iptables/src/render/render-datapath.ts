@@ -1,0 +1,64 @@
+// `egress-proxier render --backend iptables`: everything a sync would program on a fresh node, as sections.
+import type { NodeEgressTable, RenderedDatapath, RenderedSection } from '@egress-proxier/core';
+import { buildDatapath } from '../model/build-datapath.js';
+import type { IptablesOptions } from '../options.js';
+import {
+  addressReplace,
+  commandLine,
+  fdbAppend,
+  routeReplace,
+  ruleAdd,
+  vxlanCreate,
+  type Command,
+} from './commands.js';
+import { ipsetScripts } from './ipset-script.js';
+import { freshJumps, iptablesRestoreScript } from './iptables-script.js';
+
+/** Shown where the value is only known on the node (the uplink when not set by option, its address). */
+export const UPLINK_PLACEHOLDER = '<uplink>';
+export const UPLINK_ADDRESS_PLACEHOLDER = '<uplink-address>';
+
+export const SECTION_TITLES = {
+  ipset: 'ipset restore -exist',
+  iptables: 'iptables-restore --noflush',
+  ip6tables: 'ip6tables-restore --noflush',
+  vxlan: 'vxlan device',
+  routing: 'ip rule / ip route',
+  addresses: 'ip addr',
+} as const;
+
+export function renderDatapath(table: NodeEgressTable, options: IptablesOptions): RenderedDatapath {
+  const datapath = buildDatapath(table, options, { uplink: options.uplink ?? UPLINK_PLACEHOLDER });
+  const sections: RenderedSection[] = [
+    { title: SECTION_TITLES.ipset, content: ipsetScripts(datapath.ipsets, new Map()).update },
+  ];
+  for (const ruleset of datapath.rulesets) {
+    sections.push({
+      title: ruleset.family === 4 ? SECTION_TITLES.iptables : SECTION_TITLES.ip6tables,
+      content: iptablesRestoreScript(ruleset, freshJumps(ruleset)),
+    });
+  }
+  if (datapath.vxlan !== undefined) {
+    const vxlan = datapath.vxlan;
+    const commands = [
+      ...vxlanCreate(vxlan, UPLINK_ADDRESS_PLACEHOLDER),
+      ...vxlan.remotes.map((remote) => fdbAppend(vxlan.device, remote)),
+    ];
+    sections.push({ title: SECTION_TITLES.vxlan, content: lines(commands) });
+  }
+  sections.push({
+    title: SECTION_TITLES.routing,
+    content: lines(datapath.routes.flatMap((route) => [routeReplace(route), ruleAdd(route)])),
+  });
+  sections.push({
+    title: SECTION_TITLES.addresses,
+    content: lines(
+      datapath.addresses.map((address) => addressReplace(address, options.addressLifetimeSeconds)),
+    ),
+  });
+  return { sections };
+}
+
+function lines(commands: Command[]): string {
+  return commands.map((command) => `${commandLine(command)}\n`).join('');
+}

@@ -1,0 +1,161 @@
+// Walks a packet through a node's rendered datapath the way netfilter would for a forwarded packet:
+// mangle PREROUTING (marks) → policy routing → filter FORWARD → nat POSTROUTING, and says what happens
+// to it. Then traces across nodes: a steered packet is traced again on the gateway it is routed to.
+import { cidrContainsIP, parseCidr, type NodeEgressTable, type RenderedDatapath } from '@egress-proxier/core';
+import {
+  parseIpsetRestore,
+  parseRestore,
+  parseRouting,
+  type Match,
+  type ParsedSteering,
+  type ParsedTables,
+} from './restore-parser.js';
+
+export interface Packet {
+  src: string;
+  dst: string;
+  protocol?: 'tcp' | 'udp';
+}
+
+export type Verdict =
+  | { kind: 'snat'; to: string }
+  | { kind: 'steered'; mark: number; via: string; device: string }
+  | { kind: 'dropped' }
+  /** None of our rules applied: the CNI's masquerade (or nothing, for cluster destinations) follows. */
+  | { kind: 'untouched' };
+
+export interface TracedNode {
+  nodeIP: string;
+  table: NodeEgressTable;
+  rendered: RenderedDatapath;
+}
+
+interface PacketState extends Packet {
+  mark: number;
+}
+
+type Outcome = 'continue' | 'return' | 'accept' | 'drop' | { snat: string };
+
+export class NodeTracer {
+  private readonly tables: ParsedTables;
+  private readonly sets: Map<string, string[]>;
+  private readonly steering: ParsedSteering;
+
+  constructor(rendered: RenderedDatapath, family: 4 | 6 = 4) {
+    const section = (title: string) => rendered.sections.find((s) => s.title === title)?.content ?? '';
+    this.tables = parseRestore(
+      section(family === 4 ? 'iptables-restore --noflush' : 'ip6tables-restore --noflush'),
+    );
+    this.sets = parseIpsetRestore(section('ipset restore -exist'));
+    this.steering = parseRouting(section('ip rule / ip route'));
+  }
+
+  trace(packet: Packet): Verdict {
+    const state: PacketState = { protocol: 'tcp', ...packet, mark: 0 };
+    this.walk('mangle', 'PREROUTING', state);
+    const rule = this.steering.rules
+      .sort((a, b) => a.priority - b.priority)
+      .find((candidate) => (state.mark & candidate.mask) === candidate.mark);
+    const forward = this.walk('filter', 'FORWARD', state);
+    if (forward === 'drop') return { kind: 'dropped' };
+    const nat = this.walk('nat', 'POSTROUTING', state);
+    if (typeof nat === 'object') {
+      if (rule !== undefined) throw new Error(`packet ${packet.src} → ${packet.dst} both steered and SNATed`);
+      return { kind: 'snat', to: nat.snat };
+    }
+    if (rule !== undefined) {
+      if (nat !== 'accept')
+        throw new Error(`steered packet ${packet.src} → ${packet.dst} would be masqueraded`);
+      const route = this.steering.routes.find((candidate) => candidate.table === rule.table);
+      if (route === undefined)
+        throw new Error(`ip rule for mark ${state.mark} looks up table ${rule.table} without a route`);
+      return { kind: 'steered', mark: state.mark, via: route.via, device: route.device };
+    }
+    if (nat === 'accept') throw new Error(`unmarked packet ${packet.src} → ${packet.dst} accepted in nat`);
+    return { kind: 'untouched' };
+  }
+
+  private walk(table: string, chain: string, state: PacketState): Outcome {
+    const rules = this.tables.get(table)?.get(chain) ?? [];
+    for (const rule of rules) {
+      if (!rule.matches.every((match) => this.matches(match, state))) continue;
+      const target = rule.target;
+      switch (target.kind) {
+        case 'jump': {
+          const outcome = this.walk(table, target.chain, state);
+          if (outcome !== 'continue' && outcome !== 'return') return outcome;
+          break;
+        }
+        case 'RETURN':
+          return 'return';
+        case 'ACCEPT':
+          return 'accept';
+        case 'DROP':
+          return 'drop';
+        case 'SNAT':
+          return { snat: target.to };
+        case 'MARK':
+          if (!target.conntrack) state.mark = ((state.mark & ~target.mask) ^ target.value) >>> 0;
+          break;
+        case 'TCPMSS':
+          break;
+      }
+    }
+    return 'continue';
+  }
+
+  private matches(match: Match, state: PacketState): boolean {
+    switch (match.kind) {
+      case 'set': {
+        const entries = this.sets.get(match.set);
+        if (entries === undefined) throw new Error(`rule refers to ipset ${match.set}, which is not created`);
+        const address = match.direction === 'src' ? state.src : state.dst;
+        const inSet = entries.some((entry) => contains(entry, address));
+        return inSet !== match.negated;
+      }
+      case 'address':
+        return contains(match.cidr, match.direction === 'src' ? state.src : state.dst) !== match.negated;
+      case 'mark':
+        // A forwarded packet's connection mark starts equal to its mark in this model.
+        return ((state.mark & match.mask) === match.value) !== match.negated;
+      case 'protocol':
+        return state.protocol === match.protocol;
+      case 'tcpFlags':
+        return false; // traced packets are not SYNs: MSS clamping does not decide a verdict
+      case 'outInterface':
+        return false;
+    }
+  }
+}
+
+function contains(entry: string, address: string): boolean {
+  const text = entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`;
+  const parsed = parseCidr(text);
+  if ('error' in parsed) throw new Error(`bad address ${entry}: ${parsed.error}`);
+  return cidrContainsIP(parsed.cidr, address);
+}
+
+/** Where a pod's packet leaves the cluster, and with which source: an IP, or 'dropped'. */
+export function leavesAs(nodes: readonly TracedNode[], podNode: TracedNode, packet: Packet): string {
+  let node = podNode;
+  for (let hops = 0; hops < 3; hops++) {
+    const verdict = new NodeTracer(node.rendered).trace(packet);
+    switch (verdict.kind) {
+      case 'dropped':
+        return 'dropped';
+      case 'snat':
+        return verdict.to;
+      case 'untouched': {
+        const cluster = node.table.clusterCIDRs.some((cidr) => contains(cidr, packet.dst));
+        return cluster ? packet.src : node.nodeIP; // the CNI masquerades what leaves the cluster
+      }
+      case 'steered': {
+        const gateway = nodes.find((candidate) => candidate.nodeIP === verdict.via);
+        if (gateway === undefined) throw new Error(`steered to ${verdict.via}, which is no node`);
+        node = gateway;
+        break;
+      }
+    }
+  }
+  throw new Error(`packet ${packet.src} → ${packet.dst} is steered in a loop`);
+}
