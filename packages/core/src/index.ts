@@ -18,3 +18,6 @@ export * from './exec/dry-run-exec.js';
 export * from './exec/exit-code.js';
 export * from './plugin/capability-check.js';
 export * from './runner/bounded-frequency-runner.js';
+export * from './plugin/built-in-backends.js';
+export * from './plugin/validate-plugin.js';
+export * from './plugin/load-plugin.js';
