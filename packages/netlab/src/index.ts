@@ -4,3 +4,4 @@ export type { ConnectResult, IptablesFlavour, LabExternal, LabNode, LabOptions, 
 export { assertLabPrerequisites, LabPrerequisiteError } from './prerequisites.js';
 export { run, runIn, spawnIn, CommandFailed, type RunOptions, type RunResult } from './run.js';
 export * from './topology.js';
+export { uniquePrefix } from './unique-prefix.js';

@@ -1,6 +1,6 @@
 // Real-kernel test of the lab itself: needs root, iproute2 and iptables; fails (never skips) without them.
 import { expect } from 'chai';
-import { createLab, destroyStale, type Lab } from '../src/index.js';
+import { createLab, destroyStale, uniquePrefix, type Lab } from '../src/index.js';
 import { run } from '../src/run.js';
 
 describe('netlab (real kernel, root)', function () {
@@ -8,7 +8,7 @@ describe('netlab (real kernel, root)', function () {
   let lab: Lab;
 
   before(async () => {
-    lab = await createLab({ prefix: 'nltest', nodes: 2, podsPerNode: 1 });
+    lab = await createLab({ prefix: uniquePrefix('nlt'), nodes: 2, podsPerNode: 1 });
   });
   after(async () => {
     await lab?.destroy();
@@ -33,7 +33,7 @@ describe('netlab (real kernel, root)', function () {
     await lab
       .send(lab.pod(1, 1), '198.51.100.10', 0, 9999, 1000)
       .catch((error: unknown) => (failure = error));
-    expect(String(failure)).to.match(/connection from nltest-n1-p1 to 198\.51\.100\.10:9999 failed/);
+    expect(String(failure)).to.match(/connection from nlt\w+-n1-p1 to 198\.51\.100\.10:9999 failed/);
   });
 
   it('destroyStale removes leftovers of a crashed run, and only those', async () => {
