@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The `egress-proxier` command line.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadProxierPlugin } from '../plugin/load-plugin.js';
+import { peekBackend, setPreloadedBackend } from './backend-options.js';
+import { renderCommand } from './commands/render.js';
+import { coreVersion, versionCommand } from './commands/version.js';
+
+/** yargs takes a lone `-` for a positional; `-f -` means standard input, as in kubectl. */
+function stdinAsFile(argv: string[]): string[] {
+  return argv.map((arg, i) =>
+    arg === '-' && (argv[i - 1] === '-f' || argv[i - 1] === '--file') ? '/dev/stdin' : arg,
+  );
+}
+
+export async function main(rawArgv: string[]): Promise<void> {
+  const argv = stdinAsFile(rawArgv);
+  const backend = peekBackend(argv);
+  if (backend) {
+    // Loaded before parsing so that `--help` can list the backend's own flags; errors surface in the handler.
+    try {
+      setPreloadedBackend({ name: backend, plugin: await loadProxierPlugin(backend) });
+    } catch (error) {
+      setPreloadedBackend({ name: backend, error: error as Error });
+    }
+  }
+  await yargs(argv)
+    .scriptName('egress-proxier')
+    .usage('$0 <command> [options]\n\nGives chosen Kubernetes pods a static egress source IP.')
+    .command(renderCommand)
+    .command(versionCommand)
+    .demandCommand(1, 'Name a command; see --help.')
+    .strict()
+    .version(coreVersion())
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) {
+        process.stderr.write(`error: ${error.message}\n`);
+      } else {
+        process.stderr.write(`error: ${message}\n\nRun with --help for usage.\n`);
+      }
+      process.exit(1);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+// Full Kubernetes objects (as read from the API or a file) → the slim objects the core keeps. Conversion
+// reports malformed fields with their paths instead of throwing, so one bad object never stops the rest.
+import type { FieldProblem } from '../api/field-problem.js';
+import { canonicalIP, parseCidr } from '../net/ip.js';
+import type { PodPhase, SlimNamespace, SlimNode, SlimPod } from './slim-objects.js';
+
+export type Converted<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
+
+const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+
+export function slimPodFrom(object: unknown): Converted<SlimPod> {
+  const problems: FieldProblem[] = [];
+  const meta = record(object, 'metadata');
+  const spec = record(object, 'spec');
+  const status = record(object, 'status');
+  const name = requiredString(meta, 'metadata.name', problems);
+  const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+  const labels = stringMap(meta.labels, 'metadata.labels', problems);
+  const phase = status.phase === undefined ? 'Pending' : (status.phase as PodPhase);
+  if (!PHASES.includes(phase))
+    problems.push({ path: 'status.phase', message: `must be one of ${PHASES.join(', ')}` });
+
+  const rawIPs: unknown[] = Array.isArray(status.podIPs)
+    ? status.podIPs.map((entry: unknown) => (entry as { ip?: unknown } | null)?.ip)
+    : typeof status.podIP === 'string' && status.podIP !== ''
+      ? [status.podIP]
+      : [];
+  const podIPs: string[] = [];
+  rawIPs.forEach((ip, index) => {
+    const canonical = typeof ip === 'string' ? canonicalIP(ip) : null;
+    if (canonical === null)
+      problems.push({
+        path: `status.podIPs[${index}].ip`,
+        message: `"${String(ip)}" is not a valid IP address`,
+      });
+    else podIPs.push(canonical);
+  });
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      namespace,
+      name,
+      labels,
+      nodeName: typeof spec.nodeName === 'string' ? spec.nodeName : '',
+      hostNetwork: spec.hostNetwork === true,
+      phase,
+      podIPs,
+    },
+  };
+}
+
+export function slimNamespaceFrom(object: unknown): Converted<SlimNamespace> {
+  const problems: FieldProblem[] = [];
+  const meta = record(object, 'metadata');
+  const name = requiredString(meta, 'metadata.name', problems);
+  const labels = stringMap(meta.labels, 'metadata.labels', problems);
+  if (problems.length > 0) return { ok: false, problems };
+  // The API server always sets this label; files written by hand often do not.
+  return { ok: true, value: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+}
+
+export function slimNodeFrom(object: unknown): Converted<SlimNode> {
+  const problems: FieldProblem[] = [];
+  const meta = record(object, 'metadata');
+  const spec = record(object, 'spec');
+  const status = record(object, 'status');
+  const name = requiredString(meta, 'metadata.name', problems);
+  const labels = stringMap(meta.labels, 'metadata.labels', problems);
+
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const ready = conditions.some((c: unknown) => {
+    const condition = c as { type?: unknown; status?: unknown } | null;
+    return condition?.type === 'Ready' && condition.status === 'True';
+  });
+
+  const internalIPs: string[] = [];
+  (Array.isArray(status.addresses) ? status.addresses : []).forEach((entry: unknown, index: number) => {
+    const address = entry as { type?: unknown; address?: unknown } | null;
+    if (address?.type !== 'InternalIP') return;
+    const canonical = typeof address.address === 'string' ? canonicalIP(address.address) : null;
+    if (canonical === null)
+      problems.push({
+        path: `status.addresses[${index}].address`,
+        message: `"${String(address.address)}" is not a valid IP address`,
+      });
+    else internalIPs.push(canonical);
+  });
+
+  const rawCIDRs: unknown[] = Array.isArray(spec.podCIDRs)
+    ? spec.podCIDRs
+    : typeof spec.podCIDR === 'string'
+      ? [spec.podCIDR]
+      : [];
+  const podCIDRs: string[] = [];
+  rawCIDRs.forEach((text, index) => {
+    const parsed = parseCidr(text as string);
+    if ('error' in parsed) problems.push({ path: `spec.podCIDRs[${index}]`, message: parsed.error });
+    else podCIDRs.push(parsed.cidr.text);
+  });
+
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { name, labels, ready, internalIPs, podCIDRs } };
+}
+
+function record(object: unknown, field: string): Record<string, unknown> {
+  const value = (object as Record<string, unknown> | null)?.[field];
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function requiredString(object: Record<string, unknown>, path: string, problems: FieldProblem[]): string {
+  const field = path.split('.').pop() as string;
+  const value = object[field];
+  if (typeof value !== 'string' || value === '') {
+    problems.push({ path, message: 'required' });
+    return '';
+  }
+  return value;
+}
+
+function stringMap(value: unknown, path: string, problems: FieldProblem[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ path, message: 'must be a map of strings' });
+    return {};
+  }
+  const result: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') problems.push({ path: `${path}[${key}]`, message: 'must be a string' });
+    else result[key] = item;
+  }
+  return result;
+}
