@@ -1,0 +1,25 @@
+// The `calico` backend: cluster scope (one instance, under leader election), programs through Calico's API.
+import { createProxierPlugin, type ClusterProxierPlugin } from '@egress-proxier/core';
+import { CalicoProxier } from './calico-proxier.js';
+import { renderCalico } from './render/render-calico.js';
+
+export const plugin: ClusterProxierPlugin = createProxierPlugin({
+  name: 'calico',
+  description:
+    'Delegates egress to Calico IP pools: one single-address pool per egress IP, requested by namespace ' +
+    'annotation or (with the admission webhook) per pod. No kernel work; pods must be recreated to move.',
+  scope: 'cluster',
+  // Not sharedAddress (a pool address belongs to one pod), not destinationCIDRs (one source for every
+  // destination), not failover (there is no gateway node), not failClosed (a pod still holding an address
+  // from another pool leaves through that pool's NAT until it is recreated).
+  capabilities: ['multipleEgressIPs', 'ipv6'],
+  create(context) {
+    if (context.kubeConfig === undefined) {
+      throw new Error('the calico backend programs through the Kubernetes API and needs a kubeconfig');
+    }
+    return new CalicoProxier({ kubeConfig: context.kubeConfig, logger: context.logger });
+  },
+  render(table) {
+    return renderCalico(table);
+  },
+});
