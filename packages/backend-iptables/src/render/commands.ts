@@ -69,7 +69,7 @@ export function vxlanCreate(vxlan: VxlanSpec, localAddress: string): Command[] {
         String(vxlan.id),
         'dstport',
         String(vxlan.port),
-      ].concat(['dev', vxlan.uplink, 'local', localAddress]),
+      ].concat(['dev', vxlan.uplink, 'local', localAddress, 'learning']),
     },
     vxlanUp(vxlan),
     // Decapsulated packets carry pod sources routed via the uplink: strict rp_filter would drop them.
