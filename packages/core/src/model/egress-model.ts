@@ -171,11 +171,14 @@ export class EgressModel {
    * Null when none has a gateway; undefined when the policy has no egress IP of that family.
    */
   egressIPFor(policy: EgressPolicy, podIP: string): string | null | undefined {
+    return pickEgressIP(this.liveEgressIPs(policy, ipFamily(podIP)), podIP);
+  }
+
+  /** The policy's egress IPs of a family that have a live gateway; undefined if it has none of that family. */
+  liveEgressIPs(policy: EgressPolicy, family: IPFamily): readonly string[] | undefined {
     this.refresh();
-    const family = ipFamily(podIP);
     if (!policy.egressIPs.some((ip) => ipFamily(ip) === family)) return undefined;
-    const live = this.liveIPs.get(`${policy.name}/${family}`) ?? [];
-    return rendezvousPick(podIP, live);
+    return this.liveIPs.get(`${policy.name}/${family}`) ?? [];
   }
 
   /** Pod and service CIDRs, node pod CIDRs and node IPs: destinations that are never SNATed. Sorted. */
@@ -291,6 +294,13 @@ export class EgressModel {
     }
     return { ranges: this.clusterRangesCache.set, list: this.clusterRangesCache.list };
   }
+}
+
+/** Rendezvous over the live IPs; the common single-IP case needs no hashing. */
+export function pickEgressIP(live: readonly string[] | undefined, podIP: string): string | null | undefined {
+  if (live === undefined) return undefined;
+  if (live.length <= 1) return live[0] ?? null;
+  return rendezvousPick(podIP, live);
 }
 
 function nameOf(object: unknown): string | null {

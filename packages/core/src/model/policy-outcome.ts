@@ -64,7 +64,7 @@ function computeShadows(
   for (const policy of policies.values()) {
     for (const key of model.tracker.podsSelectedBy(policy.name)) {
       const selecting = model.tracker.policiesSelecting(key);
-      if (selecting.size < 2) continue;
+      if (selecting.length < 2) continue;
       for (const otherName of selecting) {
         const other = policies.get(otherName);
         if (!other || other === policy || comparePolicyPrecedence(other, policy) >= 0) continue;

@@ -16,6 +16,11 @@ export interface CompiledSelector {
   readonly matchesEverything: boolean;
   /** kubectl's string form, e.g. `app=web,tier notin (db)`; equal selectors give equal strings. */
   readonly text: string;
+  /**
+   * A requirement every match must meet, as a key and the values it allows (from matchLabels or an `In`
+   * expression), so indexes can look up candidates instead of testing every object; null when none.
+   */
+  readonly requiredLabel: { key: string; values: readonly string[] } | null;
   matches(labels: Labels): boolean;
 }
 
@@ -107,9 +112,12 @@ export function compileLabelSelector(selector: LabelSelector): CompiledSelector 
     }
   }
   requirements.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(a.operator, b.operator));
+  const firstIn = requirements.find((r) => r.operator === 'In');
   return {
     matchesEverything: requirements.length === 0,
     text: requirements.map(requirementText).join(','),
+    requiredLabel:
+      firstIn && firstIn.operator === 'In' ? { key: firstIn.key, values: [...firstIn.values] } : null,
     matches: (labels) => requirements.every((requirement) => requirementMatches(requirement, labels)),
   };
 }

@@ -3,7 +3,7 @@ import type { EgressPolicy } from '../api/egress-policy.js';
 import type { SlimPod } from '../cluster/slim-objects.js';
 import { ipFamily, type IPFamily } from '../net/ip.js';
 import { compareStrings } from '../selectors/label-selector.js';
-import type { EgressModel } from '../model/egress-model.js';
+import { pickEgressIP, type EgressModel } from '../model/egress-model.js';
 import type {
   EgressAction,
   EgressRule,
@@ -40,11 +40,12 @@ export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgre
     const hostsAny = policy.egressIPs.some((ip) => hosted.has(ip));
     // On a gateway: every selected pod whose IP is hosted here. Elsewhere: local pods only.
     const pods = hostsAny ? model.tracker.podsSelectedBy(policy.name) : localPodsOf(model, node, policy.name);
+    const live = { 4: model.liveEgressIPs(policy, 4), 6: model.liveEgressIPs(policy, 6) };
     for (const key of pods) {
       const pod = model.tracker.pod(key) as SlimPod;
       const local = pod.nodeName === node;
       for (const podIP of pod.podIPs) {
-        const egressIP = model.egressIPFor(policy, podIP);
+        const egressIP = pickEgressIP(live[ipFamily(podIP)], podIP);
         if (egressIP === undefined) continue;
         if (local || (egressIP !== null && hosted.has(egressIP))) addSource(policy, egressIP, podIP);
       }
@@ -127,6 +128,6 @@ function relevantPolicies(model: EgressModel, node: string, hostedIPs: readonly 
 function localPodsOf(model: EgressModel, node: string, policy: string): string[] {
   const local: string[] = [];
   for (const key of model.tracker.podsOnNode(node))
-    if (model.tracker.policiesSelecting(key).has(policy)) local.push(key);
+    if (model.tracker.policiesSelecting(key).includes(policy)) local.push(key);
   return local;
 }

@@ -3,6 +3,7 @@
 // object itself, because client-node's informer hands over only the new object on update.
 import type { CompiledSelector } from '../selectors/label-selector.js';
 import type { Labels } from '../selectors/label-selector-types.js';
+import { LabelPairIndex } from './label-pair-index.js';
 import {
   isEligiblePod,
   podKey,
@@ -27,8 +28,16 @@ export class EgressTracker {
   private readonly policies = new Map<string, SelectingPolicy>();
   /** For every namespace known or holding pods: the policies whose namespace selector matches it. */
   private readonly namespacePolicies = new Map<string, Set<string>>();
+  /** The reverse: namespaces each policy's namespace selector matches. */
+  private readonly policyNamespaces = new Map<string, Set<string>>();
+  /** Indexed namespaces by their labels, and policies by the label their namespace selector requires. */
+  private readonly namespacesByLabel = new LabelPairIndex<string>();
+  private readonly policiesByRequiredLabel = new LabelPairIndex<string>();
+  /** Policies whose namespace selector has no required label: they must be tested against every namespace. */
+  private readonly unindexedPolicies = new Set<string>();
   private readonly selectedPods = new Map<string, Set<PodKey>>();
-  private readonly podPolicies = new Map<PodKey, Set<string>>();
+  /** Arrays, not sets: a pod is selected by one or two policies, and there are 150,000 pods. */
+  private readonly podPolicies = new Map<PodKey, string[]>();
   private readonly podsByNamespace = new Map<string, Set<PodKey>>();
   private readonly podsByNode = new Map<string, Set<PodKey>>();
   private readonly changedPolicies = new Set<string>();
@@ -46,10 +55,10 @@ export class EgressTracker {
     if (pod.nodeName !== '') addTo(this.podsByNode, pod.nodeName, key);
     this.ensureNamespaceIndexed(pod.namespace);
 
-    const before = new Set(this.podPolicies.get(key));
+    const before = this.podPolicies.get(key);
     const after = this.matchingPolicies(pod);
-    for (const name of before) if (!after.has(name)) this.deselect(name, key);
-    for (const name of after) if (!before.has(name)) this.select(name, key);
+    if (before) for (const name of [...before]) if (!after.includes(name)) this.deselect(name, key);
+    for (const name of after) this.select(name, key);
     // Membership unchanged but addresses or node may have moved: those policies' source sets change.
     for (const name of after) this.changedPolicies.add(name);
     if (previous && previous.nodeName !== '') this.changedNodes.add(previous.nodeName);
@@ -70,40 +79,62 @@ export class EgressTracker {
   upsertNamespace(namespace: SlimNamespace): void {
     const previous = this.namespaceLabels.get(namespace.name);
     if (previous && sameLabels(previous, namespace.labels)) return;
+    if (this.namespacePolicies.has(namespace.name)) {
+      this.namespacesByLabel.removeLabels(this.labelsOf(namespace.name), namespace.name);
+    }
     this.namespaceLabels.set(namespace.name, namespace.labels);
+    this.namespacesByLabel.addLabels(namespace.labels, namespace.name);
     this.reevaluateNamespace(namespace.name);
   }
 
   deleteNamespace(name: string): void {
-    if (!this.namespaceLabels.delete(name)) return;
+    const previous = this.namespaceLabels.get(name);
+    if (!previous) return;
+    this.namespacesByLabel.removeLabels(previous, name);
+    this.namespaceLabels.delete(name);
+    if (this.namespacePolicies.has(name)) this.namespacesByLabel.addLabels(this.labelsOf(name), name);
     this.reevaluateNamespace(name);
     this.forgetNamespaceIfUnused(name);
   }
 
   upsertPolicy(policy: SelectingPolicy): void {
+    const previous = this.policies.get(policy.name);
+    if (previous) this.unindexPolicy(previous);
     this.policies.set(policy.name, policy);
+    this.indexPolicy(policy);
     this.changedPolicies.add(policy.name);
-    const before = this.selectedPods.get(policy.name) ?? new Set<PodKey>();
-    const after = new Set<PodKey>();
-    for (const [namespace, policies] of this.namespacePolicies) {
-      const matches = namespaceMatches(policy, namespace, this.labelsOf(namespace));
-      if (matches) policies.add(policy.name);
-      else policies.delete(policy.name);
-      if (!matches) continue;
+
+    const before = this.policyNamespaces.get(policy.name) ?? new Set<string>();
+    const matched = new Set<string>();
+    for (const namespace of this.candidateNamespaces(policy)) {
+      if (namespaceMatches(policy, this.labelsOf(namespace))) matched.add(namespace);
+    }
+    for (const namespace of before)
+      if (!matched.has(namespace)) this.namespacePolicies.get(namespace)?.delete(policy.name);
+    for (const namespace of matched) this.namespacePolicies.get(namespace)?.add(policy.name);
+    this.policyNamespaces.set(policy.name, matched);
+
+    const selectedBefore = this.selectedPods.get(policy.name) ?? new Set<PodKey>();
+    const selectedAfter = new Set<PodKey>();
+    for (const namespace of matched) {
       for (const key of this.podsByNamespace.get(namespace) ?? []) {
-        const pod = this.pods.get(key) as SlimPod;
-        if (podMatches(policy, pod)) after.add(key);
+        if (podMatches(policy, this.pods.get(key) as SlimPod)) selectedAfter.add(key);
       }
     }
-    for (const key of before) if (!after.has(key)) this.deselect(policy.name, key);
-    for (const key of after) if (!before.has(key)) this.select(policy.name, key);
+    for (const key of [...selectedBefore]) if (!selectedAfter.has(key)) this.deselect(policy.name, key);
+    for (const key of selectedAfter) this.select(policy.name, key);
   }
 
   deletePolicy(name: string): void {
-    if (!this.policies.delete(name)) return;
+    const policy = this.policies.get(name);
+    if (!policy) return;
+    this.unindexPolicy(policy);
+    this.policies.delete(name);
     for (const key of [...(this.selectedPods.get(name) ?? [])]) this.deselect(name, key);
     this.selectedPods.delete(name);
-    for (const policies of this.namespacePolicies.values()) policies.delete(name);
+    for (const namespace of this.policyNamespaces.get(name) ?? [])
+      this.namespacePolicies.get(namespace)?.delete(name);
+    this.policyNamespaces.delete(name);
     this.changedPolicies.add(name);
   }
 
@@ -122,8 +153,8 @@ export class EgressTracker {
     return this.selectedPods.get(policy) ?? EMPTY;
   }
 
-  policiesSelecting(key: PodKey): ReadonlySet<string> {
-    return this.podPolicies.get(key) ?? EMPTY;
+  policiesSelecting(key: PodKey): readonly string[] {
+    return this.podPolicies.get(key) ?? NO_POLICIES;
   }
 
   podsOnNode(node: string): ReadonlySet<PodKey> {
@@ -148,11 +179,11 @@ export class EgressTracker {
 
   // ---- internals ----
 
-  private matchingPolicies(pod: SlimPod): Set<string> {
-    const result = new Set<string>();
+  private matchingPolicies(pod: SlimPod): string[] {
+    const result: string[] = [];
     if (!isEligiblePod(pod)) return result;
     for (const name of this.namespacePolicies.get(pod.namespace) ?? []) {
-      if (podMatches(this.policies.get(name) as SelectingPolicy, pod)) result.add(name);
+      if (podMatches(this.policies.get(name) as SelectingPolicy, pod)) result.push(name);
     }
     return result;
   }
@@ -161,12 +192,19 @@ export class EgressTracker {
     const labels = this.labelsOf(namespace);
     const matched = this.namespacePolicies.get(namespace) ?? new Set<string>();
     this.namespacePolicies.set(namespace, matched);
-    for (const policy of this.policies.values()) {
+    const affected = new Set([...matched, ...this.candidatePolicies(labels)]);
+    for (const name of affected) {
+      const policy = this.policies.get(name) as SelectingPolicy;
       const was = matched.has(policy.name);
-      const is = namespaceMatches(policy, namespace, labels);
+      const is = namespaceMatches(policy, labels);
       if (was === is) continue;
-      if (is) matched.add(policy.name);
-      else matched.delete(policy.name);
+      if (is) {
+        matched.add(policy.name);
+        addTo(this.policyNamespaces, policy.name, namespace);
+      } else {
+        matched.delete(policy.name);
+        this.policyNamespaces.get(policy.name)?.delete(namespace);
+      }
       for (const key of this.podsByNamespace.get(namespace) ?? []) {
         const pod = this.pods.get(key) as SlimPod;
         const selected = is && isEligiblePod(pod) && podMatches(policy, pod);
@@ -179,16 +217,57 @@ export class EgressTracker {
   private ensureNamespaceIndexed(namespace: string): void {
     if (this.namespacePolicies.has(namespace)) return;
     const labels = this.labelsOf(namespace);
+    this.namespacesByLabel.addLabels(labels, namespace);
     const matched = new Set<string>();
-    for (const policy of this.policies.values())
-      if (namespaceMatches(policy, namespace, labels)) matched.add(policy.name);
+    for (const name of this.candidatePolicies(labels)) {
+      if (namespaceMatches(this.policies.get(name) as SelectingPolicy, labels)) {
+        matched.add(name);
+        addTo(this.policyNamespaces, name, namespace);
+      }
+    }
     this.namespacePolicies.set(namespace, matched);
   }
 
   private forgetNamespaceIfUnused(namespace: string): void {
-    if (!this.namespaceLabels.has(namespace) && !this.podsByNamespace.has(namespace)) {
-      this.namespacePolicies.delete(namespace);
-    }
+    if (this.namespaceLabels.has(namespace) || this.podsByNamespace.has(namespace)) return;
+    const policies = this.namespacePolicies.get(namespace);
+    if (!policies) return;
+    for (const name of policies) this.policyNamespaces.get(name)?.delete(namespace);
+    this.namespacesByLabel.removeLabels(this.labelsOf(namespace), namespace);
+    this.namespacePolicies.delete(namespace);
+  }
+
+  /** Indexed namespaces that may match a policy's namespace selector. */
+  private candidateNamespaces(policy: SelectingPolicy): Iterable<string> {
+    const required = policy.namespaceSelector?.requiredLabel;
+    if (!required) return this.namespacePolicies.keys();
+    const candidates = new Set<string>();
+    for (const value of required.values)
+      for (const namespace of this.namespacesByLabel.get(required.key, value)) candidates.add(namespace);
+    return candidates;
+  }
+
+  /** Policies whose namespace selector may match a namespace with these labels. */
+  private candidatePolicies(labels: Labels): Set<string> {
+    const candidates = new Set(this.unindexedPolicies);
+    for (const [key, value] of Object.entries(labels))
+      for (const name of this.policiesByRequiredLabel.get(key, value)) candidates.add(name);
+    return candidates;
+  }
+
+  private indexPolicy(policy: SelectingPolicy): void {
+    const required = policy.namespaceSelector?.requiredLabel;
+    if (!required) this.unindexedPolicies.add(policy.name);
+    else
+      for (const value of required.values) this.policiesByRequiredLabel.add(required.key, value, policy.name);
+  }
+
+  private unindexPolicy(policy: SelectingPolicy): void {
+    const required = policy.namespaceSelector?.requiredLabel;
+    if (!required) this.unindexedPolicies.delete(policy.name);
+    else
+      for (const value of required.values)
+        this.policiesByRequiredLabel.remove(required.key, value, policy.name);
   }
 
   private labelsOf(namespace: string): Labels {
@@ -200,14 +279,19 @@ export class EgressTracker {
     if (set.has(key)) return;
     set.add(key);
     this.selectedPods.set(policy, set);
-    addTo(this.podPolicies, key, policy);
+    const policies = this.podPolicies.get(key);
+    if (policies) policies.push(policy);
+    else this.podPolicies.set(key, [policy]);
     this.markPodChange(policy, key);
   }
 
   private deselect(policy: string, key: PodKey): void {
     const set = this.selectedPods.get(policy);
     if (!set?.delete(key)) return;
-    removeFrom(this.podPolicies, key, policy);
+    const policies = this.podPolicies.get(key) ?? [];
+    const remaining = policies.filter((name) => name !== policy);
+    if (remaining.length > 0) this.podPolicies.set(key, remaining);
+    else this.podPolicies.delete(key);
     this.markPodChange(policy, key);
   }
 
@@ -224,8 +308,9 @@ export class EgressTracker {
 }
 
 const EMPTY: ReadonlySet<never> = new Set();
+const NO_POLICIES: readonly string[] = [];
 
-function namespaceMatches(policy: SelectingPolicy, _namespace: string, labels: Labels): boolean {
+function namespaceMatches(policy: SelectingPolicy, labels: Labels): boolean {
   return policy.namespaceSelector === null || policy.namespaceSelector.matches(labels);
 }
 
