@@ -1,0 +1,68 @@
+// Everything an Agent is configured with, with the defaults `egress-proxier run` uses. The timing defaults
+// and the reasoning behind them are in docs/failover.md.
+import type { PluginOptionValues } from '../plugin/proxier.js';
+
+export interface AgentOptions {
+  /** This node (node backends); also the agent's identity for leader election. */
+  nodeName: string;
+  /** Namespace of the heartbeat and leader leases. */
+  namespace: string;
+  /** Pod and service CIDRs (never SNATed, never valid egress IPs). */
+  clusterCIDRs: string[];
+  syncPeriodMs: number;
+  minSyncPeriodMs: number;
+  heartbeatIntervalMs: number;
+  leaseDurationMs: number;
+  /** A fenced agent withdraws this long before others can see its lease expire. */
+  fenceMarginMs: number;
+  /** A new owner waits this long past the previous owner's lease expiry. */
+  handoverMarginMs: number;
+  /** False disables self-fencing (availability over the single-owner guarantee). */
+  selfFencing: boolean;
+  leaderElection: {
+    leaseName: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  /** Minimum time between two rounds of status writes. */
+  statusMinIntervalMs: number;
+  /** A watch that delivered nothing (not even a bookmark) for this long is restarted. */
+  watchdogMs: number;
+  /** Heartbeat leases change every interval, so their watch is judged much sooner. */
+  leaseWatchdogMs: number;
+  listTimeoutMs: number;
+  watchBackoffInitialMs: number;
+  watchBackoffMaxMs: number;
+  pluginOptions: PluginOptionValues;
+}
+
+export const DEFAULT_AGENT_OPTIONS: Omit<AgentOptions, 'nodeName' | 'clusterCIDRs' | 'pluginOptions'> = {
+  namespace: 'egress-proxier',
+  syncPeriodMs: 30_000,
+  minSyncPeriodMs: 1_000,
+  heartbeatIntervalMs: 1_000,
+  leaseDurationMs: 3_000,
+  fenceMarginMs: 1_000,
+  handoverMarginMs: 500,
+  selfFencing: true,
+  leaderElection: {
+    leaseName: 'egress-proxier-leader',
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 2_000,
+  },
+  statusMinIntervalMs: 1_000,
+  watchdogMs: 120_000,
+  leaseWatchdogMs: 6_000,
+  listTimeoutMs: 120_000,
+  watchBackoffInitialMs: 500,
+  watchBackoffMaxMs: 30_000,
+};
+
+/** Kernel address lifetime handed to `proxier.heartbeat`: whole seconds, below the self-fence deadline. */
+export function addressLifetimeSeconds(
+  options: Pick<AgentOptions, 'leaseDurationMs' | 'fenceMarginMs'>,
+): number {
+  return Math.max(1, Math.floor((options.leaseDurationMs - options.fenceMarginMs) / 1000));
+}

@@ -1,0 +1,477 @@
+// The Kubernetes agent: informers feed the EgressModel; a BoundedFrequencyRunner turns the model into this
+// node's table (or the cluster table, for cluster-scope backends while leading) and hands it to the
+// proxier; heartbeat leases drive gateway liveness and fencing; the leader writes Egress status.
+//
+// Invariants:
+// - Nothing is synced before every informer has listed once (an empty cache is not "no policies").
+// - Losing the API server changes nothing by itself: informers keep their caches, the runner re-syncs the
+//   same table. The one deliberate exception is self-fencing (docs/failover.md).
+// - Stopping (SIGTERM) leaves the datapath and the heartbeat lease as they are, so a restart cuts nothing.
+import type { Logger } from 'pino';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { EgressModel } from '../model/egress-model.js';
+import { buildNodeEgressTable } from '../table/build-node-table.js';
+import { buildClusterEgressTable } from '../table/build-cluster-table.js';
+import type { NodeEgressTable } from '../table/node-egress-table.js';
+import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
+import type { Clock } from '../runner/clock.js';
+import type { Exec } from '../exec/exec.js';
+import type { ClusterProxier, NodeProxier, ProxierPlugin, SyncReport } from '../plugin/proxier.js';
+import type { SlimNamespace, SlimNode, SlimPod } from '../cluster/slim-objects.js';
+import { KubeClient } from '../kube/kube-client.js';
+import { Reflector, type ReflectorObserver } from '../kube/reflector.js';
+import {
+  toSlimEgress,
+  toSlimLease,
+  toSlimNamespace,
+  toSlimNode,
+  toSlimPod,
+  type SlimEgress,
+  type SlimLease,
+} from '../kube/slim-convert.js';
+import { LeaseLiveness } from '../kube/lease-liveness.js';
+import { HEARTBEAT_LABEL, HeartbeatRenewer } from '../kube/heartbeat-renewer.js';
+import { LeaderElector } from '../kube/leader-elector.js';
+import { StatusWriter } from '../kube/status-writer.js';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import type { HealthReport } from '../observability/http-endpoints.js';
+import { GatewayHandover } from './gateway-handover.js';
+import { addressLifetimeSeconds, type AgentOptions } from './agent-options.js';
+
+export interface AgentDependencies {
+  kubeConfig: KubeConfig;
+  plugin: ProxierPlugin;
+  exec: Exec;
+  logger: Logger;
+  clock: Clock;
+  metrics: AgentMetrics;
+}
+
+type AgentState = 'created' | 'starting' | 'running' | 'stopped';
+
+/** How often liveness is re-judged: lease expiry is a matter of time passing, not of events. */
+const LIVENESS_CHECK_MS = 100;
+
+export class Agent {
+  readonly model: EgressModel;
+  readonly liveness: LeaseLiveness;
+  private readonly client: KubeClient;
+  private readonly logger: Logger;
+  private state: AgentState = 'created';
+  private readonly egresses: Reflector<SlimEgress>;
+  private readonly pods: Reflector<SlimPod>;
+  private readonly namespaces: Reflector<SlimNamespace>;
+  private readonly nodes: Reflector<SlimNode>;
+  private readonly leases: Reflector<SlimLease>;
+  private readonly heartbeat: HeartbeatRenewer | undefined;
+  private readonly elector: LeaderElector;
+  private readonly handover: GatewayHandover;
+  private readonly statusWriter: StatusWriter;
+  private readonly runner: BoundedFrequencyRunner;
+  private statusRunner: BoundedFrequencyRunner | undefined;
+  private nodeProxier: NodeProxier | undefined;
+  private clusterProxier: ClusterProxier | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private liveSignature = '';
+  private pendingChangeAt: number | undefined;
+  private heartbeatAbort = new AbortController();
+  private lastTable: NodeEgressTable | undefined;
+
+  constructor(
+    private readonly options: AgentOptions,
+    private readonly deps: AgentDependencies,
+  ) {
+    if (deps.plugin.scope === 'node' && options.nodeName === '')
+      throw new Error(`backend ${deps.plugin.name} runs on every node: the node name is required`);
+    this.logger = deps.logger.child({ component: 'agent', node: options.nodeName });
+    this.client = new KubeClient(deps.kubeConfig);
+    this.liveness = new LeaseLiveness({
+      selfNode: options.nodeName,
+      leaseDurationMs: options.leaseDurationMs,
+      fenceMarginMs: options.fenceMarginMs,
+      // A cluster-scope agent hosts nothing: nothing to fence.
+      selfFencing: options.selfFencing && deps.plugin.scope === 'node',
+    });
+    this.model = new EgressModel({
+      clusterCIDRs: options.clusterCIDRs,
+      capabilities: deps.plugin.capabilities,
+      liveness: this.liveness,
+    });
+    const observer: ReflectorObserver = {
+      watchRestarted: (resource, reason) => deps.metrics.watchRestarts.inc({ resource, reason }),
+    };
+    const reflector = <T>(
+      resource: string,
+      path: string,
+      convert: (o: unknown) => T,
+      handlers: {
+        upsert(key: string, value: T, previous: T | undefined): void;
+        delete(key: string, previous: T): void;
+      },
+      extra: { labelSelector?: string; watchdogMs?: number } = {},
+    ): Reflector<T> =>
+      new Reflector<T>(
+        this.client,
+        {
+          resource,
+          path,
+          convert,
+          labelSelector: extra.labelSelector,
+          watchdogMs: extra.watchdogMs ?? options.watchdogMs,
+          backoffInitialMs: options.watchBackoffInitialMs,
+          backoffMaxMs: options.watchBackoffMaxMs,
+          listTimeoutMs: options.listTimeoutMs,
+        },
+        handlers,
+        this.logger.child({ informer: resource }),
+        observer,
+      );
+
+    this.egresses = reflector('egresses', '/apis/egress.proxier.io/v1alpha1/egresses', toSlimEgress, {
+      upsert: (_key, egress, previous) => {
+        const specChanged =
+          !previous ||
+          previous.metadata.generation !== egress.metadata.generation ||
+          JSON.stringify(previous.spec) !== JSON.stringify(egress.spec);
+        // A status-only change (usually our own write) changes no table.
+        if (specChanged) {
+          this.model.upsertEgress(egress);
+          this.changed();
+        } else this.statusRunner?.run();
+      },
+      delete: (_key, egress) => {
+        this.model.deleteEgress(egress.metadata.name);
+        this.changed();
+      },
+    });
+    this.pods = reflector('pods', '/api/v1/pods', toSlimPod, {
+      upsert: (_key, pod) => {
+        this.model.upsertPod(pod);
+        this.changed();
+      },
+      delete: (_key, pod) => {
+        this.model.deletePod(pod.namespace, pod.name);
+        this.changed();
+      },
+    });
+    this.namespaces = reflector('namespaces', '/api/v1/namespaces', toSlimNamespace, {
+      upsert: (_key, namespace) => {
+        this.model.upsertNamespace(namespace);
+        this.changed();
+      },
+      delete: (_key, namespace) => {
+        this.model.deleteNamespace(namespace.name);
+        this.changed();
+      },
+    });
+    this.nodes = reflector('nodes', '/api/v1/nodes', toSlimNode, {
+      upsert: (_key, node) => {
+        this.model.upsertNode(node);
+        this.changed();
+      },
+      delete: (_key, node) => {
+        this.model.deleteNode(node.name);
+        this.changed();
+      },
+    });
+    this.leases = reflector(
+      'leases',
+      `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases`,
+      toSlimLease,
+      {
+        upsert: (_key, lease) => {
+          this.liveness.observe(lease);
+          this.checkLiveness();
+        },
+        delete: (_key, lease) => {
+          this.liveness.forget(lease.name);
+          this.checkLiveness();
+        },
+      },
+      { labelSelector: `${HEARTBEAT_LABEL}=true`, watchdogMs: options.leaseWatchdogMs },
+    );
+
+    if (deps.plugin.scope === 'node') {
+      this.heartbeat = new HeartbeatRenewer(
+        this.client,
+        {
+          namespace: options.namespace,
+          node: options.nodeName,
+          identity: options.nodeName,
+          renewIntervalMs: options.heartbeatIntervalMs,
+          leaseDurationMs: options.leaseDurationMs,
+        },
+        {
+          renewed: (startedAt) => this.onRenewed(startedAt),
+          renewFailed: () => deps.metrics.leaseRenewFailures.inc(),
+        },
+        this.logger.child({ component: 'heartbeat' }),
+      );
+    }
+    this.elector = new LeaderElector(
+      this.client,
+      { namespace: options.namespace, identity: options.nodeName || 'cluster', ...options.leaderElection },
+      { startedLeading: () => this.startedLeading(), stoppedLeading: () => this.stoppedLeading() },
+      this.logger.child({ component: 'leader-election' }),
+    );
+    this.handover = new GatewayHandover(options.nodeName, this.liveness, options.handoverMarginMs, (ip) =>
+      this.recordedOwner(ip),
+    );
+    this.statusWriter = new StatusWriter(
+      this.client,
+      this.model,
+      (name) => this.egresses.get(name),
+      deps.clock,
+      this.logger.child({ component: 'status' }),
+      {
+        statusWritten: (_policy, ok) => deps.metrics.statusWrites.inc({ result: ok ? 'success' : 'failure' }),
+      },
+    );
+    this.runner = new BoundedFrequencyRunner(
+      (signal) => this.sync(signal),
+      {
+        name: 'sync-proxier',
+        minIntervalMs: options.minSyncPeriodMs,
+        maxIntervalMs: options.syncPeriodMs,
+        retryInitialMs: 1_000,
+        retryMaxMs: 30_000,
+      },
+      { clock: deps.clock, logger: this.logger },
+    );
+    this.runner.onRunFinished((outcome) => {
+      deps.metrics.syncDuration.observe(outcome.durationMs / 1000);
+      if (!outcome.ok) deps.metrics.syncFailures.inc();
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  /** The last table handed to the node proxier (after hand-over hold-backs). */
+  get lastSyncedTable(): NodeEgressTable | undefined {
+    return this.lastTable;
+  }
+
+  get informersSynced(): boolean {
+    return [this.egresses, this.pods, this.namespaces, this.nodes, this.leases].every((r) => r.synced);
+  }
+
+  /** Starts everything; resolves once every informer has listed and the first sync was requested. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`agent already ${this.state}`);
+    this.state = 'starting';
+    const { plugin } = this.deps;
+    if (plugin.scope === 'node') {
+      this.nodeProxier = await plugin.create(this.proxierContext());
+      this.heartbeat?.start();
+    }
+    const reflectors = [this.leases, this.nodes, this.namespaces, this.egresses, this.pods];
+    for (const r of reflectors) r.start();
+    this.livenessTimer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
+    await Promise.all(reflectors.map((r) => r.waitForSync()));
+    if (this.state !== 'starting') return;
+    this.state = 'running';
+    this.logger.info(
+      { egresses: this.egresses.size, pods: this.pods.size, nodes: this.nodes.size },
+      'informers synced: starting to sync the datapath',
+    );
+    this.elector.start();
+    this.runner.start();
+    this.runner.run();
+  }
+
+  /**
+   * Stops cleanly: releases leadership, stops loops and informers, waits for a sync in progress. Leaves the
+   * datapath and the heartbeat lease in place (a restart must not cut traffic or move egress IPs).
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    clearInterval(this.livenessTimer);
+    this.heartbeatAbort.abort();
+    for (const r of [this.egresses, this.pods, this.namespaces, this.nodes, this.leases]) r.stop();
+    await Promise.all([
+      this.heartbeat?.stop(),
+      this.elector.stop(),
+      this.statusRunner?.stop(),
+      this.runner.stop(),
+    ]);
+    this.client.destroy();
+  }
+
+  healthz(): HealthReport {
+    const now = this.deps.clock.now();
+    const lastUpdated = this.runner.lastSuccessAt;
+    const pendingSince = this.runner.pendingSince;
+    const stale = pendingSince !== undefined && now - pendingSince > 2 * this.options.syncPeriodMs;
+    const healthy = this.state === 'running' && lastUpdated !== undefined && !stale;
+    return {
+      healthy,
+      details: {
+        lastUpdated: lastUpdated === undefined ? null : new Date(lastUpdated).toISOString(),
+        currentTime: new Date(now).toISOString(),
+        informersSynced: this.informersSynced,
+        ...(pendingSince === undefined ? {} : { oldestPendingChange: new Date(pendingSince).toISOString() }),
+      },
+    };
+  }
+
+  livez(): HealthReport {
+    const healthy = this.state === 'starting' || this.state === 'running';
+    return {
+      healthy,
+      details: { state: this.state, currentTime: new Date(this.deps.clock.now()).toISOString() },
+    };
+  }
+
+  private proxierContext(): Parameters<ProxierPlugin['create']>[0] {
+    return {
+      nodeName: this.options.nodeName,
+      exec: this.deps.exec,
+      logger: this.deps.logger.child({ backend: this.deps.plugin.name }),
+      clock: this.deps.clock,
+      options: this.options.pluginOptions,
+      kubeConfig: this.deps.kubeConfig,
+    };
+  }
+
+  /** Something that can alter a table or a status happened. */
+  private changed(): void {
+    const now = this.deps.clock.now();
+    this.pendingChangeAt ??= now;
+    this.deps.metrics.lastQueuedTimestamp.set(now / 1000);
+    this.runner.run();
+    this.statusRunner?.run();
+  }
+
+  private checkLiveness(): void {
+    const live = this.liveness.liveNodes(this.liveness.knownNodes());
+    const signature = live.join(',');
+    this.deps.metrics.selfFenced.set(
+      this.deps.plugin.scope === 'node' &&
+        this.options.selfFencing &&
+        !this.liveness.isLive(this.options.nodeName)
+        ? 1
+        : 0,
+    );
+    if (signature === this.liveSignature) return;
+    this.liveSignature = signature;
+    this.deps.metrics.liveGateways.set(live.length);
+    this.logger.info({ live }, 'gateway liveness changed');
+    this.model.livenessChanged();
+    this.changed();
+  }
+
+  private onRenewed(startedAt: number): void {
+    const wasLive = this.liveness.isLive(this.options.nodeName);
+    this.liveness.selfRenewed(startedAt);
+    this.deps.metrics.lastHeartbeatTimestamp.set(this.deps.clock.now() / 1000);
+    if (!wasLive) this.checkLiveness();
+    const proxier = this.nodeProxier;
+    if (proxier?.heartbeat && this.liveness.isLive(this.options.nodeName)) {
+      proxier
+        .heartbeat(addressLifetimeSeconds(this.options), this.heartbeatAbort.signal)
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'backend heartbeat failed');
+        });
+    }
+  }
+
+  private recordedOwner(egressIP: string): string | undefined {
+    for (const egress of this.egresses.values()) {
+      const assignments = (egress.status as { assignments?: { egressIP?: string; node?: string }[] })
+        .assignments;
+      const found = assignments?.find((a) => a.egressIP === egressIP)?.node;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private async sync(signal: AbortSignal): Promise<void> {
+    const changeAt = this.pendingChangeAt;
+    this.pendingChangeAt = undefined;
+    try {
+      const report = await this.syncProxier(signal);
+      const now = this.deps.clock.now();
+      this.deps.metrics.lastSyncTimestamp.set(now / 1000);
+      if (changeAt !== undefined) this.deps.metrics.programmingLatency.observe((now - changeAt) / 1000);
+      if (report) this.logger.debug({ changed: report.changed, counts: report.counts }, 'synced');
+    } catch (error) {
+      this.pendingChangeAt = Math.min(changeAt ?? Infinity, this.pendingChangeAt ?? Infinity);
+      throw error;
+    }
+  }
+
+  private async syncProxier(signal: AbortSignal): Promise<SyncReport | undefined> {
+    const { metrics } = this.deps;
+    const outcomesAccepted = this.model.acceptedPolicies().length;
+    metrics.acceptedPolicies.set({ accepted: 'true' }, outcomesAccepted);
+    metrics.acceptedPolicies.set({ accepted: 'false' }, this.model.policyNames().length - outcomesAccepted);
+    if (this.deps.plugin.scope === 'cluster') {
+      if (!this.clusterProxier) return undefined;
+      const table = buildClusterEgressTable(this.model);
+      metrics.tablePolicies.set(table.policies.length);
+      return this.clusterProxier.sync(table, signal);
+    }
+    const proxier = this.nodeProxier as NodeProxier;
+    const built = buildNodeEgressTable(this.model, this.options.nodeName);
+    const handover = this.handover.apply(this.model, built);
+    metrics.gatewayMoves.inc(handover.moves);
+    metrics.heldBackClaims.inc(handover.newlyHeld);
+    if (handover.nextReleaseAt !== undefined) {
+      // Come back when the earliest held IP may be claimed.
+      this.runner.retryAfter(Math.max(0, handover.nextReleaseAt - performance.now()));
+    }
+    const table = handover.table;
+    metrics.tablePolicies.set(new Set(table.rules.map((r) => r.policy)).size);
+    metrics.tableSourceIPs.set(table.sourceSets.reduce((n, s) => n + s.addresses.length, 0));
+    metrics.hostedEgressIPs.set(table.hostedEgressIPs.length);
+    metrics.tableRules.set(table.rules.length);
+    const report = await proxier.sync(table, signal);
+    this.lastTable = table;
+    return report;
+  }
+
+  private startedLeading(): void {
+    this.deps.metrics.leader.set(1);
+    if (this.state === 'stopped') return;
+    const runner = new BoundedFrequencyRunner(
+      async (signal) => {
+        await this.statusWriter.writeChanged(signal);
+      },
+      {
+        name: 'status-writer',
+        minIntervalMs: this.options.statusMinIntervalMs,
+        // A periodic check repairs a status someone else overwrote.
+        maxIntervalMs: Math.max(this.options.syncPeriodMs, this.options.statusMinIntervalMs),
+        retryInitialMs: 1_000,
+        retryMaxMs: 30_000,
+      },
+      { clock: this.deps.clock, logger: this.logger },
+    );
+    this.statusRunner = runner;
+    runner.start();
+    runner.run();
+    const { plugin } = this.deps;
+    if (plugin.scope === 'cluster') {
+      void Promise.resolve(plugin.create(this.proxierContext())).then(
+        (proxier) => {
+          if (!this.elector.isLeader || this.state === 'stopped') return;
+          this.clusterProxier = proxier;
+          this.runner.run();
+        },
+        (error: unknown) => this.logger.error({ err: error }, 'could not create the cluster-scope proxier'),
+      );
+    }
+  }
+
+  private stoppedLeading(): void {
+    this.deps.metrics.leader.set(0);
+    const runner = this.statusRunner;
+    this.statusRunner = undefined;
+    void runner?.stop();
+    // A cluster-scope backend runs only under leadership: the next leader takes over the datapath.
+    this.clusterProxier = undefined;
+  }
+}

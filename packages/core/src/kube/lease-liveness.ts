@@ -1,0 +1,125 @@
+// Gateway liveness from heartbeat Leases, judged the way client-go's leader election judges a lease: a
+// lease is fresh until `leaseDurationSeconds` after this agent *observed* its last change, measured on this
+// agent's own monotonic clock. Remote timestamps (renewTime) are never compared with local time, so clock
+// skew between nodes cannot make a live gateway look dead or a dead one live.
+//
+// Two more rules make the judgement safe:
+// - This agent's own liveness is its ability to renew: it stops counting itself as a gateway `fenceMarginMs`
+//   before others can see its lease expire (self-fencing), so it withdraws its egress IPs first.
+// - Others are judged only while this agent's view of the leases is current. Every agent renews every
+//   interval, so the lease watch delivers events all the time; if it has delivered nothing for a lease
+//   duration, this agent is blind (cut off, or the watch stalled) and freezes its judgement instead of
+//   declaring everyone dead.
+import type { Liveness } from '../gateway/gateway-assigner.js';
+import type { SlimLease } from './slim-convert.js';
+
+export const HEARTBEAT_LEASE_PREFIX = 'egress-proxier-node-';
+
+export function heartbeatLeaseName(node: string): string {
+  return HEARTBEAT_LEASE_PREFIX + node;
+}
+
+export interface LeaseLivenessOptions {
+  selfNode: string;
+  /** This agent's own lease duration (what others use to judge it). */
+  leaseDurationMs: number;
+  /** How long before others can see its lease expire this agent stops counting itself live. */
+  fenceMarginMs: number;
+  /** False: never self-fence (availability over the one-owner guarantee; see docs/failover.md). */
+  selfFencing: boolean;
+  /** Monotonic milliseconds; `performance.now` in production. */
+  now?: () => number;
+}
+
+interface Observation {
+  resourceVersion: string;
+  holder: string;
+  observedAtMs: number;
+  durationMs: number;
+}
+
+export class LeaseLiveness implements Liveness {
+  private readonly observations = new Map<string, Observation>();
+  private selfRenewStartMs: number | undefined;
+  private lastViewEventMs: number | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: LeaseLivenessOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** A heartbeat lease was added or changed (any change, including our own renewals). */
+  observe(lease: SlimLease): void {
+    const node = nodeOfLease(lease.name);
+    if (node === undefined) return;
+    const now = this.now();
+    this.lastViewEventMs = now;
+    const previous = this.observations.get(node);
+    if (previous && previous.resourceVersion === lease.resourceVersion) return;
+    this.observations.set(node, {
+      resourceVersion: lease.resourceVersion,
+      holder: lease.holderIdentity,
+      observedAtMs: now,
+      durationMs: Math.max(1, lease.leaseDurationSeconds) * 1000,
+    });
+  }
+
+  forget(leaseName: string): void {
+    const node = nodeOfLease(leaseName);
+    if (node !== undefined) this.observations.delete(node);
+    this.lastViewEventMs = this.now();
+  }
+
+  /** Our own renewal succeeded; `requestStartMs` is when the request was sent (others observe it later). */
+  selfRenewed(requestStartMs: number): void {
+    this.selfRenewStartMs = Math.max(this.selfRenewStartMs ?? -Infinity, requestStartMs);
+  }
+
+  /** Monotonic time until which this agent may act as a gateway; undefined before the first renewal. */
+  selfFenceDeadline(): number | undefined {
+    if (this.selfRenewStartMs === undefined) return undefined;
+    return this.selfRenewStartMs + this.options.leaseDurationMs - this.options.fenceMarginMs;
+  }
+
+  /** Monotonic time at which `node`'s lease expires as this agent sees it; undefined if never seen. */
+  expiryOf(node: string): number | undefined {
+    const observation = this.observations.get(node);
+    return observation ? observation.observedAtMs + observation.durationMs : undefined;
+  }
+
+  /** The lease view is current: some lease event arrived within a lease duration. */
+  viewIsCurrent(): boolean {
+    return (
+      this.lastViewEventMs !== undefined && this.now() - this.lastViewEventMs < this.options.leaseDurationMs
+    );
+  }
+
+  isLive(node: string): boolean {
+    if (node === this.options.selfNode) {
+      if (!this.options.selfFencing) return true;
+      const deadline = this.selfFenceDeadline();
+      return deadline !== undefined && this.now() < deadline;
+    }
+    const observation = this.observations.get(node);
+    if (!observation || observation.holder === '') return false;
+    // Blind: judge as of the last moment the view was current (freezes, never expires anyone).
+    const judgedAt = this.viewIsCurrent() ? this.now() : (this.lastViewEventMs ?? this.now());
+    return judgedAt < observation.observedAtMs + observation.durationMs;
+  }
+
+  /** Nodes currently live (self included when it is), sorted: compared to detect liveness changes. */
+  liveNodes(candidates: Iterable<string>): string[] {
+    const live: string[] = [];
+    for (const node of candidates) if (this.isLive(node)) live.push(node);
+    return live.sort();
+  }
+
+  /** Every node with a lease, and self. */
+  knownNodes(): string[] {
+    return [...new Set([...this.observations.keys(), this.options.selfNode])];
+  }
+}
+
+function nodeOfLease(name: string): string | undefined {
+  return name.startsWith(HEARTBEAT_LEASE_PREFIX) ? name.slice(HEARTBEAT_LEASE_PREFIX.length) : undefined;
+}

@@ -1,0 +1,89 @@
+// Writes Egress status (leader only): for each policy, the desired status from the core's outcome is
+// compared with the status in the informer cache and patched (JSON merge patch on the status subresource)
+// only when it differs. A steady cluster therefore makes no writes. Runs of `writeChanged` are rate-limited
+// by the caller's BoundedFrequencyRunner.
+import type { Logger } from 'pino';
+import type { EgressModel } from '../model/egress-model.js';
+import { computePolicyOutcomes } from '../model/policy-outcome.js';
+import type { Clock } from '../runner/clock.js';
+import { desiredEgressStatus, statusMatches, type DesiredEgressStatus } from './egress-status.js';
+import { KubeApiError, type KubeClient } from './kube-client.js';
+import type { SlimEgress } from './slim-convert.js';
+
+export interface StatusWriterObserver {
+  statusWritten?(policy: string, ok: boolean): void;
+}
+
+interface WrittenStatus {
+  status: DesiredEgressStatus;
+  /** The object's resourceVersion in the cache when we wrote, and the one our patch produced. */
+  cacheVersionBefore: string;
+  resultVersion: string;
+}
+
+const EGRESS_PATH = '/apis/egress.proxier.io/v1alpha1/egresses';
+
+export class StatusWriter {
+  private readonly written = new Map<string, WrittenStatus>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly model: EgressModel,
+    private readonly egress: (name: string) => SlimEgress | undefined,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly observer: StatusWriterObserver = {},
+    private readonly requestTimeoutMs = 10_000,
+  ) {}
+
+  /** Patches every Egress whose status differs from the desired one; returns how many were written. */
+  async writeChanged(signal: AbortSignal): Promise<number> {
+    const now = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    let writes = 0;
+    let failures = 0;
+    for (const outcome of computePolicyOutcomes(this.model)) {
+      if (signal.aborted) break;
+      const cached = this.egress(outcome.name);
+      if (!cached) continue;
+      const desired = desiredEgressStatus(outcome, cached.status, now);
+      if (statusMatches(desired, cached.status)) {
+        this.written.delete(outcome.name);
+        continue;
+      }
+      // Our own patch may not have reached the cache yet: do not write the same status twice.
+      const mine = this.written.get(outcome.name);
+      const cacheVersion = cached.metadata.resourceVersion;
+      if (
+        mine &&
+        (cacheVersion === mine.cacheVersionBefore || cacheVersion === mine.resultVersion) &&
+        statusMatches(desired, mine.status as unknown as Record<string, unknown>)
+      )
+        continue;
+      try {
+        const result = await this.client.request<{ metadata?: { resourceVersion?: string } }>({
+          method: 'PATCH',
+          path: `${EGRESS_PATH}/${encodeURIComponent(outcome.name)}/status`,
+          contentType: 'application/merge-patch+json',
+          body: { status: desired },
+          timeoutMs: this.requestTimeoutMs,
+          signal,
+        });
+        this.written.set(outcome.name, {
+          status: desired,
+          cacheVersionBefore: cacheVersion,
+          resultVersion: result.metadata?.resourceVersion ?? '',
+        });
+        writes++;
+        this.observer.statusWritten?.(outcome.name, true);
+      } catch (error) {
+        if (error instanceof KubeApiError && error.statusCode === 404) continue; // deleted meanwhile
+        failures++;
+        this.observer.statusWritten?.(outcome.name, false);
+        this.logger.warn({ err: error, egress: outcome.name }, 'status write failed');
+      }
+    }
+    for (const name of this.written.keys()) if (!this.egress(name)) this.written.delete(name);
+    if (failures > 0) throw new Error(`${failures} status write(s) failed`);
+    return writes;
+  }
+}
