@@ -1,0 +1,91 @@
+// `egress-proxier run` as the CLI starts it: flags → agent, a backend loaded by path with its own option,
+// health and metrics endpoints.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { agentOptionsFromArgs, parseDuration, startAgentFromArgs, type RunArgs } from '@egress-proxier/core';
+import { AgentCluster, eventually } from './support/agent-cluster.js';
+import { recordedTables } from './support/recording-plugin-module.js';
+
+describe('egress-proxier run', function () {
+  this.timeout(30_000);
+
+  it('parses durations and rejects a lease shorter than two renewals', () => {
+    expect(parseDuration('1.5s')).to.equal(1500);
+    expect(parseDuration('2m')).to.equal(120_000);
+    expect(() => parseDuration('3')).to.throw(/invalid duration/);
+    const args = baseArgs();
+    expect(agentOptionsFromArgs(args, {}).fenceMarginMs).to.equal(1000);
+    expect(() => agentOptionsFromArgs({ ...args, 'lease-duration': '1s' }, {})).to.throw(/twice/);
+    expect(() => agentOptionsFromArgs({ ...args, 'lease-duration': '2500ms' }, {})).to.throw(/whole seconds/);
+  });
+
+  it('runs the agent with a backend loaded by path, and serves healthz, livez and metrics', async () => {
+    const cluster = await AgentCluster.start();
+    const dir = await mkdtemp(join(tmpdir(), 'egress-proxier-run-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      // The test server speaks plain HTTP, which client-node accepts only with TLS verification off.
+      const config = structuredClone(cluster.api.kubeconfig.object) as unknown as {
+        clusters: { cluster: Record<string, unknown> }[];
+      };
+      for (const entry of config.clusters) entry.cluster['insecure-skip-tls-verify'] = true;
+      await writeFile(kubeconfig, stringify(config));
+      cluster.putPod('payments', 'client-1', 'node-a', '10.244.1.5', { app: 'db-client' });
+      cluster.putEgress('payments', {
+        podSelector: { matchLabels: { app: 'db-client' } },
+        egressIPs: ['192.0.2.10'],
+      });
+      const running = await startAgentFromArgs({
+        ...baseArgs(),
+        kubeconfig,
+        backend: fileURLToPath(new URL('./support/recording-plugin-module.js', import.meta.url)),
+        'recording-label': 'blue',
+      });
+      try {
+        const base = `http://127.0.0.1:${running.healthz?.port}`;
+        await eventually(async () => {
+          const res = await fetch(`${base}/healthz`);
+          expect(res.status).to.equal(200);
+          expect(recordedTables.at(-1)?.node).to.equal('node-a:blue');
+          expect(recordedTables.at(-1)?.sourceSets[0]?.addresses).to.deep.equal(['10.244.1.5']);
+        }, 10_000);
+        expect((await fetch(`${base}/livez`)).status).to.equal(200);
+        const metrics = await (await fetch(`http://127.0.0.1:${running.metrics?.port}/metrics`)).text();
+        expect(metrics).to.match(/egress_proxier_sync_proxy_rules_duration_seconds_count [1-9]/);
+        expect(metrics).to.include('egress_proxier_leader');
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await cluster.close();
+    }
+  });
+});
+
+function baseArgs(): RunArgs & Record<string, unknown> {
+  return {
+    backend: 'recording',
+    'node-name': 'node-a',
+    namespace: 'egress-proxier',
+    'cluster-cidr': ['10.244.0.0/16'],
+    'service-cidr': ['10.96.0.0/12'],
+    'sync-period': '30s',
+    'min-sync-period': '100ms',
+    'heartbeat-interval': '1s',
+    'lease-duration': '3s',
+    'handover-margin': '500ms',
+    'self-fencing': true,
+    'leader-elect-lease-duration': '3s',
+    'leader-elect-renew-deadline': '2s',
+    'leader-elect-retry-period': '500ms',
+    'healthz-bind-address': '127.0.0.1:0',
+    'metrics-bind-address': '127.0.0.1:0',
+    'dry-run': false,
+    'log-level': 'silent',
+  };
+}
