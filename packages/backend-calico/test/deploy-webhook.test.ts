@@ -25,7 +25,9 @@ function renderCalicoVariant(): Doc[] {
     try {
       output = execFileSync('kubectl', ['kustomize', join(work, 'overlay')], { encoding: 'utf8' });
     } catch (error) {
-      throw new Error(`kubectl kustomize failed (is kubectl installed?): ${(error as Error).message}`);
+      throw new Error(`kubectl kustomize failed (is kubectl installed?): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return parseAllDocuments(output).map((doc) => doc.toJSON() as Doc);
   } finally {
