@@ -2,6 +2,7 @@
 // never events, and make their datapath match it (the `Apply(state)` boundary of Calico's eBPF proxy).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { EgressCondition } from '../api/egress-types.js';
 import type { Exec } from '../exec/exec.js';
 import type { NodeEgressTable } from '../table/node-egress-table.js';
 import type { ClusterEgressTable } from '../table/cluster-egress-table.js';
@@ -48,6 +49,12 @@ export interface SyncReport {
   changed: boolean;
   /** Counts for metrics, e.g. `{ rules: 12, setEntries: 3000 }`. */
   counts?: Readonly<Record<string, number>>;
+  /**
+   * Conditions only the backend can know (e.g. Calico's `PodsPendingRecreate`), per Egress name. The status
+   * writer adds them to the core's Accepted/Ready/Conflicted conditions; a type missing from a later report
+   * is removed.
+   */
+  policyConditions?: ReadonlyMap<string, readonly EgressCondition[]>;
 }
 
 export interface NodeProxier {
