@@ -1,5 +1,4 @@
 // The legacy iptables flavour on a real kernel, detected automatically from the CNI's rules.
-// (VXLAN steering has no real-kernel test yet: see docs/backend-iptables.md, "Known gaps".)
 import { expect } from 'chai';
 import {
   assertLabPrerequisites,

@@ -128,6 +128,22 @@ describe('iptables datapath, traced packet by packet', () => {
     });
   });
 
+  it('routes the tunnel packet of a steered packet (same mark) to the gateway outside the tunnel', () => {
+    const vxlan = new NodeTracer(plugin.render(CLUSTER['node-a'], { uplink: 'eth0', steering: 'vxlan' }));
+    const steered = vxlan.trace({ src: '10.244.1.2', dst: '203.0.113.5' });
+    if (steered.kind !== 'steered') throw new Error(`expected a steered packet, got ${steered.kind}`);
+    expect(vxlan.routeMarked(steered.mark, '203.0.113.5')).to.deep.equal({
+      via: '192.0.2.12',
+      device: 'egp-vx',
+    });
+    expect(vxlan.routeMarked(steered.mark, steered.via), 'encapsulated packet').to.equal('main');
+    const onlink = new NodeTracer(plugin.render(CLUSTER['node-a'], { uplink: 'eth0' }));
+    expect(onlink.routeMarked(steered.mark, steered.via), 'on-link: no tunnel, no exemption').to.deep.equal({
+      via: '192.0.2.12',
+      device: 'eth0',
+    });
+  });
+
   describe('cross-action ordering: the first matching rule decides', () => {
     const tracer = new NodeTracer(plugin.render(ORDERING, { uplink: 'eth0' }));
     const cases: { src: string; dst: string; verdict: string }[] = [

@@ -11,6 +11,9 @@ import {
   routeFlush,
   routeReplace,
   ruleAdd,
+  throwRouteDelete,
+  throwRouteReplace,
+  vxlanAddressAdd,
   ruleDelete,
   vxlanCreate,
   vxlanDelete,
@@ -57,6 +60,8 @@ export async function applyDatapath(
   if (vxlan !== undefined) {
     if (!view.vxlan.exists) {
       for (const command of vxlanCreate(vxlan, await context.uplinkAddress())) await run(command);
+    } else if (!view.vxlan.addressed) {
+      await run(vxlanAddressAdd(vxlan.device));
     }
     const known = new Set(view.vxlan.exists ? view.vxlan.remotes : []);
     for (const remote of vxlan.remotes) if (!known.has(remote)) await run(fdbAppend(vxlan.device, remote));
@@ -72,6 +77,12 @@ export async function applyDatapath(
       (r) => r.family === route.family && r.table === route.table && r.dst === 'default',
     );
     if (current?.via !== route.via || current.device !== route.device) await run(routeReplace(route));
+    const endpoint = route.tunnelEndpoint;
+    if (endpoint === undefined) continue;
+    const exempt = view.routes.some(
+      (r) => r.family === route.family && r.table === route.table && r.type === 'throw' && r.dst === endpoint,
+    );
+    if (!exempt) await run(throwRouteReplace(route.family, endpoint, route.table));
   }
   for (const route of desired.routes)
     if (!view.rules.some((rule) => sameRule(rule, route))) await run(ruleAdd(route));
@@ -103,6 +114,14 @@ export async function applyDatapath(
       .filter((r) => !desired.routes.some((route) => route.family === r.family && route.table === r.table))
       .map((r) => `${r.family}/${r.table}`),
   );
+  for (const held of view.routes) {
+    if (held.type !== 'throw' || staleTables.has(`${held.family}/${held.table}`)) continue;
+    const wanted = desired.routes.some(
+      (route) =>
+        route.family === held.family && route.table === held.table && route.tunnelEndpoint === held.dst,
+    );
+    if (!wanted) await run(throwRouteDelete(held.family, held.dst, held.table));
+  }
   for (const key of staleTables) {
     const [family, table] = key.split('/').map(Number);
     await run(routeFlush(family === 6 ? 6 : 4, table ?? 0));

@@ -4,6 +4,7 @@ import type { IPFamily } from '@egress-proxier/core';
 import type { DesiredDatapath, IpsetSpec } from '../model/desired-datapath.js';
 import { CHAIN_PREFIX, IPSET_PREFIX } from '../names.js';
 import type { IptablesOptions } from '../options.js';
+import { VXLAN_DEVICE_ADDRESS } from '../render/commands.js';
 import { rulesetFingerprint } from '../render/iptables-script.js';
 import {
   parseAddresses,
@@ -36,7 +37,15 @@ export interface KernelView {
   rules: KernelRule[];
   routes: KernelRoute[];
   addresses: KernelAddress[];
-  vxlan: { exists: boolean; remotes: string[] };
+  vxlan: VxlanView;
+}
+
+export interface VxlanView {
+  exists: boolean;
+  /** Flood entries' remote VTEPs. */
+  remotes: string[];
+  /** Whether the device holds VXLAN_DEVICE_ADDRESS (devices made by older versions do not). */
+  addressed: boolean;
 }
 
 export async function readKernelView(
@@ -84,15 +93,20 @@ async function readSaved(runner: CommandRunner, tools: IptablesTools, family: IP
   }
 }
 
-export async function readVxlan(runner: CommandRunner, device: string): Promise<KernelView['vxlan']> {
+export async function readVxlan(runner: CommandRunner, device: string): Promise<VxlanView> {
   const result = await runner.run(
     { command: 'ip', args: ['-j', '-d', 'link', 'show', 'dev', device] },
     { allowedExitCodes: [1] },
   );
   const link = result.exitCode === 0 ? parseLinks(result.stdout)[0] : undefined;
-  if (link?.kind !== 'vxlan') return { exists: false, remotes: [] };
+  if (link?.kind !== 'vxlan') return { exists: false, remotes: [], addressed: false };
   const fdb = await runner.stdout('bridge', '-j', 'fdb', 'show', 'dev', device);
-  return { exists: true, remotes: parseFloodRemotes(fdb) };
+  const addresses = parseAddresses(await runner.stdout('ip', '-j', '-4', 'addr', 'show', 'dev', device));
+  return {
+    exists: true,
+    remotes: parseFloodRemotes(fdb),
+    addressed: addresses.some((address) => address.local === VXLAN_DEVICE_ADDRESS),
+  };
 }
 
 /** What the kernel holds after `desired` was applied successfully. */
@@ -115,13 +129,28 @@ export function viewOfApplied(desired: DesiredDatapath): KernelView {
       mask: route.mask,
       table: route.table,
     })),
-    routes: desired.routes.map((route) => ({
-      family: route.family,
-      table: route.table,
-      dst: 'default',
-      via: route.via,
-      device: route.device,
-    })),
+    routes: desired.routes.flatMap((route) => [
+      {
+        family: route.family,
+        table: route.table,
+        type: 'unicast',
+        dst: 'default',
+        via: route.via,
+        device: route.device,
+      },
+      ...(route.tunnelEndpoint === undefined
+        ? []
+        : [
+            {
+              family: route.family,
+              table: route.table,
+              type: 'throw',
+              dst: route.tunnelEndpoint,
+              via: undefined,
+              device: undefined,
+            },
+          ]),
+    ]),
     addresses: desired.addresses.map((address) => ({
       device: address.device,
       family: address.family,
@@ -131,6 +160,10 @@ export function viewOfApplied(desired: DesiredDatapath): KernelView {
       dynamic: true,
       nodad: address.family === 6,
     })),
-    vxlan: { exists: desired.vxlan !== undefined, remotes: desired.vxlan?.remotes ?? [] },
+    vxlan: {
+      exists: desired.vxlan !== undefined,
+      remotes: desired.vxlan?.remotes ?? [],
+      addressed: desired.vxlan !== undefined,
+    },
   };
 }

@@ -40,6 +40,7 @@ export function buildDatapath(
         priority: slot.priority,
         via: hop.action.gateway.nodeIP,
         device: steeringDevice,
+        tunnelEndpoint: options.steering === 'vxlan' && family === 4 ? hop.action.gateway.nodeIP : undefined,
       });
     }
   }

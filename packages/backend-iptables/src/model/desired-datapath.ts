@@ -47,6 +47,12 @@ export interface SteeringRoute {
   priority: number;
   via: string;
   device: string;
+  /**
+   * VXLAN only (IPv4): the gateway's node IP, which the tunnel encapsulates to. The encapsulated packet keeps
+   * the inner packet's mark, so without a `throw` route for this address in the table it would be routed back
+   * into the tunnel (the kernel drops it as a "circular route" and counts a TX collision on the device).
+   */
+  tunnelEndpoint: string | undefined;
 }
 
 export interface EgressAddress {

@@ -8,6 +8,7 @@ import {
   fdbAppend,
   routeReplace,
   ruleAdd,
+  throwRouteReplace,
   vxlanCreate,
   type Command,
 } from './commands.js';
@@ -48,7 +49,15 @@ export function renderDatapath(table: NodeEgressTable, options: IptablesOptions)
   }
   sections.push({
     title: SECTION_TITLES.routing,
-    content: lines(datapath.routes.flatMap((route) => [routeReplace(route), ruleAdd(route)])),
+    content: lines(
+      datapath.routes.flatMap((route) => [
+        routeReplace(route),
+        ...(route.tunnelEndpoint === undefined
+          ? []
+          : [throwRouteReplace(route.family, route.tunnelEndpoint, route.table)]),
+        ruleAdd(route),
+      ]),
+    ),
   });
   sections.push({
     title: SECTION_TITLES.addresses,

@@ -23,6 +23,8 @@ export interface KernelRule {
 export interface KernelRoute {
   family: IPFamily;
   table: number;
+  /** `unicast` unless the kernel says otherwise (we also write `throw`). */
+  type: string;
   dst: string;
   via: string | undefined;
   device: string | undefined;
@@ -85,6 +87,7 @@ export function parseRules(json: string, family: IPFamily): KernelRule[] {
 }
 
 interface RouteJson {
+  type?: string;
   dst?: string;
   gateway?: string;
   dev?: string;
@@ -96,7 +99,16 @@ export function parseRoutes(json: string, family: IPFamily): KernelRoute[] {
   return parse<RouteJson[]>(json).flatMap((route) =>
     route.table === undefined || !/^\d+$/.test(route.table)
       ? []
-      : [{ family, table: Number(route.table), dst: route.dst ?? '', via: route.gateway, device: route.dev }],
+      : [
+          {
+            family,
+            table: Number(route.table),
+            type: route.type ?? 'unicast',
+            dst: route.dst ?? '',
+            via: route.gateway,
+            device: route.dev,
+          },
+        ],
   );
 }
 

@@ -50,6 +50,24 @@ export class NodeTracer {
     this.steering = parseRouting(section('ip rule / ip route'));
   }
 
+  /**
+   * Where policy routing sends a packet that already carries `mark` (e.g. a VXLAN packet encapsulating a
+   * steered one keeps its mark): the steering route, or 'main' when no rule matches or a throw route exempts
+   * the destination.
+   */
+  routeMarked(mark: number, dst: string): { via: string; device: string } | 'main' {
+    const rule = this.steering.rules
+      .sort((a, b) => a.priority - b.priority)
+      .find((candidate) => (mark & candidate.mask) === candidate.mark);
+    if (rule === undefined) return 'main';
+    const thrown = this.steering.throws.some(
+      (candidate) => candidate.table === rule.table && contains(candidate.cidr, dst),
+    );
+    if (thrown) return 'main';
+    const route = this.steering.routes.find((candidate) => candidate.table === rule.table);
+    return route === undefined ? 'main' : { via: route.via, device: route.device };
+  }
+
   trace(packet: Packet): Verdict {
     const state: PacketState = { protocol: 'tcp', ...packet, mark: 0 };
     this.walk('mangle', 'PREROUTING', state);

@@ -162,15 +162,20 @@ export function parseIpsetRestore(text: string): Map<string, string[]> {
 export interface ParsedSteering {
   rules: { mark: number; mask: number; table: number; priority: number }[];
   routes: { table: number; via: string; device: string }[];
+  /** `throw` routes: destinations that leave the table for the next rule (the main table). */
+  throws: { table: number; cidr: string }[];
 }
 
 /** The `ip rule add` / `ip route replace` lines of the routing section. */
 export function parseRouting(text: string): ParsedSteering {
-  const parsed: ParsedSteering = { rules: [], routes: [] };
+  const parsed: ParsedSteering = { rules: [], routes: [], throws: [] };
   for (const line of text.split('\n').filter((l) => l !== '')) {
     const rule = /^ip -[46] rule add fwmark (\S+) lookup (\d+) priority (\d+)$/.exec(line);
     const route = /^ip -[46] route replace default via (\S+) dev (\S+) onlink table (\d+)$/.exec(line);
-    if (rule !== null) {
+    const thrown = /^ip -[46] route replace throw (\S+) table (\d+)$/.exec(line);
+    if (thrown !== null) {
+      parsed.throws.push({ cidr: thrown[1] ?? '', table: Number(thrown[2]) });
+    } else if (rule !== null) {
       const [mark, mask] = parseMark(rule[1] ?? '');
       parsed.rules.push({ mark, mask, table: Number(rule[2]), priority: Number(rule[3]) });
     } else if (route !== null) {
