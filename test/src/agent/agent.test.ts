@@ -136,7 +136,21 @@ describe('agent end to end (in-memory API server, recording backend)', function 
     expect((await gateway.metrics.leaseRenewFailures.get()).values[0]?.value).to.be.greaterThan(0);
     // Back on the API: it renews, sees the others and ends up the single owner again (or stays out).
     gateway.proxy.restore();
-    await eventually(() => expect(hostsOf(cluster, '192.0.2.10')).to.have.length(1), 15_000);
+    await eventually(
+      () =>
+        expect(
+          hostsOf(cluster, '192.0.2.10'),
+          JSON.stringify(
+            [...cluster.agents.values()].map((a) => [
+              a.node,
+              a.agent.liveness.liveNodes(['node-a', 'node-b', 'node-c']),
+              a.agent.model.gatewayOf('192.0.2.10'),
+              a.backend.hosted(),
+            ]),
+          ),
+        ).to.have.length(1),
+      15_000,
+    );
     await sleep(500);
     expect(hostsOf(cluster, '192.0.2.10')).to.have.length(1);
   });

@@ -89,6 +89,7 @@ export class Agent {
       selfNode: options.nodeName,
       leaseDurationMs: options.leaseDurationMs,
       fenceMarginMs: options.fenceMarginMs,
+      viewGraceMs: options.heartbeatIntervalMs,
       // A cluster-scope agent hosts nothing: nothing to fence.
       selfFencing: options.selfFencing && deps.plugin.scope === 'node',
     });

@@ -7,9 +7,11 @@
 // - This agent's own liveness is its ability to renew: it stops counting itself as a gateway `fenceMarginMs`
 //   before others can see its lease expire (self-fencing), so it withdraws its egress IPs first.
 // - Others are judged only while this agent's view of the leases is current. Every agent renews every
-//   interval, so the lease watch delivers events all the time; if it has delivered nothing for a lease
-//   duration, this agent is blind (cut off, or the watch stalled) and freezes its judgement instead of
-//   declaring everyone dead.
+//   interval, so the lease watch delivers events all the time; if it has delivered nothing for `viewGraceMs`
+//   (one renew interval), this agent may be blind (cut off, or the watch stalled) and judges as of
+//   `last event + viewGraceMs` instead of now. A live node was observed at most one interval before that last
+//   event, so it stays live in a frozen view (grace 1 s < lease 3 s − interval 1 s); nobody is declared dead
+//   because this agent stopped hearing.
 import type { Liveness } from '../gateway/gateway-assigner.js';
 import type { SlimLease } from './slim-convert.js';
 
@@ -27,6 +29,8 @@ export interface LeaseLivenessOptions {
   fenceMarginMs: number;
   /** False: never self-fence (availability over the one-owner guarantee; see docs/failover.md). */
   selfFencing: boolean;
+  /** Judge as of `last lease event + viewGraceMs` when no event came for that long (the renew interval). */
+  viewGraceMs: number;
   /** Monotonic milliseconds; `performance.now` in production. */
   now?: () => number;
 }
@@ -102,8 +106,10 @@ export class LeaseLiveness implements Liveness {
     }
     const observation = this.observations.get(node);
     if (!observation || observation.holder === '') return false;
-    // Blind: judge as of the last moment the view was current (freezes, never expires anyone).
-    const judgedAt = this.viewIsCurrent() ? this.now() : (this.lastViewEventMs ?? this.now());
+    // Possibly blind: judge as of the last moment the view was known current (freezes the judgement).
+    const judgedAt = this.viewIsCurrent()
+      ? this.now()
+      : (this.lastViewEventMs ?? this.now()) + this.options.viewGraceMs;
     return judgedAt < observation.observedAtMs + observation.durationMs;
   }
 
