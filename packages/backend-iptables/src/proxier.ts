@@ -95,8 +95,9 @@ export class IptablesProxier implements NodeProxier {
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
     this.lifetimeSeconds = lifetimeSeconds;
     const runner = new CommandRunner(this.context.exec, signal);
-    for (const address of this.applied?.addresses ?? [])
-      await runner.run(addressReplace(address, lifetimeSeconds));
+    await runner.runIpBatch(
+      (this.applied?.addresses ?? []).map((address) => addressReplace(address, lifetimeSeconds)),
+    );
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {

@@ -7,6 +7,7 @@ import { parseIpsetSave } from '../src/state/ipset-save.js';
 import { parseIptablesSave } from '../src/state/iptables-save.js';
 import { parseAddresses, parseRules } from '../src/state/ip-json.js';
 import { isOurAddress } from '../src/apply/ownership.js';
+import { addressDelete, addressReplace, ipBatch } from '../src/render/commands.js';
 import { CLUSTER } from './support/cluster-tables.js';
 
 describe('ipset updates by difference', () => {
@@ -144,5 +145,41 @@ describe('options', () => {
     const options = parseOptions({});
     expect(options.mask & 0xffffc000).to.equal(0);
     expect(options.mark & ~options.mask).to.equal(0);
+  });
+});
+
+describe('ip batches', () => {
+  it('writes many address commands as one `ip -batch -` input, family taken from the addresses', () => {
+    const v4 = {
+      ip: '192.0.2.100',
+      family: 4 as const,
+      cidr: '192.0.2.100/32',
+      device: 'eth0',
+      label: 'eth0:egp',
+    };
+    const v6 = {
+      ip: '2001:db8::1',
+      family: 6 as const,
+      cidr: '2001:db8::1/128',
+      device: 'eth0',
+      label: undefined,
+    };
+    const batch = ipBatch([
+      addressReplace(v4, 30),
+      addressReplace(v6, 30),
+      addressDelete('192.0.2.7/32', 'eth0'),
+    ]);
+    expect(batch.command).to.deep.equal({ command: 'ip', args: ['-batch', '-'] });
+    expect(batch.input).to.equal(
+      [
+        'addr replace 192.0.2.100/32 dev eth0 valid_lft 30 preferred_lft 30 label eth0:egp',
+        'addr replace 2001:db8::1/128 dev eth0 valid_lft 30 preferred_lft 30 nodad',
+        'addr del 192.0.2.7/32 dev eth0',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('refuses commands of other tools', () => {
+    expect(() => ipBatch([{ command: 'bridge', args: ['fdb', 'show'] }])).to.throw(/not an ip command/);
   });
 });

@@ -41,9 +41,11 @@ export async function cleanupAll(
     await runner.run(vxlanDelete(options.vxlanDevice));
   if (uplink !== undefined) {
     const addresses = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
-    for (const address of addresses.filter((candidate) => isOurAddress(candidate, uplink))) {
-      await runner.run(addressDelete(`${address.local}/${address.prefixLength}`, address.device));
-    }
+    await runner.runIpBatch(
+      addresses
+        .filter((candidate) => isOurAddress(candidate, uplink))
+        .map((address) => addressDelete(`${address.local}/${address.prefixLength}`, address.device)),
+    );
   }
 }
 

@@ -88,11 +88,13 @@ export async function applyDatapath(
     if (!view.rules.some((rule) => sameRule(rule, route))) await run(ruleAdd(route));
 
   // 4. Egress addresses, announced in the background.
-  for (const address of desired.addresses) {
-    if (view.addresses.some((held) => held.local === address.ip && held.device === address.device)) continue;
-    await run(addressReplace(address, context.addressLifetimeSeconds));
-    context.garp.announce(address.ip, address.device);
-  }
+  const newAddresses = desired.addresses.filter(
+    (address) => !view.addresses.some((held) => held.local === address.ip && held.device === address.device),
+  );
+  commands += await runner.runIpBatch(
+    newAddresses.map((address) => addressReplace(address, context.addressLifetimeSeconds)),
+  );
+  for (const address of newAddresses) context.garp.announce(address.ip, address.device);
 
   // 5. One atomic iptables-restore per family, when a chain or a jump differs.
   for (const ruleset of desired.rulesets) {
@@ -127,11 +129,13 @@ export async function applyDatapath(
     await run(routeFlush(family === 6 ? 6 : 4, table ?? 0));
   }
   if (sets.destroy !== '') await run({ command: 'ipset', args: ['restore', '-exist'] }, sets.destroy);
-  for (const held of view.addresses) {
-    if (desired.addresses.some((address) => address.ip === held.local && address.device === held.device))
-      continue;
-    await run(addressDelete(`${held.local}/${held.prefixLength}`, held.device));
-  }
+  const staleAddresses = view.addresses.filter(
+    (held) =>
+      !desired.addresses.some((address) => address.ip === held.local && address.device === held.device),
+  );
+  commands += await runner.runIpBatch(
+    staleAddresses.map((held) => addressDelete(`${held.local}/${held.prefixLength}`, held.device)),
+  );
   if (vxlan !== undefined) {
     const wanted = new Set(vxlan.remotes);
     for (const remote of view.vxlan.remotes)

@@ -28,15 +28,24 @@ export function familyRuleset(
   const { options } = context;
   const maskText = hex(options.mask);
   const canary = `-m comment --comment "egress-proxier canary: a missing rule means our chains were flushed" -j RETURN`;
+  // A chain stops after the last rule of its own action: the RETURNs after it change nothing, and mangle and
+  // filter see every packet of every connection (on a gateway with 2,000 snat rules they cut new connections
+  // per second by 30x). A chain with no rule of its action is empty.
+  const steerRules = upToLast(rules, (rule) => rule.action.kind === 'steer');
+  const dropRules = upToLast(rules, (rule) => rule.action.kind === 'drop');
+  const snatRules = upToLast(rules, (rule) => rule.action.kind === 'snat');
   const chains: ChainBody[] = [
     {
       table: 'mangle',
       chain: CHAINS.mark,
-      rules: [...clusterReturn, ...rules.flatMap((r) => markRules(r, context))],
+      rules: guarded(
+        clusterReturn,
+        steerRules.flatMap((r) => markRules(r, context)),
+      ),
     },
     { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, options) },
     { table: 'mangle', chain: CHAINS.canary, rules: [canary] },
-    { table: 'filter', chain: CHAINS.forward, rules: [...clusterReturn, ...rules.map(forwardRule)] },
+    { table: 'filter', chain: CHAINS.forward, rules: guarded(clusterReturn, dropRules.map(forwardRule)) },
     { table: 'filter', chain: CHAINS.canary, rules: [canary] },
     {
       table: 'nat',
@@ -44,12 +53,24 @@ export function familyRuleset(
       rules: [
         ...clusterReturn,
         `-m mark ! --mark 0x0/${maskText} -m comment --comment "steered to a gateway: not masqueraded here" -j ACCEPT`,
-        ...rules.map(natRule),
+        ...snatRules.map(natRule),
       ],
     },
     { table: 'nat', chain: CHAINS.canary, rules: [canary] },
   ];
   return { family, chains, jumps: JUMPS };
+}
+
+/** The rules up to and including the last one `isOwn` accepts; none when it accepts none. */
+function upToLast(rules: readonly EgressRule[], isOwn: (rule: EgressRule) => boolean): EgressRule[] {
+  let end = rules.length;
+  while (end > 0 && !isOwn(rules[end - 1] as EgressRule)) end--;
+  return rules.slice(0, end);
+}
+
+/** The cluster-destination guard only matters in front of rules. */
+function guarded(clusterReturn: readonly string[], lines: readonly string[]): string[] {
+  return lines.length === 0 ? [] : [...clusterReturn, ...lines];
 }
 
 const JUMPS: JumpRule[] = [

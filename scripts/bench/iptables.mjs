@@ -1,0 +1,303 @@
+// iptables backend benchmark (root; builds its own namespaces with @egress-proxier/netlab, removes them also on
+// failure). Measures, on a gateway node namespace:
+//   - full sync (first sync into an empty node) and incremental sync (one pod added to one source set) of a
+//     table with 2,000 egress IPs and 2,000 policies of 75 sources (150,000 source IPs);
+//   - the same for a naive baseline: one `-s POD -j SNAT --to EGRESS` rule per pod, one iptables-restore;
+//   - new TCP connections per second from a pod through the gateway to an external server, with 10,000 and
+//     150,000 selected sources: no egress rules (the limit), our ipset rules, the naive per-pod chain.
+// The client pod is matched by the LAST policy / rule in both rule sets (the worst case for a linear chain).
+// Synthetic sources other than the client are 10.x addresses that never send; egress IPs other than the
+// client's are from the benchmarking range 198.18.0.0/15 and only exist inside the lab.
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import plugin from '@egress-proxier/backend-iptables';
+import { assertLabPrerequisites, createLab, uniquePrefix } from '@egress-proxier/netlab';
+
+const POLICIES = 2000;
+const SIZES = [10_000, 150_000];
+const EXTERNAL = '203.0.113.10';
+const CLIENT_EGRESS_IP = '192.0.2.100';
+const RATE_SECONDS = 3;
+const CONCURRENCY = 32;
+const NAIVE_CHAIN = 'EGP-NAIVE-SNAT';
+const signal = new AbortController().signal;
+
+await assertLabPrerequisites(['ipset', 'iptables-nft-restore']);
+const lab = await createLab({
+  prefix: uniquePrefix('bipt'),
+  nodes: 1,
+  podsPerNode: 1,
+  externals: [EXTERNAL],
+});
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  exitCode = 1;
+} finally {
+  await lab.destroy();
+}
+process.exit(exitCode);
+
+async function main() {
+  const gateway = lab.node(1);
+  const client = lab.pod(1, 1);
+  for (const setting of ['net.ipv4.tcp_tw_reuse=1', 'net.ipv4.ip_local_port_range=1024 65000']) {
+    await lab.exec(client.namespace, 'sysctl', ['-q', '-w', setting]);
+  }
+  const figures = {
+    policies: POLICIES,
+    egressIPs: POLICIES,
+    rateSeconds: RATE_SECONDS,
+    concurrency: CONCURRENCY,
+  };
+  const rows = [];
+  for (const sources of SIZES) {
+    const perPolicy = sources / POLICIES;
+    const table = generateTable(gateway, client.ip, perPolicy);
+
+    const limit = await connectionRate(client, gateway.ip);
+
+    const proxier = await plugin.create({
+      nodeName: gateway.name,
+      exec: namespaceExec(gateway.namespace),
+      logger: pino({ level: 'silent' }),
+      clock: { now: () => Date.now() },
+      options: { garpCount: 0, uplink: gateway.uplink },
+    });
+    let start = performance.now();
+    await proxier.sync(table, signal);
+    const fullMs = performance.now() - start;
+    const grown = withOneMorePod(table);
+    start = performance.now();
+    const report = await proxier.sync(grown, signal);
+    const incrementalMs = performance.now() - start;
+    if (report.counts.setChanges !== 1)
+      throw new Error(`expected 1 set change, got ${report.counts.setChanges}`);
+    const ours = await connectionRate(client, CLIENT_EGRESS_IP);
+    start = performance.now();
+    await proxier.cleanup(signal);
+    const cleanupMs = performance.now() - start;
+
+    await addEgressAddresses(gateway, table);
+    start = performance.now();
+    await naiveRestore(gateway, table);
+    const naiveFullMs = performance.now() - start;
+    start = performance.now();
+    await naiveRestore(gateway, grown);
+    const naiveIncrementalMs = performance.now() - start;
+    const naive = await connectionRate(client, CLIENT_EGRESS_IP);
+    await naiveRemove(gateway, table);
+
+    rows.push({
+      sources,
+      limit,
+      ours,
+      naive,
+      fullMs,
+      incrementalMs,
+      naiveFullMs,
+      naiveIncrementalMs,
+      cleanupMs,
+    });
+    const key = sources === 150_000 ? '150k' : '10k';
+    Object.assign(figures, {
+      [`fullSyncMs_${key}`]: round(fullMs),
+      [`incrementalSyncMs_${key}`]: round(incrementalMs),
+      [`naiveFullSyncMs_${key}`]: round(naiveFullMs),
+      [`naiveIncrementalSyncMs_${key}`]: round(naiveIncrementalMs),
+      [`naiveOverOursFull_${key}`]: ratio(naiveFullMs, fullMs),
+      [`naiveOverOursIncremental_${key}`]: ratio(naiveIncrementalMs, incrementalMs),
+      [`cleanupMs_${key}`]: round(cleanupMs),
+      [`connPerSecNoRules_${key}`]: limit,
+      [`connPerSecOurs_${key}`]: ours,
+      [`connPerSecNaive_${key}`]: naive,
+      [`oursOverLimit_${key}`]: ratio(ours, limit),
+      [`naiveOverLimit_${key}`]: ratio(naive, limit),
+    });
+  }
+
+  console.log(`iptables backend: ${POLICIES} policies / egress IPs on one gateway, nft flavour`);
+  console.log(
+    '  sources   full sync ms (naive, ratio)      incremental ms (naive, ratio)    conn/s: no rules   ours   naive',
+  );
+  for (const row of rows) {
+    console.log(
+      `  ${String(row.sources).padStart(7)}   ${fmt(row.fullMs)} (${fmt(row.naiveFullMs)}, ×${ratio(row.naiveFullMs, row.fullMs)})`.padEnd(
+        46,
+      ) +
+        `${fmt(row.incrementalMs)} (${fmt(row.naiveIncrementalMs)}, ×${ratio(row.naiveIncrementalMs, row.incrementalMs)})`.padEnd(
+          33,
+        ) +
+        `${String(row.limit).padStart(16)} ${String(row.ours).padStart(6)} ${String(row.naive).padStart(7)}`,
+    );
+  }
+  console.log(`BENCH_JSON ${JSON.stringify({ bench: 'iptables', ...figures })}`);
+}
+
+/** A gateway hosting POLICIES egress IPs; policy i snats `perPolicy` sources to its own IP. The client is last. */
+function generateTable(gateway, clientIP, perPolicy) {
+  const sourceSets = [];
+  const rules = [];
+  const hosted = [];
+  let next = 0;
+  for (let i = 0; i < POLICIES; i++) {
+    const last = i === POLICIES - 1;
+    const egressIP = last ? CLIENT_EGRESS_IP : `198.18.${i >> 8}.${i & 0xff}`;
+    const addresses = [];
+    for (let k = 0; k < perPolicy; k++) {
+      if (last && k === 0) addresses.push(clientIP);
+      else {
+        const n = next++;
+        addresses.push(`10.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}`);
+      }
+    }
+    const id = `policy-${String(i).padStart(4, '0')}/${egressIP}`;
+    sourceSets.push({ id, policy: `policy-${i}`, family: 4, addresses: addresses.sort() });
+    rules.push({
+      policy: `policy-${i}`,
+      family: 4,
+      sourceSet: id,
+      destination: '0.0.0.0/0',
+      excludedCIDRs: [],
+      failurePolicy: 'FailOpen',
+      action: { kind: 'snat', egressIP },
+    });
+    hosted.push({ ip: egressIP, family: 4, policies: [`policy-${i}`] });
+  }
+  return {
+    node: gateway.name,
+    clusterCIDRs: ['10.244.0.0/16', `${gateway.ip}/32`],
+    hostedEgressIPs: hosted.sort((a, b) => a.ip.localeCompare(b.ip)),
+    sourceSets: sourceSets.sort((a, b) => a.id.localeCompare(b.id)),
+    rules,
+  };
+}
+
+/** The same table after one pod event: one new pod in the first policy's source set. */
+function withOneMorePod(table) {
+  const [first, ...rest] = table.sourceSets;
+  return {
+    ...table,
+    sourceSets: [{ ...first, addresses: [...first.addresses, '10.255.255.254'].sort() }, ...rest],
+  };
+}
+
+/** The naive baseline: one nat rule per pod, the whole chain written by one iptables-restore. */
+async function naiveRestore(gateway, table) {
+  const lines = ['*nat', `:${NAIVE_CHAIN} - [0:0]`];
+  const jump = `-A POSTROUTING -j ${NAIVE_CHAIN}`;
+  const saved = await lab.exec(gateway.namespace, 'iptables-nft-save', ['-t', 'nat']);
+  if (!saved.stdout.includes(jump)) lines.push(`-I POSTROUTING 1 -j ${NAIVE_CHAIN}`);
+  const bySet = new Map(table.sourceSets.map((set) => [set.id, set.addresses]));
+  for (const rule of table.rules) {
+    for (const pod of bySet.get(rule.sourceSet) ?? []) {
+      lines.push(`-A ${NAIVE_CHAIN} -s ${pod}/32 -j SNAT --to-source ${rule.action.egressIP}`);
+    }
+  }
+  lines.push('COMMIT', '');
+  await lab.exec(gateway.namespace, 'iptables-nft-restore', ['-w', '--noflush'], {
+    input: lines.join('\n'),
+    timeoutMs: 120_000,
+  });
+}
+
+async function naiveRemove(gateway, table) {
+  const script = [
+    '*nat',
+    `:${NAIVE_CHAIN} - [0:0]`,
+    `-D POSTROUTING -j ${NAIVE_CHAIN}`,
+    `-X ${NAIVE_CHAIN}`,
+    'COMMIT',
+    '',
+  ];
+  await lab.exec(gateway.namespace, 'iptables-nft-restore', ['-w', '--noflush'], {
+    input: script.join('\n'),
+  });
+  await lab.exec(gateway.namespace, 'ip', ['-batch', '-'], {
+    input: table.hostedEgressIPs.map(({ ip }) => `addr del ${ip}/32 dev ${gateway.uplink}\n`).join(''),
+  });
+}
+
+/** The naive setup needs the egress addresses too (not timed: both variants need them). */
+async function addEgressAddresses(gateway, table) {
+  await lab.exec(gateway.namespace, 'ip', ['-batch', '-'], {
+    input: table.hostedEgressIPs.map(({ ip }) => `addr replace ${ip}/32 dev ${gateway.uplink}\n`).join(''),
+  });
+}
+
+/**
+ * New connections per second from the client pod: CONCURRENCY loops of connect → half-close → read the
+ * server's answer (the source it saw, which must be `expectedSource`) → close, for RATE_SECONDS.
+ */
+async function connectionRate(pod, expectedSource) {
+  const code = `
+    import { connect } from 'node:net';
+    const [host, port, seconds, concurrency, expected] = process.argv.slice(1);
+    const deadline = Date.now() + Number(seconds) * 1000;
+    let done = 0, wrong = 0, failed = 0;
+    const once = () => new Promise((resolve) => {
+      const socket = connect({ host, port: Number(port) });
+      let answer = '';
+      socket.setTimeout(2000, () => { failed++; socket.destroy(); resolve(); });
+      socket.on('connect', () => socket.end());
+      socket.on('data', (data) => (answer += data));
+      socket.on('end', () => { if (answer.split(' ')[0] === expected) done++; else wrong++; socket.destroy(); resolve(); });
+      socket.on('error', () => { failed++; resolve(); });
+    });
+    const loop = async () => { while (Date.now() < deadline) await once(); };
+    await Promise.all(Array.from({ length: Number(concurrency) }, loop));
+    console.log(JSON.stringify({ done, wrong, failed }));
+  `;
+  const result = await lab.exec(
+    pod.namespace,
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      code,
+      EXTERNAL,
+      '8080',
+      String(RATE_SECONDS),
+      String(CONCURRENCY),
+      expectedSource,
+    ],
+    { timeoutMs: (RATE_SECONDS + 10) * 1000 },
+  );
+  const { done, wrong, failed } = JSON.parse(result.stdout.trim());
+  if (wrong > 0 || done === 0) {
+    throw new Error(`connections left with the wrong source or none completed: ${result.stdout.trim()}`);
+  }
+  if (failed > done / 100) console.warn(`  (${failed} failed connections next to ${done} completed)`);
+  return Math.round(done / RATE_SECONDS);
+}
+
+function namespaceExec(namespace) {
+  return {
+    async run(request) {
+      const result = await lab.exec(namespace, request.command, request.args, {
+        allowFailure: true,
+        timeoutMs: request.timeoutMs ?? 120_000,
+        ...(request.input === undefined ? {} : { input: request.input }),
+      });
+      const allowed = [0, ...(request.allowedExitCodes ?? [])];
+      if (!allowed.includes(result.exitCode)) {
+        throw new Error(`${request.command} ${request.args.join(' ')} failed: ${result.stderr.trim()}`);
+      }
+      return result;
+    },
+  };
+}
+
+function round(value) {
+  return +value.toFixed(1);
+}
+
+function ratio(a, b) {
+  return +(a / b).toFixed(2);
+}
+
+function fmt(ms) {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
