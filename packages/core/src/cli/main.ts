@@ -4,7 +4,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadProxierPlugin } from '../plugin/load-plugin.js';
 import { peekBackend, setPreloadedBackend } from './backend-options.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { renderCommand } from './commands/render.js';
+import { runCommand } from './commands/run.js';
 import { coreVersion, versionCommand } from './commands/version.js';
 
 /** yargs takes a lone `-` for a positional; `-f -` means standard input, as in kubectl. */
@@ -28,7 +30,9 @@ export async function main(rawArgv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('egress-proxier')
     .usage('$0 <command> [options]\n\nGives chosen Kubernetes pods a static egress source IP.')
+    .command(runCommand)
     .command(renderCommand)
+    .command(cleanupCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
