@@ -20,7 +20,7 @@ export interface IptablesOptions {
   vxlanId: number;
   vxlanPort: number;
   /** MTU of the VXLAN device; TCP MSS of steered connections is clamped to fit it. */
-  vxlanMTU: number;
+  vxlanMtu: number;
   iptablesMode: IptablesMode;
   /** Lifetime of egress addresses until the first heartbeat sets one. */
   addressLifetimeSeconds: number;
@@ -43,7 +43,7 @@ export const DEFAULT_OPTIONS: IptablesOptions = {
   vxlanDevice: 'egp-vx',
   vxlanId: 4790,
   vxlanPort: 4789,
-  vxlanMTU: 1450,
+  vxlanMtu: 1450,
   iptablesMode: 'auto',
   addressLifetimeSeconds: 60,
   garpCount: 3,
@@ -83,7 +83,7 @@ export const PLUGIN_OPTIONS: Readonly<Record<string, PluginOption>> = {
   },
   vxlanId: { type: 'number', description: 'VXLAN network identifier', default: 4790 },
   vxlanPort: { type: 'number', description: 'VXLAN UDP port', default: 4789 },
-  vxlanMTU: { type: 'number', description: 'MTU of the VXLAN device (uplink MTU minus 50)', default: 1450 },
+  vxlanMtu: { type: 'number', description: 'MTU of the VXLAN device (uplink MTU minus 50)', default: 1450 },
   iptablesMode: {
     type: 'string',
     description: 'iptables flavour: auto detects which one holds the host rules',
@@ -131,7 +131,7 @@ export function parseOptions(values: PluginOptionValues): IptablesOptions {
     vxlanDevice,
     vxlanId: ranged(values, 'vxlanId', DEFAULT_OPTIONS.vxlanId, 1, 0xffffff),
     vxlanPort: ranged(values, 'vxlanPort', DEFAULT_OPTIONS.vxlanPort, 1, 65535),
-    vxlanMTU: ranged(values, 'vxlanMTU', DEFAULT_OPTIONS.vxlanMTU, 1280, 65000),
+    vxlanMtu: ranged(values, 'vxlanMtu', DEFAULT_OPTIONS.vxlanMtu, 1280, 65000),
     iptablesMode: choice(
       values,
       'iptablesMode',

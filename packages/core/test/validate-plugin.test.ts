@@ -102,6 +102,11 @@ const cases: Case[] = [
     problems: ['options.Mode: option names'],
   },
   {
+    name: 'camelCase option names are fine (the CLI spells them with dashes)',
+    value: { ...valid, options: { routeTableBase: { type: 'number', description: 'd' } } },
+    problems: [],
+  },
+  {
     name: 'option with an unknown type',
     value: { ...valid, options: { mode: { type: 'int', description: 'd' } } },
     problems: ['options.mode.type: must be one of string, number, boolean'],

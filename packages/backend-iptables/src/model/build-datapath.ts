@@ -58,7 +58,7 @@ export function buildDatapath(
           device: options.vxlanDevice,
           id: options.vxlanId,
           port: options.vxlanPort,
-          mtu: options.vxlanMTU,
+          mtu: options.vxlanMtu,
           uplink: facts.uplink,
           remotes: [
             ...new Set(routes.filter((route) => route.family === 4).map((route) => route.via)),

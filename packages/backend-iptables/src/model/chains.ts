@@ -131,7 +131,7 @@ function mssRules(family: IPFamily, options: IptablesOptions): string[] {
   if (options.steering !== 'vxlan') return [];
   const syn = '-p tcp -m tcp --tcp-flags SYN,RST SYN';
   // IPv4 and TCP headers take 40 bytes, IPv6 and TCP 60.
-  const mss = options.vxlanMTU - (family === 4 ? 40 : 60);
+  const mss = options.vxlanMtu - (family === 4 ? 40 : 60);
   return [
     `-o ${options.vxlanDevice} ${syn} -m comment --comment "SYN into the tunnel" -j TCPMSS --clamp-mss-to-pmtu`,
     `-m connmark ! --mark 0x0/${hex(options.mask)} ${syn} -m comment --comment "SYN-ACK of a steered connection" -j TCPMSS --set-mss ${mss}`,

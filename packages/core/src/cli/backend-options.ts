@@ -47,12 +47,12 @@ export function backendOptionValues(
 }
 
 /** Set by main.ts before the commands are built; commands read it to describe backend options. */
-let preloaded: { name: string; plugin?: ProxierPlugin; error?: Error } | undefined;
+let preloaded: { name: string; plugin: ProxierPlugin } | undefined;
 
-export function setPreloadedBackend(value: { name: string; plugin?: ProxierPlugin; error?: Error }): void {
+export function setPreloadedBackend(value: { name: string; plugin: ProxierPlugin }): void {
   preloaded = value;
 }
 
-export function preloadedBackend(): { name: string; plugin?: ProxierPlugin; error?: Error } | undefined {
+export function preloadedBackend(): { name: string; plugin: ProxierPlugin } | undefined {
   return preloaded;
 }

@@ -24,7 +24,9 @@ export async function main(rawArgv: string[]): Promise<void> {
     try {
       setPreloadedBackend({ name: backend, plugin: await loadProxierPlugin(backend) });
     } catch (error) {
-      setPreloadedBackend({ name: backend, error: error as Error });
+      // Without the plugin its flags would be reported as unknown, hiding the real problem.
+      process.stderr.write(`error: ${(error as Error).message}\n`);
+      process.exit(1);
     }
   }
   await yargs(argv)

@@ -5,6 +5,8 @@ import type { ProxierPlugin } from './proxier.js';
 
 /** Lowercase letters, digits and dashes, starting with a letter: safe in `--<name>-<option>` flags. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+/** camelCase or dashed, starting with a lowercase letter; the CLI spells it `--<plugin>-<dashed-option>`. */
+const OPTION_NAME_PATTERN = /^[a-z][a-zA-Z0-9-]{0,62}$/;
 const OPTION_TYPES = ['string', 'number', 'boolean'];
 
 export type PluginValidation = { plugin: ProxierPlugin } | { problems: string[] };
@@ -53,9 +55,9 @@ function optionsProblems(options: unknown): string[] {
   const problems: string[] = [];
   for (const [optionName, definition] of Object.entries(options)) {
     const path = `options.${optionName}`;
-    if (!NAME_PATTERN.test(optionName)) {
+    if (!OPTION_NAME_PATTERN.test(optionName)) {
       problems.push(
-        `${path}: option names must be lowercase letters, digits and dashes starting with a letter`,
+        `${path}: option names must be letters, digits and dashes starting with a lowercase letter`,
       );
     }
     if (!isRecord(definition)) {
