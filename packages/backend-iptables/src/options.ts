@@ -57,45 +57,57 @@ export const PLUGIN_OPTIONS: Readonly<Record<string, PluginOption>> = {
   mark: {
     type: 'string',
     description: 'fwmark of the first gateway (hex or decimal)',
-    default: '0x00100000',
+    default: `0x${DEFAULT_OPTIONS.mark.toString(16)}`,
   },
   mask: {
     type: 'string',
     description: 'fwmark bits owned by egress-proxier (clear of kube-proxy 0xc000 and Calico 0xffff0000)',
-    default: '0x3f00',
+    default: `0x${DEFAULT_OPTIONS.mask.toString(16)}`,
   },
   routeTableBase: {
     type: 'number',
     description: 'First policy-routing table used for steering',
-    default: 7100,
+    default: DEFAULT_OPTIONS.routeTableBase,
   },
-  rulePriority: { type: 'number', description: 'Priority of the first steering ip rule', default: 7100 },
+  rulePriority: {
+    type: 'number',
+    description: 'Priority of the first steering ip rule',
+    default: DEFAULT_OPTIONS.rulePriority,
+  },
   steering: {
     type: 'string',
     description: 'How pods on other nodes reach a gateway: onlink (shared L2) or vxlan (L3)',
-    default: 'onlink',
+    default: DEFAULT_OPTIONS.steering,
     choices: ['onlink', 'vxlan'],
   },
   vxlanDevice: {
     type: 'string',
     description: 'Name of the VXLAN device (steering=vxlan)',
-    default: 'egp-vx',
+    default: DEFAULT_OPTIONS.vxlanDevice,
   },
-  vxlanId: { type: 'number', description: 'VXLAN network identifier', default: 4790 },
-  vxlanPort: { type: 'number', description: 'VXLAN UDP port', default: 4789 },
-  vxlanMtu: { type: 'number', description: 'MTU of the VXLAN device (uplink MTU minus 50)', default: 1450 },
+  vxlanId: { type: 'number', description: 'VXLAN network identifier', default: DEFAULT_OPTIONS.vxlanId },
+  vxlanPort: { type: 'number', description: 'VXLAN UDP port', default: DEFAULT_OPTIONS.vxlanPort },
+  vxlanMtu: {
+    type: 'number',
+    description: 'MTU of the VXLAN device (uplink MTU minus 50)',
+    default: DEFAULT_OPTIONS.vxlanMtu,
+  },
   iptablesMode: {
     type: 'string',
     description: 'iptables flavour: auto detects which one holds the host rules',
-    default: 'auto',
+    default: DEFAULT_OPTIONS.iptablesMode,
     choices: ['auto', 'nft', 'legacy'],
   },
   addressLifetimeSeconds: {
     type: 'number',
     description: 'Egress address lifetime until the first heartbeat renews it',
-    default: 60,
+    default: DEFAULT_OPTIONS.addressLifetimeSeconds,
   },
-  garpCount: { type: 'number', description: 'Gratuitous ARPs sent when an egress IP is added', default: 3 },
+  garpCount: {
+    type: 'number',
+    description: 'Gratuitous ARPs sent when an egress IP is added',
+    default: DEFAULT_OPTIONS.garpCount,
+  },
 };
 
 export class OptionsError extends Error {
