@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ListStreamParser } from './list-stream-parser.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -64,6 +65,53 @@ export class KubeClient {
   async request<T = Record<string, unknown>>(request: KubeRequest): Promise<T> {
     const text = await this.send(request);
     return (text === '' ? {} : JSON.parse(text)) as T;
+  }
+
+  /**
+   * A list, streamed: each item goes to `onItem` as soon as it is complete (never the whole response in
+   * memory); resolves with the list minus its items (for `metadata.resourceVersion`).
+   */
+  async list(
+    path: string,
+    timeoutMs: number,
+    onItem: (item: unknown) => void,
+  ): Promise<Record<string, unknown>> {
+    const url = this.url(path, {});
+    const options = await this.optionsFor('GET');
+    const headers: http.OutgoingHttpHeaders = {
+      ...(options.headers as http.OutgoingHttpHeaders | undefined),
+      Accept: 'application/json',
+    };
+    return new Promise((resolve, reject) => {
+      const req = this.transport().request(url, { ...options, headers }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          collect(res).then((text) => reject(apiError(status, text)), reject);
+          return;
+        }
+        const parser = new ListStreamParser(onItem);
+        res.on('data', (chunk: Buffer) => {
+          try {
+            parser.write(chunk);
+          } catch (error) {
+            req.destroy(error as Error);
+          }
+        });
+        res.on('end', () => {
+          try {
+            resolve(parser.end());
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.setTimeout(Math.max(1, Math.ceil(timeoutMs)), () =>
+        req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)),
+      );
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   /**

@@ -57,7 +57,7 @@ export class LeaseLiveness implements Liveness {
     const node = nodeOfLease(lease.name);
     if (node === undefined) return;
     const now = this.now();
-    this.lastViewEventMs = now;
+    this.viewEvent(now);
     const previous = this.observations.get(node);
     if (previous && previous.resourceVersion === lease.resourceVersion) return;
     this.observations.set(node, {
@@ -71,7 +71,23 @@ export class LeaseLiveness implements Liveness {
   forget(leaseName: string): void {
     const node = nodeOfLease(leaseName);
     if (node !== undefined) this.observations.delete(node);
-    this.lastViewEventMs = this.now();
+    this.viewEvent(this.now());
+  }
+
+  /**
+   * The view is current again. Time spent blind does not count against anyone: a lease that did not
+   * change while this agent could not see is not known to be stale, so observations move forward by the
+   * blind gap (a relist after an outage must not make unchanged-looking leases instantly expired).
+   */
+  private viewEvent(now: number): void {
+    if (this.lastViewEventMs !== undefined) {
+      const blindSince = this.lastViewEventMs + this.options.viewGraceMs;
+      if (now > blindSince) {
+        const gap = now - blindSince;
+        for (const observation of this.observations.values()) observation.observedAtMs += gap;
+      }
+    }
+    this.lastViewEventMs = now;
   }
 
   /** Our own renewal succeeded; `requestStartMs` is when the request was sent (others observe it later). */
@@ -91,11 +107,9 @@ export class LeaseLiveness implements Liveness {
     return observation ? observation.observedAtMs + observation.durationMs : undefined;
   }
 
-  /** The lease view is current: some lease event arrived within a lease duration. */
+  /** The lease view is current: some lease event arrived within the grace period. */
   viewIsCurrent(): boolean {
-    return (
-      this.lastViewEventMs !== undefined && this.now() - this.lastViewEventMs < this.options.leaseDurationMs
-    );
+    return this.lastViewEventMs !== undefined && this.now() - this.lastViewEventMs < this.options.viewGraceMs;
   }
 
   isLive(node: string): boolean {

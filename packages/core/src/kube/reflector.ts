@@ -127,19 +127,27 @@ export class Reflector<T> {
     const query = this.options.labelSelector
       ? `?labelSelector=${encodeURIComponent(this.options.labelSelector)}`
       : '';
-    const list = await this.client.request<{ items?: unknown[]; metadata?: { resourceVersion?: string } }>({
-      method: 'GET',
-      path: this.options.path + query,
-      timeoutMs: this.options.listTimeoutMs,
+    // Items are converted to slim objects as they stream in, and applied together at the end, so that
+    // handlers (and the syncs they trigger) never see half a list.
+    const received: { key: string; resourceVersion: string; object: unknown }[] = [];
+    const list = await this.client.list(this.options.path + query, this.options.listTimeoutMs, (item) => {
+      const meta = metadataOf(item);
+      const key = meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`;
+      const cached = this.cache.get(key);
+      // Unchanged objects are not converted again; changed ones are kept slim until applied.
+      const object =
+        cached?.resourceVersion === meta.resourceVersion ? undefined : this.options.convert(item);
+      received.push({ key, resourceVersion: meta.resourceVersion, object });
     });
     if (this.stopped) return;
-    const items = list.items ?? [];
     const seen = new Set<string>();
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      this.apply(item, seen);
-      // Let the parsed item be collected while the rest is converted.
-      items[i] = undefined;
+    for (const { key, resourceVersion, object } of received) {
+      seen.add(key);
+      if (object === undefined) continue;
+      const previous = this.cache.get(key);
+      const value = object as T;
+      this.cache.set(key, { resourceVersion, value });
+      this.handlers.upsert(key, value, previous?.value);
     }
     for (const [key, entry] of this.cache) {
       if (!seen.has(key)) {
@@ -147,19 +155,19 @@ export class Reflector<T> {
         this.handlers.delete(key, entry.value);
       }
     }
-    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    const metadata = (list.metadata ?? {}) as { resourceVersion?: string };
+    this.resourceVersion = metadata.resourceVersion ?? '';
     this.lastActivityMono = this.lastEventMono = performance.now();
-    this.observer.listed?.(this.options.resource, items.length);
+    this.observer.listed?.(this.options.resource, received.length);
     if (!this.syncedFlag) {
       this.syncedFlag = true;
       for (const resolve of this.syncedWaiters.splice(0)) resolve();
     }
   }
 
-  private apply(object: unknown, seen?: Set<string>): void {
+  private apply(object: unknown): void {
     const meta = metadataOf(object);
     const key = meta.namespace === '' ? meta.name : `${meta.namespace}/${meta.name}`;
-    seen?.add(key);
     const previous = this.cache.get(key);
     if (previous && previous.resourceVersion === meta.resourceVersion) return;
     const value = this.options.convert(object);
