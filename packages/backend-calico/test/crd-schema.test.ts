@@ -19,7 +19,7 @@ import {
   startFakeCluster,
   type FakeCluster,
 } from './support/fake-cluster.js';
-import { validateCustomObject, withDefaults } from './support/structural-schema.js';
+import { validateCustomObject, withDefaults } from '@egress-proxier/testing';
 import { celInvariantProblems } from './support/cel-invariants.js';
 
 const TABLE: ClusterEgressTable = {

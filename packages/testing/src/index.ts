@@ -17,3 +17,11 @@ export { StatusError } from './api/status-error.js';
 export type { ClientNodeOptions, KubeconfigFile } from './kubeconfig/kubeconfig.js';
 export { parseLabelSelector, matchesLabels, type LabelRequirement } from './selectors/label-selector.js';
 export { parseFieldSelector, matchesFields, type FieldRequirement } from './selectors/field-selector.js';
+export {
+  validateCustomObject,
+  validateValue,
+  withDefaults,
+  type CelRule,
+  type SchemaProblem,
+  type StructuralSchema,
+} from './schema/structural-schema.js';

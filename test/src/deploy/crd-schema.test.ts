@@ -18,7 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readManifestFile, type Manifest } from './manifest-yaml.js';
 import { REPO_ROOT } from './repo-root.js';
-import { validateCustomObject, withDefaults, type StructuralSchema } from './structural-schema.js';
+import { validateCustomObject, withDefaults, type StructuralSchema } from '@egress-proxier/testing';
 
 const CRD_FILE = path.join(REPO_ROOT, 'deploy/crd/egress.proxier.io_egresses.yaml');
 const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { StructuralSchema } from './structural-schema.js';
+import type { StructuralSchema } from '@egress-proxier/testing';
 
 export const CALICO_VERSIONS = ['v3.30.7', 'v3.31.7', 'v3.32.1', 'master'] as const;
 export type CalicoVersion = (typeof CALICO_VERSIONS)[number];

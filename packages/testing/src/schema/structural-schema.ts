@@ -1,9 +1,9 @@
-// Copied from test/src/deploy/structural-schema.ts (packages must not import from test/), with the `cidr`
-// format added for Calico's v3.32+ schemas and `metadata` in a root `required` list accepted.
+// Shared by the Egress CRD tests and the Calico backend's tests (every object a test writes is checked
+// against the CRD it targets).
 // The OpenAPI part of a CRD's structural schema, applied to an object the way the API server does before
 // CEL: defaults, then types, required fields, enums, bounds, patterns, list types, and unknown fields
 // rejected as with kubectl's default strict field validation. CEL rules (x-kubernetes-validations) are NOT
-// evaluated here (the Calico tests check the invariants those rules state separately). Any schema keyword
+// evaluated here (callers check the invariants those rules state separately). Any schema keyword
 // this file does not implement makes it throw, so a constraint can never be skipped silently.
 import { parseCidr } from '@egress-proxier/core';
 
