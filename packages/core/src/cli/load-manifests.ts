@@ -98,7 +98,7 @@ function addObject(
     throw new ManifestError(`${describeLocation(location)}: ${problems}`);
   };
   const accept = <T>(converted: Converted<T>): T =>
-    converted.ok ? converted.value : fail(formatProblems(converted.problems));
+    converted.problems.length === 0 ? converted.value : fail(formatProblems(converted.problems));
 
   switch (`${String(apiVersion)}/${String(kind)}`) {
     case `${EGRESS_API_VERSION}/${EGRESS_KIND}`: {

@@ -1,10 +1,15 @@
 // Full Kubernetes objects (as read from the API or a file) → the slim objects the core keeps. Conversion
-// reports malformed fields with their paths instead of throwing, so one bad object never stops the rest.
+// never throws: it always yields a slim object, leaving out values it cannot read, and lists what it left
+// out with field paths. `render` refuses a file with problems; the agent, whose objects the API server has
+// already validated, keeps the value.
 import type { FieldProblem } from '../api/field-problem.js';
 import { canonicalIP, parseCidr } from '../net/ip.js';
 import type { PodPhase, SlimNamespace, SlimNode, SlimPod } from './slim-objects.js';
 
-export type Converted<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
+export interface Converted<T> {
+  value: T;
+  problems: FieldProblem[];
+}
 
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 
@@ -16,9 +21,11 @@ export function slimPodFrom(object: unknown): Converted<SlimPod> {
   const name = requiredString(meta, 'metadata.name', problems);
   const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
   const labels = stringMap(meta.labels, 'metadata.labels', problems);
-  const phase = status.phase === undefined ? 'Pending' : (status.phase as PodPhase);
-  if (!PHASES.includes(phase))
+  let phase: PodPhase = 'Pending';
+  if (PHASES.includes(status.phase as PodPhase)) phase = status.phase as PodPhase;
+  else if (status.phase !== undefined) {
     problems.push({ path: 'status.phase', message: `must be one of ${PHASES.join(', ')}` });
+  }
 
   const rawIPs: unknown[] = Array.isArray(status.podIPs)
     ? status.podIPs.map((entry: unknown) => (entry as { ip?: unknown } | null)?.ip)
@@ -33,12 +40,11 @@ export function slimPodFrom(object: unknown): Converted<SlimPod> {
         path: `status.podIPs[${index}].ip`,
         message: `"${String(ip)}" is not a valid IP address`,
       });
-    else podIPs.push(canonical);
+    else if (!podIPs.includes(canonical)) podIPs.push(canonical);
   });
 
-  if (problems.length > 0) return { ok: false, problems };
   return {
-    ok: true,
+    problems,
     value: {
       namespace,
       name,
@@ -56,9 +62,8 @@ export function slimNamespaceFrom(object: unknown): Converted<SlimNamespace> {
   const meta = record(object, 'metadata');
   const name = requiredString(meta, 'metadata.name', problems);
   const labels = stringMap(meta.labels, 'metadata.labels', problems);
-  if (problems.length > 0) return { ok: false, problems };
   // The API server always sets this label; files written by hand often do not.
-  return { ok: true, value: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+  return { problems, value: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
 }
 
 export function slimNodeFrom(object: unknown): Converted<SlimNode> {
@@ -100,8 +105,7 @@ export function slimNodeFrom(object: unknown): Converted<SlimNode> {
     else podCIDRs.push(parsed.cidr.text);
   });
 
-  if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, value: { name, labels, ready, internalIPs, podCIDRs } };
+  return { problems, value: { name, labels, ready, internalIPs, podCIDRs } };
 }
 
 function record(object: unknown, field: string): Record<string, unknown> {
