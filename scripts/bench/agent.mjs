@@ -72,7 +72,7 @@ async function latencyRun() {
 async function memoryRun() {
   const child = spawn(
     process.execPath,
-    [new URL('./agent-bench-server.mjs', import.meta.url).pathname, String(PODS)],
+    [new URL('./support/agent-bench-server.mjs', import.meta.url).pathname, String(PODS)],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout });
