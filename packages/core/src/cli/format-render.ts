@@ -79,12 +79,8 @@ function formatDatapath(title: string, datapath: RenderedDatapath): string[] {
   const out: string[] = [];
   for (const section of datapath.sections) {
     out.push(`${title}: ${section.title}`);
-    out.push(
-      ...section.content
-        .trimEnd()
-        .split('\n')
-        .map((line) => `    ${line}`),
-    );
+    const lines = section.content.trim() === '' ? ['(nothing)'] : section.content.trimEnd().split('\n');
+    out.push(...lines.map((line) => `    ${line}`));
   }
   return out;
 }
