@@ -1,6 +1,7 @@
 // The Kubernetes agent: informers feed the EgressModel; a BoundedFrequencyRunner turns the model into this
 // node's table (or the cluster table, for cluster-scope backends while leading) and hands it to the
-// proxier; heartbeat leases drive gateway liveness and fencing; the leader writes Egress status.
+// proxier; heartbeat leases drive gateway liveness and fencing; the leader writes Egress status (with the
+// conditions its cluster-scope proxier reported). A plugin's companion runs on every agent.
 //
 // Invariants:
 // - Nothing is synced before every informer has listed once (an empty cache is not "no policies").
@@ -16,7 +17,13 @@ import type { NodeEgressTable } from '../table/node-egress-table.js';
 import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 import type { Exec } from '../exec/exec.js';
-import type { ClusterProxier, NodeProxier, ProxierPlugin, SyncReport } from '../plugin/proxier.js';
+import type {
+  ClusterProxier,
+  NodeProxier,
+  ProxierContext,
+  ProxierPlugin,
+  SyncReport,
+} from '../plugin/proxier.js';
 import type { SlimNamespace, SlimNode, SlimPod } from '../cluster/slim-objects.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { Reflector, type ReflectorObserver } from '../kube/reflector.js';
@@ -37,6 +44,9 @@ import type { AgentMetrics } from '../observability/agent-metrics.js';
 import type { HealthReport } from '../observability/http-endpoints.js';
 import { GatewayHandover } from './gateway-handover.js';
 import { addressLifetimeSeconds, type AgentOptions } from './agent-options.js';
+import { BackendConditionStore } from './backend-conditions.js';
+import { ClusterTableCache } from './cluster-table-cache.js';
+import { CompanionHost } from './companion-host.js';
 
 export interface AgentDependencies {
   kubeConfig: KubeConfig;
@@ -67,6 +77,8 @@ export class Agent {
   private readonly elector: LeaderElector;
   private readonly handover: GatewayHandover;
   private readonly statusWriter: StatusWriter;
+  private readonly backendConditions = new BackendConditionStore();
+  private readonly companion: CompanionHost;
   private readonly runner: BoundedFrequencyRunner;
   private statusRunner: BoundedFrequencyRunner | undefined;
   private nodeProxier: NodeProxier | undefined;
@@ -222,6 +234,8 @@ export class Agent {
       this.client,
       this.model,
       (name) => this.egresses.get(name),
+      // A node proxier's report covers one node; only the cluster proxier's (on this leader) counts.
+      (outcome) => (deps.plugin.scope === 'cluster' ? this.backendConditions.conditionsFor(outcome) : []),
       deps.clock,
       this.logger.child({ component: 'status' }),
       {
@@ -238,6 +252,12 @@ export class Agent {
         retryMaxMs: 30_000,
       },
       { clock: deps.clock, logger: this.logger },
+    );
+    const tables = new ClusterTableCache(this.model);
+    this.companion = new CompanionHost(
+      deps.plugin,
+      { ...this.proxierContext(), clusterTable: () => tables.current() },
+      this.logger.child({ component: 'companion' }),
     );
     this.runner.onRunFinished((outcome) => {
       deps.metrics.syncDuration.observe(outcome.durationMs / 1000);
@@ -280,6 +300,7 @@ export class Agent {
     this.elector.start();
     this.runner.start();
     this.runner.run();
+    this.companion.start();
   }
 
   /**
@@ -297,6 +318,7 @@ export class Agent {
       this.elector.stop(),
       this.statusRunner?.stop(),
       this.runner.stop(),
+      this.companion.stop(),
     ]);
     this.client.destroy();
   }
@@ -306,10 +328,12 @@ export class Agent {
     const lastUpdated = this.runner.lastSuccessAt;
     const pendingSince = this.runner.pendingSince;
     const stale = pendingSince !== undefined && now - pendingSince > 2 * this.options.syncPeriodMs;
-    const healthy = this.state === 'running' && lastUpdated !== undefined && !stale;
+    const companion = this.companion.health();
+    const healthy = this.state === 'running' && lastUpdated !== undefined && !stale && companion.healthy;
     return {
       healthy,
       details: {
+        ...companion.details,
         lastUpdated: lastUpdated === undefined ? null : new Date(lastUpdated).toISOString(),
         currentTime: new Date(now).toISOString(),
         informersSynced: this.informersSynced,
@@ -326,7 +350,7 @@ export class Agent {
     };
   }
 
-  private proxierContext(): Parameters<ProxierPlugin['create']>[0] {
+  private proxierContext(): ProxierContext {
     return {
       nodeName: this.options.nodeName,
       exec: this.deps.exec,
@@ -410,10 +434,17 @@ export class Agent {
     metrics.acceptedPolicies.set({ accepted: 'true' }, outcomesAccepted);
     metrics.acceptedPolicies.set({ accepted: 'false' }, this.model.policyNames().length - outcomesAccepted);
     if (this.deps.plugin.scope === 'cluster') {
-      if (!this.clusterProxier) return undefined;
+      const proxier = this.clusterProxier;
+      if (!proxier) return undefined;
       const table = buildClusterEgressTable(this.model);
       metrics.tablePolicies.set(table.policies.length);
-      return this.clusterProxier.sync(table, signal);
+      const report = await proxier.sync(table, signal);
+      // Leadership may have moved while the sync ran: the next leader's proxier reports for itself.
+      if (this.clusterProxier === proxier) {
+        const names = table.policies.map((p) => p.name);
+        if (this.backendConditions.record(names, report)) this.statusRunner?.run();
+      }
+      return report;
     }
     const proxier = this.nodeProxier as NodeProxier;
     const built = buildNodeEgressTable(this.model, this.options.nodeName);
@@ -437,6 +468,7 @@ export class Agent {
   private startedLeading(): void {
     this.deps.metrics.leader.set(1);
     if (this.state === 'stopped') return;
+    this.backendConditions.clear();
     const runner = new BoundedFrequencyRunner(
       async (signal) => {
         await this.statusWriter.writeChanged(signal);
@@ -474,5 +506,6 @@ export class Agent {
     void runner?.stop();
     // A cluster-scope backend runs only under leadership: the next leader takes over the datapath.
     this.clusterProxier = undefined;
+    this.backendConditions.clear();
   }
 }

@@ -1,14 +1,27 @@
 // Writes Egress status (leader only): for each policy, the desired status from the core's outcome is
 // compared with the status in the informer cache and patched (JSON merge patch on the status subresource)
 // only when it differs. A steady cluster therefore makes no writes. Runs of `writeChanged` are rate-limited
-// by the caller's BoundedFrequencyRunner.
+// by the caller's BoundedFrequencyRunner. Backend conditions (SyncReport.policyConditions) come in through
+// `backendConditions`; the writer re-runs when they change, like after any other change.
 import type { Logger } from 'pino';
+import type { EgressCondition } from '../api/egress-types.js';
 import type { EgressModel } from '../model/egress-model.js';
-import { computePolicyOutcomes } from '../model/policy-outcome.js';
+import { computePolicyOutcomes, type PolicyOutcome } from '../model/policy-outcome.js';
 import type { Clock } from '../runner/clock.js';
-import { desiredEgressStatus, statusMatches, type DesiredEgressStatus } from './egress-status.js';
+import {
+  desiredEgressStatus,
+  MAX_BACKEND_CONDITIONS,
+  statusMatches,
+  type DesiredEgressStatus,
+} from './egress-status.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 import type { SlimEgress } from './slim-convert.js';
+
+/**
+ * The backend's conditions for one Egress; `undefined` when the backend has not judged it yet (its conditions
+ * already in status are then kept as they are).
+ */
+export type BackendConditionSource = (outcome: PolicyOutcome) => readonly EgressCondition[] | undefined;
 
 export interface StatusWriterObserver {
   statusWritten?(policy: string, ok: boolean): void;
@@ -30,6 +43,7 @@ export class StatusWriter {
     private readonly client: KubeClient,
     private readonly model: EgressModel,
     private readonly egress: (name: string) => SlimEgress | undefined,
+    private readonly backendConditions: BackendConditionSource,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly observer: StatusWriterObserver = {},
@@ -45,7 +59,8 @@ export class StatusWriter {
       if (signal.aborted) break;
       const cached = this.egress(outcome.name);
       if (!cached) continue;
-      const desired = desiredEgressStatus(outcome, cached.status, now);
+      const backend = this.backendConditions(outcome);
+      const desired = desiredEgressStatus(outcome, cached.status, now, backend);
       if (statusMatches(desired, cached.status)) {
         this.written.delete(outcome.name);
         continue;
@@ -74,6 +89,12 @@ export class StatusWriter {
           resultVersion: result.metadata?.resourceVersion ?? '',
         });
         writes++;
+        if (backend !== undefined && backend.length > MAX_BACKEND_CONDITIONS) {
+          this.logger.warn(
+            { egress: outcome.name, left_out: backend.slice(MAX_BACKEND_CONDITIONS).map((c) => c.type) },
+            `more than ${MAX_BACKEND_CONDITIONS} backend conditions: the Egress CRD allows 8 in all`,
+          );
+        }
         this.observer.statusWritten?.(outcome.name, true);
       } catch (error) {
         if (error instanceof KubeApiError && error.statusCode === 404) continue; // deleted meanwhile

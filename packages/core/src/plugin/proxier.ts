@@ -52,7 +52,8 @@ export interface SyncReport {
   /**
    * Conditions only the backend can know (e.g. Calico's `PodsPendingRecreate`), per Egress name. The status
    * writer adds them to the core's Accepted/Ready/Conflicted conditions; a type missing from a later report
-   * is removed.
+   * is removed, and an Egress of the synced table missing from the map has none. Read from cluster-scope
+   * proxiers only: the leader writes status, and a node proxier's report would describe one node.
    */
   policyConditions?: ReadonlyMap<string, readonly EgressCondition[]>;
 }
@@ -75,12 +76,28 @@ export interface ClusterProxier {
   cleanup(signal: AbortSignal): Promise<void>;
 }
 
+/** What a companion gets: the proxier context plus the agent's current cluster-wide table. */
+export type CompanionContext = ProxierContext & {
+  /** Every accepted policy as the agent sees it now (cheap: rebuilt only when the model changed). */
+  clusterTable(): ClusterEgressTable;
+};
+
+/** A service a backend runs on every agent, leader or not (e.g. Calico's pod admission webhook). */
+export interface Companion {
+  stop(): Promise<void>;
+}
+
 interface PluginBase {
   /** Name used with `--backend`, lowercase letters, digits and dashes. */
   name: string;
   description: string;
   capabilities: readonly ProxierCapability[];
   options?: Readonly<Record<string, PluginOption>>;
+  /**
+   * Started on every agent once its informers have listed, whatever the leadership, and stopped when the
+   * agent stops. A companion that fails to start makes the agent unready (`/healthz`), not dead.
+   */
+  companion?(context: CompanionContext): Companion | Promise<Companion>;
 }
 
 /** Runs on every node and programs that node's kernel from its `NodeEgressTable`. */
