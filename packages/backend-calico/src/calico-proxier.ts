@@ -61,7 +61,9 @@ export class CalicoProxier implements ClusterProxier {
 
   async sync(table: ClusterEgressTable, signal: AbortSignal): Promise<SyncReport> {
     const connection = await this.connect(table);
-    if (connection === undefined) return { changed: false, counts: { pools: 0 } };
+    if (connection === undefined) {
+      return { changed: false, counts: { pools: 0 }, policyConditions: this.conditions() };
+    }
     const { calico, pools: client } = connection;
     let existing: IPPool[];
     let namespaces;
@@ -170,6 +172,7 @@ export class CalicoProxier implements ClusterProxier {
         poolsDeleted: deleted,
         namespacesPatched: patched,
       },
+      policyConditions: this.conditions(),
     };
   }
 

@@ -19,4 +19,6 @@ export { renderCalico, SECTION_TITLES, RENDER_ASSUMED_API } from './render/rende
 export { PodPoolWebhook, MUTATE_PODS_PATH, type PodPoolWebhookOptions } from './webhook/pod-pool-webhook.js';
 export { answerAdmissionReview, type AdmissionDependencies } from './webhook/admission-review.js';
 export { NamespaceLabelCache } from './webhook/namespace-labels.js';
+export { ManagedPoolCache } from './webhook/managed-pool-cache.js';
+export { startWebhookCompanion, DEFAULT_WEBHOOK_TLS_DIR } from './webhook/webhook-companion.js';
 export { tlsFromFiles, tlsFromSecret, type WebhookTls } from './webhook/webhook-tls.js';

@@ -8,7 +8,8 @@ export interface AdmissionDependencies {
   currentTable: () => ClusterEgressTable;
   /** The namespace's labels, or undefined when it cannot be found. */
   namespaceLabels: (namespace: string) => Promise<Labels | undefined>;
-  isUsablePool: (name: string) => boolean;
+  /** Whether a pool exists and is ours (a pod that requests a missing pool cannot start). */
+  isUsablePool: (name: string) => boolean | Promise<boolean>;
 }
 
 export interface HttpAnswer {
@@ -80,7 +81,7 @@ export async function answerAdmissionReview(
       warnings: [`egress-proxier: namespace ${namespace} not found; no egress pool set`],
     });
   }
-  const request_ = podPoolRequest(deps.currentTable(), namespaceLabels, podLabels, deps.isUsablePool);
+  const request_ = await podPoolRequest(deps.currentTable(), namespaceLabels, podLabels, deps.isUsablePool);
   if (request_ === undefined) return respond({ allowed: true });
   const taken = Object.keys(request_.annotations).filter((key) => podAnnotations[key] !== undefined);
   if (taken.length > 0) {

@@ -10,12 +10,12 @@ export interface PodPoolRequest {
   annotations: Record<string, string>;
 }
 
-export function podPoolRequest(
+export async function podPoolRequest(
   table: ClusterEgressTable,
   namespaceLabels: Labels,
   podLabels: Labels,
-  isUsablePool: (name: string) => boolean,
-): PodPoolRequest | undefined {
+  isUsablePool: (name: string) => boolean | Promise<boolean>,
+): Promise<PodPoolRequest | undefined> {
   for (const policy of table.policies) {
     if (policy.podSelector === null) continue;
     if (policy.destinationCIDRs.length > 0 || policy.excludedCIDRs.length > 0) continue;
@@ -31,7 +31,7 @@ export function podPoolRequest(
     for (const ip of policy.egressIPs) {
       const name = poolName(policy.name, ip);
       // A pod that requests a pool that does not exist cannot start: hand out only pools in place.
-      if (isUsablePool(name)) (ip.includes(':') ? v6 : v4).push(name);
+      if (await isUsablePool(name)) (ip.includes(':') ? v6 : v4).push(name);
     }
     if (v4.length === 0 && v6.length === 0) return undefined;
     const annotations: Record<string, string> = {};
