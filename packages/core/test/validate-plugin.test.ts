@@ -140,6 +140,11 @@ const cases: Case[] = [
     problems: ['options.m.default: "c" is not one of the choices (a, b)'],
   },
   {
+    name: 'companion that is not a function',
+    value: { ...valid, companion: 'webhook' },
+    problems: ['companion: must be a function when present'],
+  },
+  {
     name: 'every problem is reported',
     value: { name: 'X', scope: 'x', capabilities: ['y'] },
     problems: ['name:', 'description:', 'scope:', 'capabilities[0]:', 'create:', 'render:'],

@@ -9,7 +9,7 @@ import type { PolicyOutcome } from '../model/policy-outcome.js';
 export const CORE_CONDITION_TYPES: readonly string[] = ['Accepted', 'Ready', 'Conflicted'];
 
 /** The Egress CRD's `status.conditions` maxItems: a longer list would be rejected by the API server. */
-export const MAX_STATUS_CONDITIONS = 8;
+export const MAX_STATUS_CONDITIONS = 16;
 /** Room left for backend conditions after the core's three; the backend's first ones (its order) are kept. */
 export const MAX_BACKEND_CONDITIONS = MAX_STATUS_CONDITIONS - 3;
 

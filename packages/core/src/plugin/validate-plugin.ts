@@ -28,6 +28,9 @@ export function validateProxierPlugin(value: unknown): PluginValidation {
   problems.push(...capabilityProblems(capabilities));
   if (typeof create !== 'function') problems.push(`create: must be a function, got ${describe(create)}`);
   if (typeof render !== 'function') problems.push(`render: must be a function, got ${describe(render)}`);
+  if (value.companion !== undefined && typeof value.companion !== 'function') {
+    problems.push(`companion: must be a function when present, got ${describe(value.companion)}`);
+  }
   if (options !== undefined) problems.push(...optionsProblems(options));
   return problems.length === 0 ? { plugin: value as unknown as ProxierPlugin } : { problems };
 }
