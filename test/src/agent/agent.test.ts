@@ -218,4 +218,26 @@ describe('agent end to end (in-memory API server, recording backend)', function 
     const reasons = new Set(restarts.values.map((v) => v.labels.reason));
     expect(reasons.has('expired') || reasons.has('error') || reasons.has('closed')).to.equal(true);
   });
+  it('renews heartbeat leases only on nodes that may be gateways', async () => {
+    cluster.putEgress('payments', {
+      ...PAYMENTS,
+      gatewayNodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'node-b' } },
+    });
+    await eventually(() => expect(hostsOf(cluster, '192.0.2.10')).to.deep.equal(['node-b']));
+    const renewTime = (node: string): unknown =>
+      (
+        cluster.api.store.get(
+          'coordination.k8s.io/v1',
+          'Lease',
+          `egress-proxier-node-${node}`,
+          'egress-proxier',
+        )?.spec as { renewTime?: unknown } | undefined
+      )?.renewTime;
+    await sleep(1_500);
+    const before = new Map(NODES.map((n) => [n.name, renewTime(n.name)]));
+    await sleep(2_500);
+    expect(renewTime('node-b')).to.not.equal(before.get('node-b'));
+    expect(renewTime('node-a')).to.equal(before.get('node-a'));
+    expect(renewTime('node-c')).to.equal(before.get('node-c'));
+  });
 });

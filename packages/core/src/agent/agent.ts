@@ -87,6 +87,12 @@ export class Agent {
   private liveSignature = '';
   private pendingChangeAt: number | undefined;
   private heartbeatAbort = new AbortController();
+  /**
+   * Whether this node may be a gateway (Ready or not, it matches some accepted policy's gatewayNodeSelector).
+   * Only such nodes renew a heartbeat lease: 5,000 nodes renewing every second would be 5,000 writes/s.
+   * It starts true so that a restarting gateway renews at once, before its informers have listed.
+   */
+  private gatewayCandidate = true;
   private lastTable: NodeEgressTable | undefined;
 
   constructor(
@@ -291,6 +297,11 @@ export class Agent {
     for (const r of reflectors) r.start();
     this.livenessTimer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
     await Promise.all(reflectors.map((r) => r.waitForSync()));
+    // Our own liveness is known only after our first renewal: syncing before it would compute a table with
+    // this node dead and withdraw the egress IPs a restarting gateway still holds.
+    if (this.heartbeat) {
+      await Promise.race([this.heartbeat.firstAttempt, sleep(this.options.leaseDurationMs)]);
+    }
     if (this.state !== 'starting') return;
     this.state = 'running';
     this.logger.info(
@@ -370,12 +381,30 @@ export class Agent {
     this.statusRunner?.run();
   }
 
+  /** Renews the heartbeat lease only while this node may be chosen as a gateway. */
+  private followGatewayCandidacy(): void {
+    const me = this.model.node(this.options.nodeName);
+    const candidate =
+      me !== undefined && this.model.acceptedPolicies().some((p) => p.gatewayNodeSelector.matches(me.labels));
+    if (candidate === this.gatewayCandidate) return;
+    this.gatewayCandidate = candidate;
+    this.logger.info(
+      { candidate },
+      candidate
+        ? 'gateway-eligible: renewing the heartbeat lease'
+        : 'not gateway-eligible: heartbeat lease left to expire',
+    );
+    if (candidate) this.heartbeat?.start();
+    else void this.heartbeat?.stop();
+  }
+
   private checkLiveness(): void {
     const live = this.liveness.liveNodes(this.liveness.knownNodes());
     const signature = live.join(',');
     this.deps.metrics.selfFenced.set(
       this.deps.plugin.scope === 'node' &&
         this.options.selfFencing &&
+        this.gatewayCandidate &&
         !this.liveness.isLive(this.options.nodeName)
         ? 1
         : 0,
@@ -447,6 +476,7 @@ export class Agent {
       return report;
     }
     const proxier = this.nodeProxier as NodeProxier;
+    this.followGatewayCandidacy();
     const built = buildNodeEgressTable(this.model, this.options.nodeName);
     const handover = this.handover.apply(this.model, built);
     metrics.gatewayMoves.inc(handover.moves);
@@ -508,4 +538,8 @@ export class Agent {
     this.clusterProxier = undefined;
     this.backendConditions.clear();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -7,7 +7,7 @@
 // policy) it is the node recorded in the Egress status, so a restarting agent that already held the IP
 // keeps it without a gap, and one that comes back after its IP moved away waits for the interim owner.
 import type { EgressModel } from '../model/egress-model.js';
-import type { HostedEgressIP, NodeEgressTable } from '../table/node-egress-table.js';
+import type { EgressRule, HostedEgressIP, NodeEgressTable } from '../table/node-egress-table.js';
 
 export interface HandoverLiveness {
   /** Monotonic time at which `node`'s lease expires as this agent sees it; undefined if never seen. */
@@ -88,7 +88,14 @@ export class GatewayHandover {
       nextReleaseAt = Math.min(nextReleaseAt ?? Infinity, until);
     }
     const hostedEgressIPs: HostedEgressIP[] = table.hostedEgressIPs.filter((h) => !held.has(h.ip));
-    return { table: { ...table, hostedEgressIPs }, moves, newlyHeld, nextReleaseAt };
+    // Until the hold ends, traffic for a held IP is treated as having no live gateway: dropped under
+    // FailClosed (not masqueraded to this node's own address), left alone under FailOpen.
+    const rules = table.rules.map((rule): EgressRule =>
+      rule.action.kind === 'snat' && held.has(rule.action.egressIP)
+        ? { ...rule, action: rule.failurePolicy === 'FailClosed' ? { kind: 'drop' } : { kind: 'bypass' } }
+        : rule,
+    );
+    return { table: { ...table, hostedEgressIPs, rules }, moves, newlyHeld, nextReleaseAt };
   }
 
   private firstSight(ip: string): IPOwnership {

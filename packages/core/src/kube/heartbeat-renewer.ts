@@ -36,6 +36,9 @@ export class HeartbeatRenewer {
   private running = false;
   private lease: LeaseObject | undefined;
   private inFlight: Promise<void> | undefined;
+  private firstAttemptSettled!: () => void;
+  /** Settles once the first renewal attempt has succeeded or failed. */
+  readonly firstAttempt = new Promise<void>((resolve) => (this.firstAttemptSettled = resolve));
 
   constructor(
     private readonly client: KubeClient,
@@ -71,6 +74,7 @@ export class HeartbeatRenewer {
       },
     );
     void this.inFlight.finally(() => {
+      this.firstAttemptSettled();
       if (!this.running) return;
       // Keep the cadence: the next renewal is due one interval after this one started.
       const wait = Math.max(0, this.options.renewIntervalMs - (performance.now() - started));

@@ -162,13 +162,23 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     const agentRun = await startAgentFromArgs(args as RunArgs & Record<string, unknown>);
     await new Promise<void>((resolve) => {
+      let stopping = false;
+      // process.on, not once: with `once` the handler is gone after the first signal, and signal-exit (from
+      // execa) re-raises the signal, killing the process before the agent has stopped.
       const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) {
+          agentRun.logger.warn({ signal }, 'second signal: exiting without waiting');
+          process.exit(1);
+        }
+        stopping = true;
         agentRun.logger.info({ signal }, 'stopping (the datapath is left in place)');
         void agentRun.stop().then(resolve);
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     });
+    agentRun.logger.info('stopped');
+    process.exit(0);
   },
 };
 
