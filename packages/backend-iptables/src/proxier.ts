@@ -17,9 +17,11 @@ import { detectFlavour, iptablesTools, type IptablesTools } from './apply/iptabl
 import { readKernelView, viewOfApplied, type KernelView } from './apply/kernel-view.js';
 import { detectUplink, strictReversePathFilter, uplinkAddress } from './apply/node-facts.js';
 import { buildDatapath } from './model/build-datapath.js';
-import type { DesiredDatapath } from './model/desired-datapath.js';
+import type { DesiredDatapath, EgressAddress } from './model/desired-datapath.js';
 import type { IptablesOptions } from './options.js';
 import { addressReplace } from './render/commands.js';
+import { isOurAddress } from './apply/ownership.js';
+import { parseAddresses } from './state/ip-json.js';
 
 interface NodeSetup {
   uplink: string;
@@ -95,9 +97,27 @@ export class IptablesProxier implements NodeProxier {
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
     this.lifetimeSeconds = lifetimeSeconds;
     const runner = new CommandRunner(this.context.exec, signal);
-    await runner.runIpBatch(
-      (this.applied?.addresses ?? []).map((address) => addressReplace(address, lifetimeSeconds)),
-    );
+    const addresses = this.applied?.addresses ?? (await this.addressesLeftByPreviousProcess(runner));
+    await runner.runIpBatch(addresses.map((address) => addressReplace(address, lifetimeSeconds)));
+  }
+
+  /**
+   * Before this process's first sync, the egress addresses a previous process left on the uplink (a
+   * restart). Renewing them keeps a restarting gateway's IPs from expiring while its informers list; the
+   * first sync then keeps or withdraws them as the table says.
+   */
+  private async addressesLeftByPreviousProcess(runner: CommandRunner): Promise<EgressAddress[]> {
+    const { uplink } = await this.ensureSetup(runner);
+    const kernel = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
+    return kernel
+      .filter((address) => isOurAddress(address, uplink))
+      .map((address) => ({
+        ip: address.local,
+        family: address.family,
+        cidr: `${address.local}/${address.prefixLength}`,
+        device: address.device,
+        label: address.label,
+      }));
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {
