@@ -1,7 +1,7 @@
 // The CLI as a user runs it: the compiled binary on good and bad files.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,11 @@ function run(args: string[], input?: string): Promise<{ code: number; stdout: st
   });
 }
 
+const tempDirs: string[] = [];
+
 function tempFile(name: string, content: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'egress-render-'));
+  tempDirs.push(dir);
   const file = path.join(dir, name);
   writeFileSync(file, content);
   return file;
@@ -48,6 +51,10 @@ spec:
 `;
 
 describe('egress-proxier render (CLI)', () => {
+  after(() => {
+    for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('prints the table of a node', async () => {
     const result = await run(['render', '-f', tempFile('c.yaml', cluster), '--node', 'gw']);
     expect(result.stderr).to.equal('');

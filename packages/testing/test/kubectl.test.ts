@@ -1,9 +1,16 @@
 import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
 import { startApiServer, type RunningApiServer } from '../src/index.js';
 import { egressCrdYaml, egressYaml } from './helpers/egress-crd.js';
 import { eventually, Kubectl } from './helpers/kubectl.js';
 
-const ippoolCrd = '/work/shared/testdata/calico-crds/v3.30.7/crd.projectcalico.org_ippools.yaml';
+// shared/ sits beside the repository (compiled tests run from packages/testing/dist/test).
+const ippoolCrd = fileURLToPath(
+  new URL(
+    '../../../../../shared/testdata/calico-crds/v3.30.7/crd.projectcalico.org_ippools.yaml',
+    import.meta.url,
+  ),
+);
 
 /** Splits `kubectl get` table output into rows of whitespace-separated cells (headers first). */
 function table(output: string): string[][] {
