@@ -50,4 +50,10 @@ export * from './agent/agent-options.js';
 export * from './agent/gateway-handover.js';
 export * from './observability/agent-metrics.js';
 export * from './observability/http-endpoints.js';
-export { agentOptionsFromArgs, parseDuration, startAgentFromArgs, type RunArgs, type RunningAgentProcess } from './cli/commands/run.js';
+export {
+  agentOptionsFromArgs,
+  parseDuration,
+  startAgentFromArgs,
+  type RunArgs,
+  type RunningAgentProcess,
+} from './cli/commands/run.js';

@@ -9,7 +9,9 @@ import { startApiServer } from '../../../packages/testing/dist/src/index.js';
 const pods = Number(process.argv[2] ?? 150000);
 const api = await startApiServer({ historySize: 1000 });
 api.store.put(
-  parse(readFileSync(new URL('../../../deploy/crd/egress.proxier.io_egresses.yaml', import.meta.url), 'utf8')),
+  parse(
+    readFileSync(new URL('../../../deploy/crd/egress.proxier.io_egresses.yaml', import.meta.url), 'utf8'),
+  ),
 );
 api.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'egress-proxier' } });
 api.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
