@@ -7,6 +7,7 @@ import type {
   ProxierContext,
   SyncReport,
 } from '@egress-proxier/core';
+import { SyncFailedError } from '@egress-proxier/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describeError, isNotFound } from './calico/api-errors.js';
 import { apiVersionOf, type CalicoApi } from './calico/calico-api.js';
@@ -72,8 +73,9 @@ export class CalicoProxier implements ClusterProxier {
       namespaces = await this.namespaces.list();
     } catch (error) {
       if (isNotFound(error)) this.connected = undefined; // Calico was removed or changed API: detect again.
-      this.failAll(table, 'ListFailed', `reading IPPools or namespaces failed: ${describeError(error)}`);
-      throw error;
+      const message = `reading IPPools or namespaces failed: ${describeError(error)}`;
+      this.failAll(table, 'ListFailed', message);
+      throw new SyncFailedError(message, this.conditions(), { cause: error });
     }
     signal.throwIfAborted();
 

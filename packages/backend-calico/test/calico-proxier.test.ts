@@ -1,6 +1,6 @@
 // The proxier driven with successive tables against an in-memory API server with Calico master's CRDs.
 import { expect } from 'chai';
-import type { ClusterEgressTable, ClusterPolicyEntry } from '@egress-proxier/core';
+import { SyncFailedError, type ClusterEgressTable, type ClusterPolicyEntry } from '@egress-proxier/core';
 import { CalicoProxier } from '../src/calico-proxier.js';
 import type { IPPool } from '../src/calico/ippool.js';
 import { IPV4_POOLS_ANNOTATION, POOLS_OWNER_ANNOTATION } from '../src/calico/ownership.js';
@@ -211,6 +211,19 @@ describe('CalicoProxier', () => {
     expect(conditionTypes('e')).to.deep.equal([]);
     expect(other.conditions().get('e')).to.deep.equal([]);
     expect(namespaceAnnotations(cluster, 'n1')[POOLS_OWNER_ANNOTATION]).to.equal('e');
+  });
+
+  it('fails a sync whose pool list fails, with CalicoAPIUnavailable for every policy for status', async () => {
+    await proxier.sync(table(policy('e', { egressIPs: ['192.0.2.1'] })), signal);
+    cluster.api.faults.failNext({ count: 1, status: 503, path: 'ippools', verb: 'list' });
+    const failure = await proxier.sync(table(policy('e', { egressIPs: ['192.0.2.1'] })), signal).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).to.be.instanceOf(SyncFailedError);
+    const conditions = (failure as SyncFailedError).policyConditions.get('e') ?? [];
+    expect(conditions.map((c) => [c.type, c.reason])).to.deep.equal([['CalicoAPIUnavailable', 'ListFailed']]);
+    expect(poolCidrs()).to.deep.equal(['192.0.2.1/32']);
   });
 
   it('cleanup removes only its pools and annotations', async () => {

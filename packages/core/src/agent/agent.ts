@@ -17,12 +17,13 @@ import type { NodeEgressTable } from '../table/node-egress-table.js';
 import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 import type { Exec } from '../exec/exec.js';
-import type {
-  ClusterProxier,
-  NodeProxier,
-  ProxierContext,
-  ProxierPlugin,
-  SyncReport,
+import {
+  SyncFailedError,
+  type ClusterProxier,
+  type NodeProxier,
+  type ProxierContext,
+  type ProxierPlugin,
+  type SyncReport,
 } from '../plugin/proxier.js';
 import type { SlimNamespace, SlimNode, SlimPod } from '../cluster/slim-objects.js';
 import { KubeClient } from '../kube/kube-client.js';
@@ -467,13 +468,22 @@ export class Agent {
       if (!proxier) return undefined;
       const table = buildClusterEgressTable(this.model);
       metrics.tablePolicies.set(table.policies.length);
-      const report = await proxier.sync(table, signal);
+      const names = table.policies.map((p) => p.name);
       // Leadership may have moved while the sync ran: the next leader's proxier reports for itself.
-      if (this.clusterProxier === proxier) {
-        const names = table.policies.map((p) => p.name);
-        if (this.backendConditions.record(names, report)) this.statusRunner?.run();
+      const recordConditions = (report: SyncReport): void => {
+        if (this.clusterProxier === proxier && this.backendConditions.record(names, report))
+          this.statusRunner?.run();
+      };
+      try {
+        const report = await proxier.sync(table, signal);
+        recordConditions(report);
+        return report;
+      } catch (error) {
+        if (error instanceof SyncFailedError) {
+          recordConditions({ changed: false, policyConditions: error.policyConditions });
+        }
+        throw error;
       }
-      return report;
     }
     const proxier = this.nodeProxier as NodeProxier;
     this.followGatewayCandidacy();

@@ -58,6 +58,22 @@ export interface SyncReport {
   policyConditions?: ReadonlyMap<string, readonly EgressCondition[]>;
 }
 
+/**
+ * A sync that failed but can still say something per Egress (e.g. Calico's `CalicoAPIUnavailable`). The
+ * agent writes those conditions to status and retries the sync with backoff, as for any failure.
+ */
+export class SyncFailedError extends Error {
+  override name = 'SyncFailedError';
+
+  constructor(
+    message: string,
+    readonly policyConditions: ReadonlyMap<string, readonly EgressCondition[]>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export interface NodeProxier {
   /** Make this node's datapath match `table`. Idempotent; may be called with an unchanged table. */
   sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport>;
