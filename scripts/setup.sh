@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(iproute2 iptables ipset nftables arping bpftool ipvsadm kubectl)
+# What the real-kernel suites, the demo and the kubectl-driven tests run.
+apt_packages=(iproute2 procps iptables ipset arping conntrack kubectl)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

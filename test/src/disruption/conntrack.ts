@@ -4,8 +4,7 @@ import { runIn } from '@egress-proxier/netlab';
 
 /** Number of conntrack entries in `namespace` from `source` that this node SNATed. */
 export async function snatConnectionsVia(namespace: string, source: string): Promise<number> {
-  const { stdout } = await runIn(namespace, 'conntrack', ['-L', '-p', 'tcp', '-s', source, '--src-nat'], {
-    allowFailure: true,
-  });
+  // No allowFailure: a missing conntrack tool must fail the test, not read as zero connections.
+  const { stdout } = await runIn(namespace, 'conntrack', ['-L', '-p', 'tcp', '-s', source, '--src-nat']);
   return stdout.split('\n').filter((line) => line.startsWith('tcp')).length;
 }
