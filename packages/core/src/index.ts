@@ -57,3 +57,4 @@ export {
   type RunArgs,
   type RunningAgentProcess,
 } from './cli/commands/run.js';
+export * from './agent/peer-fencing.js';

@@ -134,6 +134,11 @@ describe('agent end to end (in-memory API server, recording backend)', function 
     // Fencing: the old owner let go first, with a margin (lease 3 s − fence margin 1 s vs lease 3 s + 0.5 s).
     expect((claimedAt as number) - (withdrawnAt as number)).to.be.greaterThan(500);
     expect((await gateway.metrics.leaseRenewFailures.get()).values[0]?.value).to.be.greaterThan(0);
+    // Its peers reach the API and said so: it knew it was cut off alone.
+    const cutOff = (await gateway.metrics.peerChecks.get()).values.find(
+      (v) => v.labels.outcome === 'cut_off',
+    );
+    expect(cutOff?.value ?? 0).to.be.greaterThan(0);
     // Back on the API: it renews and wins the IP back (rendezvous); the interim owner lets go first, so
     // at no sampled moment do two nodes host it, and after the hand-over exactly one does.
     gateway.proxy.restore();
@@ -143,6 +148,34 @@ describe('agent end to end (in-memory API server, recording backend)', function 
       await sleep(25);
     }
     expect(hostsOf(cluster, '192.0.2.10')).to.deep.equal([gateway.node]);
+  });
+
+  it('a gateway cut off from the API and from its peers fences as without peers', async () => {
+    const gateway = await eventually(() => {
+      const hosts = hostsOf(cluster, '192.0.2.10');
+      expect(hosts).to.have.length(1);
+      return cluster.agent(hosts[0] as string);
+    });
+    cluster.isolatedFromPeers.add(gateway.node);
+    const cutAt = performance.now();
+    gateway.proxy.cut();
+    const newOwner = await eventually(() => {
+      const hosts = hostsOf(cluster, '192.0.2.10').filter((n) => n !== gateway.node);
+      expect(hosts).to.have.length(1);
+      return cluster.agent(hosts[0] as string);
+    }, 10_000);
+    const hosting = (t: { hostedEgressIPs: { ip: string }[] }): boolean =>
+      t.hostedEgressIPs.some((h) => h.ip === '192.0.2.10');
+    const withdrawnAt = gateway.backend.firstSync(cutAt, (t) => !hosting(t));
+    const claimedAt = newOwner.backend.firstSync(cutAt, hosting);
+    expect(withdrawnAt, 'the cut-off gateway withdrew').to.be.a('number');
+    // Fenced on its renewal deadline (lease − fence margin ≤ 2 s after the cut), as without peer checks.
+    expect((withdrawnAt as number) - cutAt).to.be.lessThan(2_000 + 1_000);
+    expect((claimedAt as number) - (withdrawnAt as number)).to.be.greaterThan(500);
+    const checks = (await gateway.metrics.peerChecks.get()).values;
+    const count = (outcome: string): number => checks.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    expect(count('no_answer')).to.be.greaterThan(0);
+    expect(count('full_outage')).to.equal(0);
   });
 
   it('rejects invalid specs with Accepted=False and keeps other policies working', async () => {

@@ -23,6 +23,19 @@ describe('egress-proxier run', function () {
     expect(() => agentOptionsFromArgs({ ...args, 'lease-duration': '2500ms' }, {})).to.throw(/whole seconds/);
   });
 
+  it('takes the peer port from --peer-port, else from the healthz address', () => {
+    const args = baseArgs();
+    expect(agentOptionsFromArgs({ ...args, 'peer-port': 9000 }, {}).peerPort).to.equal(9000);
+    const { 'peer-port': _ignored, ...noPort } = args;
+    const fromHealthz = { ...noPort, 'healthz-bind-address': '0.0.0.0:10300' };
+    expect(agentOptionsFromArgs(fromHealthz, {}).peerPort).to.equal(10300);
+    expect(agentOptionsFromArgs(fromHealthz, {}).peerFencing).to.equal(true);
+    // A random healthz port cannot be the peers' port.
+    expect(() => agentOptionsFromArgs(noPort, {})).to.throw(/--peer-port/);
+    expect(agentOptionsFromArgs({ ...noPort, 'peer-fencing': false }, {}).peerFencing).to.equal(false);
+    expect(() => agentOptionsFromArgs({ ...args, 'peer-port': 70000 }, {})).to.throw(/port/);
+  });
+
   it('runs the agent with a backend loaded by path, and serves healthz, livez and metrics', async () => {
     const cluster = await AgentCluster.start();
     const dir = await mkdtemp(join(tmpdir(), 'egress-proxier-run-'));
@@ -54,6 +67,8 @@ describe('egress-proxier run', function () {
           expect(recordedTables.at(-1)?.sourceSets[0]?.addresses).to.deep.equal(['10.244.1.5']);
         }, 10_000);
         expect((await fetch(`${base}/livez`)).status).to.equal(200);
+        const peer = await fetch(`${base}/peer/api-status`);
+        expect(await peer.json()).to.deep.equal({ node: 'node-a', apiReachable: true });
         const metrics = await (await fetch(`http://127.0.0.1:${running.metrics?.port}/metrics`)).text();
         expect(metrics).to.match(/egress_proxier_sync_proxy_rules_duration_seconds_count [1-9]/);
         expect(metrics).to.include('egress_proxier_leader');
@@ -80,6 +95,8 @@ function baseArgs(): RunArgs & Record<string, unknown> {
     'lease-duration': '3s',
     'handover-margin': '500ms',
     'self-fencing': true,
+    'peer-fencing': true,
+    'peer-port': 10266,
     'leader-elect-lease-duration': '3s',
     'leader-elect-renew-deadline': '2s',
     'leader-elect-retry-period': '500ms',

@@ -19,6 +19,13 @@ export interface AgentOptions {
   handoverMarginMs: number;
   /** False disables self-fencing (availability over the single-owner guarantee). */
   selfFencing: boolean;
+  /**
+   * Before self-fencing, ask the peers whether they reach the API server: stay while all are cut off too
+   * (a full outage, nobody can take over). False: fence on the renewal deadline alone.
+   */
+  peerFencing: boolean;
+  /** Port of the peers' health servers (`/peer/api-status`), reached at their InternalIP. */
+  peerPort: number;
   leaderElection: {
     leaseName: string;
     leaseDurationMs: number;
@@ -46,6 +53,8 @@ export const DEFAULT_AGENT_OPTIONS: Omit<AgentOptions, 'nodeName' | 'clusterCIDR
   fenceMarginMs: 1_000,
   handoverMarginMs: 500,
   selfFencing: true,
+  peerFencing: true,
+  peerPort: 10266,
   leaderElection: {
     leaseName: 'egress-proxier-leader',
     leaseDurationMs: 15_000,

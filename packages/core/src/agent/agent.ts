@@ -6,7 +6,8 @@
 // Invariants:
 // - Nothing is synced before every informer has listed once (an empty cache is not "no policies").
 // - Losing the API server changes nothing by itself: informers keep their caches, the runner re-syncs the
-//   same table. The one deliberate exception is self-fencing (docs/failover.md).
+//   same table. The one deliberate exception is self-fencing (docs/failover.md), and it waits while the
+//   peers confirm that they cannot reach the API either (peer-confirmed fencing).
 // - Stopping (SIGTERM) leaves the datapath and the heartbeat lease as they are, so a restart cuts nothing.
 import type { Logger } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -26,7 +27,7 @@ import {
   type SyncReport,
 } from '../plugin/proxier.js';
 import type { SlimNamespace, SlimNode, SlimPod } from '../cluster/slim-objects.js';
-import { KubeClient } from '../kube/kube-client.js';
+import { KubeApiError, KubeClient } from '../kube/kube-client.js';
 import { Reflector, type ReflectorObserver } from '../kube/reflector.js';
 import {
   toSlimEgress,
@@ -37,7 +38,7 @@ import {
   type SlimEgress,
   type SlimLease,
 } from '../kube/slim-convert.js';
-import { LeaseLiveness } from '../kube/lease-liveness.js';
+import { LeaseLiveness, heartbeatLeaseName } from '../kube/lease-liveness.js';
 import { HEARTBEAT_LABEL, HeartbeatRenewer } from '../kube/heartbeat-renewer.js';
 import { LeaderElector } from '../kube/leader-elector.js';
 import { StatusWriter } from '../kube/status-writer.js';
@@ -48,6 +49,16 @@ import { addressLifetimeSeconds, type AgentOptions } from './agent-options.js';
 import { BackendConditionStore } from './backend-conditions.js';
 import { ClusterTableCache } from './cluster-table-cache.js';
 import { CompanionHost } from './companion-host.js';
+import {
+  ApiReachability,
+  PeerChecker,
+  judgePeerAnswers,
+  peerUrlFromAddress,
+  type PeerAnswer,
+  type PeerApiStatus,
+  type PeerUrlResolver,
+  type PeerVerdict,
+} from './peer-fencing.js';
 
 export interface AgentDependencies {
   kubeConfig: KubeConfig;
@@ -56,6 +67,8 @@ export interface AgentDependencies {
   logger: Logger;
   clock: Clock;
   metrics: AgentMetrics;
+  /** Where to ask a peer for its API status; default `http://<InternalIP>:<peerPort>` (tests inject). */
+  peerUrl?: PeerUrlResolver;
 }
 
 type AgentState = 'created' | 'starting' | 'running' | 'stopped';
@@ -95,6 +108,11 @@ export class Agent {
    */
   private gatewayCandidate = true;
   private lastTable: NodeEgressTable | undefined;
+  private readonly apiReachability: ApiReachability;
+  private readonly peerChecker: PeerChecker;
+  private peerRound: Promise<void> | undefined;
+  private lastPeerRoundAt: number | undefined;
+  private lastPeerVerdict: PeerVerdict | undefined;
 
   constructor(
     private readonly options: AgentOptions,
@@ -117,8 +135,24 @@ export class Agent {
       capabilities: deps.plugin.capabilities,
       liveness: this.liveness,
     });
+    const interval = options.heartbeatIntervalMs;
+    this.apiReachability = new ApiReachability({
+      freshMs: interval / 4,
+      probeTimeoutMs: interval / 4,
+      probe: (timeoutMs) => this.probeApi(timeoutMs),
+    });
+    this.peerChecker = new PeerChecker({
+      timeoutMs: interval / 2,
+      resolve:
+        deps.peerUrl ??
+        ((node) => {
+          const address = this.model.node(node)?.internalIPs[0];
+          return address === undefined ? undefined : peerUrlFromAddress(address, options.peerPort);
+        }),
+    });
     const observer: ReflectorObserver = {
       watchRestarted: (resource, reason) => deps.metrics.watchRestarts.inc({ resource, reason }),
+      heard: () => this.apiReachability.contact(),
     };
     const reflector = <T>(
       resource: string,
@@ -296,7 +330,10 @@ export class Agent {
     }
     const reflectors = [this.leases, this.nodes, this.namespaces, this.egresses, this.pods];
     for (const r of reflectors) r.start();
-    this.livenessTimer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
+    this.livenessTimer = setInterval(() => {
+      this.checkPeers();
+      this.checkLiveness();
+    }, LIVENESS_CHECK_MS);
     await Promise.all(reflectors.map((r) => r.waitForSync()));
     // Our own liveness is known only after our first renewal: syncing before it would compute a table with
     // this node dead and withdraw the egress IPs a restarting gateway still holds.
@@ -354,6 +391,11 @@ export class Agent {
     };
   }
 
+  /** This agent's answer to a peer's `/peer/api-status`. */
+  async peerApiStatus(): Promise<PeerApiStatus> {
+    return { node: this.options.nodeName, apiReachable: await this.apiReachability.reachable() };
+  }
+
   livez(): HealthReport {
     const healthy = this.state === 'starting' || this.state === 'running';
     return {
@@ -402,6 +444,9 @@ export class Agent {
   private checkLiveness(): void {
     const live = this.liveness.liveNodes(this.liveness.knownNodes());
     const signature = live.join(',');
+    this.deps.metrics.peerConfirmedOutage.set(
+      this.deps.plugin.scope === 'node' && this.liveness.selfEntitlement() === 'peers' ? 1 : 0,
+    );
     this.deps.metrics.selfFenced.set(
       this.deps.plugin.scope === 'node' &&
         this.options.selfFencing &&
@@ -418,11 +463,79 @@ export class Agent {
     this.changed();
   }
 
-  private onRenewed(startedAt: number): void {
-    const wasLive = this.liveness.isLive(this.options.nodeName);
-    this.liveness.selfRenewed(startedAt);
-    this.deps.metrics.lastHeartbeatTimestamp.set(this.deps.clock.now() / 1000);
-    if (!wasLive) this.checkLiveness();
+  private get peerFencingActive(): boolean {
+    return (
+      this.options.peerFencing &&
+      this.options.selfFencing &&
+      this.deps.plugin.scope === 'node' &&
+      this.gatewayCandidate &&
+      this.state !== 'stopped'
+    );
+  }
+
+  /**
+   * While this agent's renewals are overdue (none succeeded for 1.5 intervals), asks the peers every interval
+   * whether they reach the API. The first round comes at least half an interval after the API was lost, so
+   * the peers' own recent contacts (kept fresh for a quarter interval) have aged out.
+   */
+  private checkPeers(): void {
+    if (!this.peerFencingActive || this.peerRound) return;
+    const lastRenewal = this.liveness.lastSelfRenewal;
+    if (lastRenewal === undefined) return;
+    const now = performance.now();
+    const interval = this.options.heartbeatIntervalMs;
+    if (now - lastRenewal < 1.5 * interval) return;
+    if (this.lastPeerRoundAt !== undefined && now - this.lastPeerRoundAt < interval) return;
+    this.lastPeerRoundAt = now;
+    const peers = this.liveness
+      .knownNodes()
+      .filter((node) => node !== this.options.nodeName)
+      .map((node) => ({ node, live: this.liveness.isLive(node) }));
+    this.peerRound = this.peerChecker
+      .round(peers)
+      .then((answers) => this.peerRoundDone(now, answers))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'peer check failed'))
+      .finally(() => (this.peerRound = undefined));
+  }
+
+  private peerRoundDone(startedAt: number, answers: PeerAnswer[]): void {
+    if (this.state === 'stopped') return;
+    const verdict = judgePeerAnswers(answers);
+    this.deps.metrics.peerChecks.inc({ outcome: verdict });
+    if (verdict !== this.lastPeerVerdict) {
+      this.lastPeerVerdict = verdict;
+      this.logger.warn(
+        { verdict, answers: answers.map((a) => ({ node: a.node, live: a.live, status: a.status ?? null })) },
+        verdict === 'full_outage'
+          ? 'heartbeat not renewed, but no peer reaches the API either: keeping the egress IPs'
+          : 'heartbeat not renewed and no full outage confirmed by the peers: fencing on the renewal deadline',
+      );
+    }
+    const interval = this.options.heartbeatIntervalMs;
+    // Valid until the next round (one interval later) has had its timeout to answer, plus a tick of slack.
+    this.liveness.peerConfirmed(
+      verdict === 'full_outage' ? startedAt + interval + interval / 2 + interval / 4 : undefined,
+    );
+    if (verdict === 'full_outage') this.extendAddressLifetime();
+    this.checkLiveness();
+  }
+
+  /** One API request (a GET of our heartbeat lease): any answer of the server counts as reaching it. */
+  private async probeApi(timeoutMs: number): Promise<void> {
+    const lease = heartbeatLeaseName(this.options.nodeName || 'cluster');
+    try {
+      await this.client.request({
+        method: 'GET',
+        path: `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${lease}`,
+        timeoutMs,
+      });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.statusCode < 500)) throw error;
+    }
+  }
+
+  /** Renews the kernel lifetime of hosted egress IPs while this node may act as a gateway. */
+  private extendAddressLifetime(): void {
     const proxier = this.nodeProxier;
     if (proxier?.heartbeat && this.liveness.isLive(this.options.nodeName)) {
       proxier
@@ -431,6 +544,16 @@ export class Agent {
           this.logger.warn({ err: error }, 'backend heartbeat failed');
         });
     }
+  }
+
+  private onRenewed(startedAt: number): void {
+    this.apiReachability.contact();
+    this.lastPeerVerdict = undefined;
+    const wasLive = this.liveness.isLive(this.options.nodeName);
+    this.liveness.selfRenewed(startedAt);
+    this.deps.metrics.lastHeartbeatTimestamp.set(this.deps.clock.now() / 1000);
+    if (!wasLive) this.checkLiveness();
+    this.extendAddressLifetime();
   }
 
   private recordedOwner(egressIP: string): string | undefined {

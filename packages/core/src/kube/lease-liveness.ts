@@ -12,7 +12,13 @@
 //   `last event + viewGraceMs` instead of now. A live node was observed at most one interval before that last
 //   event, so it stays live in a frozen view (grace 1 s < lease 3 s − interval 1 s); nobody is declared dead
 //   because this agent stopped hearing.
+// - After a real blind spell (no lease event for two intervals: a missed renewal round of every gateway), no
+//   lease expires, for hand-over purposes, earlier than one lease duration after the view came back: the
+//   previous owner may itself still be peer-confirmed through the outage and needs that time to learn that
+//   this agent reaches the API again and withdraw (peer-confirmed fencing, docs/failover.md).
+// - Self liveness may also be granted by peers confirming a full API outage (`peerConfirmed`).
 import type { Liveness } from '../gateway/gateway-assigner.js';
+import { selfEntitlement } from '../agent/peer-fencing.js';
 import type { SlimLease } from './slim-convert.js';
 
 export const HEARTBEAT_LEASE_PREFIX = 'egress-proxier-node-';
@@ -46,6 +52,8 @@ export class LeaseLiveness implements Liveness {
   private readonly observations = new Map<string, Observation>();
   private selfRenewStartMs: number | undefined;
   private lastViewEventMs: number | undefined;
+  private recoveredAtMs: number | undefined;
+  private peerConfirmedUntilMs: number | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: LeaseLivenessOptions) {
@@ -81,6 +89,7 @@ export class LeaseLiveness implements Liveness {
    */
   private viewEvent(now: number): void {
     if (this.lastViewEventMs !== undefined) {
+      if (now - this.lastViewEventMs > 2 * this.options.viewGraceMs) this.recoveredAtMs = now;
       const blindSince = this.lastViewEventMs + this.options.viewGraceMs;
       if (now > blindSince) {
         const gap = now - blindSince;
@@ -95,16 +104,46 @@ export class LeaseLiveness implements Liveness {
     this.selfRenewStartMs = Math.max(this.selfRenewStartMs ?? -Infinity, requestStartMs);
   }
 
+  /** When the last successful renewal was sent (monotonic); undefined before the first. */
+  get lastSelfRenewal(): number | undefined {
+    return this.selfRenewStartMs;
+  }
+
+  /**
+   * Peers confirmed a full API outage: this agent stays live until `untilMs` even past its renewal
+   * deadline. Undefined withdraws the confirmation at once (a peer reaches the API, or none answered).
+   */
+  peerConfirmed(untilMs: number | undefined): void {
+    this.peerConfirmedUntilMs = untilMs;
+  }
+
+  /** Why this agent counts itself live now: its own renewal, its peers' confirmation, or not at all. */
+  selfEntitlement(): 'renewal' | 'peers' | 'none' {
+    return selfEntitlement({
+      now: this.now(),
+      selfFencing: this.options.selfFencing,
+      renewalDeadline: this.selfFenceDeadline(),
+      peerConfirmedUntil: this.peerConfirmedUntilMs,
+    });
+  }
+
   /** Monotonic time until which this agent may act as a gateway; undefined before the first renewal. */
   selfFenceDeadline(): number | undefined {
     if (this.selfRenewStartMs === undefined) return undefined;
     return this.selfRenewStartMs + this.options.leaseDurationMs - this.options.fenceMarginMs;
   }
 
-  /** Monotonic time at which `node`'s lease expires as this agent sees it; undefined if never seen. */
+  /**
+   * Monotonic time at which `node`'s lease expires as this agent sees it, for hand-over holds: never earlier
+   * than one lease duration after this agent's view came back from a blind spell. Undefined if never seen.
+   */
   expiryOf(node: string): number | undefined {
     const observation = this.observations.get(node);
-    return observation ? observation.observedAtMs + observation.durationMs : undefined;
+    if (!observation) return undefined;
+    const expiry = observation.observedAtMs + observation.durationMs;
+    return this.recoveredAtMs === undefined
+      ? expiry
+      : Math.max(expiry, this.recoveredAtMs + observation.durationMs);
   }
 
   /** The lease view is current: some lease event arrived within the grace period. */
@@ -113,11 +152,7 @@ export class LeaseLiveness implements Liveness {
   }
 
   isLive(node: string): boolean {
-    if (node === this.options.selfNode) {
-      if (!this.options.selfFencing) return true;
-      const deadline = this.selfFenceDeadline();
-      return deadline !== undefined && this.now() < deadline;
-    }
+    if (node === this.options.selfNode) return this.selfEntitlement() !== 'none';
     const observation = this.observations.get(node);
     if (!observation || observation.holder === '') return false;
     // Possibly blind: judge as of the last moment the view was known current (freezes the judgement).

@@ -35,6 +35,8 @@ export type WatchRestartReason = 'expired' | 'error' | 'stalled' | 'closed';
 export interface ReflectorObserver {
   watchRestarted?(resource: string, reason: WatchRestartReason): void;
   listed?(resource: string, items: number): void;
+  /** The API server delivered something: a list, a watch event or a bookmark (proof it is reachable). */
+  heard?(resource: string): void;
 }
 
 interface Entry<T> {
@@ -158,6 +160,7 @@ export class Reflector<T> {
     const metadata = (list.metadata ?? {}) as { resourceVersion?: string };
     this.resourceVersion = metadata.resourceVersion ?? '';
     this.lastActivityMono = this.lastEventMono = performance.now();
+    this.observer.heard?.(this.options.resource);
     this.observer.listed?.(this.options.resource, received.length);
     if (!this.syncedFlag) {
       this.syncedFlag = true;
@@ -220,6 +223,7 @@ export class Reflector<T> {
 
   private onEvent(event: WatchEvent): void {
     this.lastActivityMono = performance.now();
+    this.observer.heard?.(this.options.resource);
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':

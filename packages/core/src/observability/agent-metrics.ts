@@ -114,6 +114,19 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly peerChecks = new Counter({
+    name: `${PREFIX}peer_checks_total`,
+    help: 'Rounds of peer API-status checks made while this node could not renew its heartbeat, by outcome (full_outage: every peer is cut off too, stay; cut_off: a peer reaches the API, fence; no_answer; incomplete: a live peer did not answer)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  readonly peerConfirmedOutage = new Gauge({
+    name: `${PREFIX}peer_confirmed_outage`,
+    help: '1 while this node keeps its egress IPs only because its peers confirm a full API outage',
+    registers: [this.registry],
+  });
+
   readonly liveGateways = new Gauge({
     name: `${PREFIX}live_heartbeats`,
     help: 'Nodes whose heartbeat lease this agent sees as fresh',

@@ -1,8 +1,10 @@
 // The agent's HTTP endpoints, kube-proxy style: `/healthz` and `/livez` on the healthz address, `/metrics`
-// on the metrics address (the same server when both addresses are equal).
+// on the metrics address (the same server when both addresses are equal). The healthz server also answers
+// other agents' `/peer/api-status` (peer-confirmed fencing, docs/failover.md).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { PeerApiStatus } from '../agent/peer-fencing.js';
 
 export interface HealthReport {
   healthy: boolean;
@@ -14,6 +16,7 @@ export interface EndpointSources {
   healthz(): HealthReport;
   livez(): HealthReport;
   metrics?: Registry;
+  peerApiStatus?(): Promise<PeerApiStatus>;
 }
 
 export interface ListeningServer {
@@ -43,6 +46,19 @@ export async function serveEndpoints(
       const report = health();
       res.writeHead(report.healthy ? 200 : 503, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(report.details));
+      return;
+    }
+    if (path === '/peer/api-status' && sources.peerApiStatus) {
+      sources.peerApiStatus().then(
+        (status) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(status));
+        },
+        (error: Error) => {
+          res.writeHead(500);
+          res.end(error.message);
+        },
+      );
       return;
     }
     if (path === '/metrics' && sources.metrics) {

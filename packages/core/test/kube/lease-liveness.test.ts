@@ -48,6 +48,25 @@ describe('LeaseLiveness', () => {
     }
   });
 
+  it('after a blind spell, holds hand-overs a lease duration from the view coming back', () => {
+    const { liveness, clock } = setup();
+    liveness.observe(lease('b', '1'));
+    clock.t = 500;
+    liveness.observe(lease('c', '1')); // a short gap: no blind spell
+    expect(liveness.expiryOf('b')).to.equal(3000);
+    clock.t = 10_000;
+    liveness.observe(lease('c', '2')); // back after 9.5 s of silence
+    expect(liveness.isLive('b')).to.equal(true);
+    // Liveness keeps the discounted expiry (b's change was 0.5 s old when the view went quiet) …
+    for (let t = 10_500; t <= 11_500; t += 500) {
+      clock.t = t;
+      liveness.observe(lease('c', String(t)));
+      expect(liveness.isLive('b'), `t=${t}`).to.equal(t < 11_500);
+    }
+    // … but nobody claims from b before 10 s + 3 s.
+    expect(liveness.expiryOf('b')).to.equal(13_000);
+  });
+
   it('counts itself live only until a fence margin before its lease can expire elsewhere', () => {
     const { liveness, clock } = setup();
     expect(liveness.isLive('a')).to.equal(false); // never renewed

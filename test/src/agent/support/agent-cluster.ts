@@ -1,6 +1,8 @@
 // An in-memory cluster for agent end-to-end tests: the API server with the Egress CRD, three Ready gateway
 // nodes, and in-process agents, each behind its own TCP proxy (so one can be cut off) with a recording
-// backend.
+// backend. Each agent also serves its health endpoints (with `/peer/api-status`) on 127.0.0.1, and asks its
+// peers there directly, not through the API proxies; `isolateFromPeers` makes one agent's peers unreachable
+// to it.
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
@@ -10,8 +12,10 @@ import {
   DEFAULT_AGENT_OPTIONS,
   silentLogger,
   systemClock,
+  serveEndpoints,
   type AgentOptions,
   type Exec,
+  type ListeningServer,
 } from '@egress-proxier/core';
 import { startApiServer, type KubeObject, type RunningApiServer } from '@egress-proxier/testing';
 import { RecordingBackend } from './recording-backend.js';
@@ -32,7 +36,12 @@ export interface RunningAgent {
   backend: RecordingBackend;
   proxy: TcpProxy;
   metrics: AgentMetrics;
+  /** The agent's health server (healthz, livez, peer API status). */
+  health: ListeningServer;
 }
+
+/** A port nothing listens on: asking a peer there is refused at once. */
+const UNREACHABLE_PEER = 'http://127.0.0.1:1';
 
 const noExec: Exec = {
   run: () => Promise.reject(new Error('the recording backend runs no commands')),
@@ -62,6 +71,8 @@ export function testAgentOptions(node: string, overrides: Partial<AgentOptions> 
 
 export class AgentCluster {
   readonly agents = new Map<string, RunningAgent>();
+  /** Agents whose peer checks reach nobody (cut off from the other agents as well as from the API). */
+  readonly isolatedFromPeers = new Set<string>();
 
   private constructor(readonly api: RunningApiServer) {}
 
@@ -100,11 +111,23 @@ export class AgentCluster {
       logger: silentLogger(),
       clock: systemClock,
       metrics,
+      peerUrl: (peer) => this.peerUrl(node, peer),
     });
-    await agent.start();
-    const running = { node, agent, backend, proxy, metrics };
+    const health = await serveEndpoints('127.0.0.1:0', {
+      healthz: () => agent.healthz(),
+      livez: () => agent.livez(),
+      peerApiStatus: () => agent.peerApiStatus(),
+    });
+    const running = { node, agent, backend, proxy, metrics, health };
     this.agents.set(node, running);
+    await agent.start();
     return running;
+  }
+
+  private peerUrl(from: string, peer: string): string | undefined {
+    if (this.isolatedFromPeers.has(from)) return UNREACHABLE_PEER;
+    const running = this.agents.get(peer);
+    return running ? `http://127.0.0.1:${running.health.port}` : UNREACHABLE_PEER;
   }
 
   agent(node: string): RunningAgent {
@@ -118,6 +141,7 @@ export class AgentCluster {
     const running = this.agent(node);
     this.agents.delete(node);
     await running.agent.stop();
+    await running.health.close();
     await running.proxy.close();
   }
 

@@ -9,7 +9,11 @@ import { TOKENS, resolveService } from '../../composition/tokens.js';
 import { Agent } from '../../agent/agent.js';
 import { DEFAULT_AGENT_OPTIONS, type AgentOptions } from '../../agent/agent-options.js';
 import { AgentMetrics } from '../../observability/agent-metrics.js';
-import { serveEndpoints, type ListeningServer } from '../../observability/http-endpoints.js';
+import {
+  parseBindAddress,
+  serveEndpoints,
+  type ListeningServer,
+} from '../../observability/http-endpoints.js';
 import { addBackendOptions, backendOptionValues, preloadedBackend } from '../backend-options.js';
 
 export interface RunArgs {
@@ -25,6 +29,8 @@ export interface RunArgs {
   'lease-duration': string;
   'handover-margin': string;
   'self-fencing': boolean;
+  'peer-fencing': boolean;
+  'peer-port'?: number;
   'leader-elect-lease-duration': string;
   'leader-elect-renew-deadline': string;
   'leader-elect-retry-period': string;
@@ -121,6 +127,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
           default: true,
           describe:
             'Withdraw this node’s egress IPs when its heartbeat cannot be renewed (see docs/failover.md)',
+        })
+        .option('peer-fencing', {
+          type: 'boolean',
+          default: true,
+          describe:
+            'Before self-fencing, ask the other gateway agents (at --peer-port) whether they reach the API: keep the egress IPs while none does (a full API outage)',
+        })
+        .option('peer-port', {
+          type: 'number',
+          defaultDescription: 'the port of --healthz-bind-address',
+          describe: 'Port of the other agents’ health servers, reached at their node InternalIP',
         })
         .option('leader-elect-lease-duration', {
           type: 'string',
@@ -223,6 +240,8 @@ export function agentOptionsFromArgs(
     fenceMarginMs: heartbeatIntervalMs,
     handoverMarginMs: parseDuration(args['handover-margin']),
     selfFencing: args['self-fencing'],
+    peerFencing: args['peer-fencing'],
+    peerPort: peerPortFromArgs(args),
     leaseWatchdogMs: 2 * leaseDurationMs,
     leaderElection: {
       ...DEFAULT_AGENT_OPTIONS.leaderElection,
@@ -232,6 +251,23 @@ export function agentOptionsFromArgs(
     },
     pluginOptions,
   };
+}
+
+/** `--peer-port`, else the port of `--healthz-bind-address` (the peers run with the same flags). */
+function peerPortFromArgs(args: RunArgs): number {
+  const explicit = args['peer-port'];
+  if (explicit !== undefined) {
+    if (!Number.isInteger(explicit) || explicit < 1 || explicit > 65535)
+      throw new Error(`--peer-port ${explicit}: expected a port number`);
+    return explicit;
+  }
+  const healthz = args['healthz-bind-address'];
+  const port = healthz ? parseBindAddress(healthz).port : 0;
+  if (port === 0 && args['peer-fencing'])
+    throw new Error(
+      '--peer-fencing needs the peers’ port: set --peer-port (the healthz address is off or on a random port)',
+    );
+  return port === 0 ? DEFAULT_AGENT_OPTIONS.peerPort : port;
 }
 
 export async function startAgentFromArgs(
@@ -255,7 +291,12 @@ export async function startAgentFromArgs(
     clock: resolveService(container, TOKENS.Clock),
     metrics,
   });
-  const sources = { healthz: () => agent.healthz(), livez: () => agent.livez(), metrics: metrics.registry };
+  const sources = {
+    healthz: () => agent.healthz(),
+    livez: () => agent.livez(),
+    peerApiStatus: () => agent.peerApiStatus(),
+    metrics: metrics.registry,
+  };
   const healthzAddress = args['healthz-bind-address'];
   const metricsAddress = args['metrics-bind-address'];
   // One server when both flags name the same fixed address (port 0 means two ephemeral ports).
@@ -263,7 +304,9 @@ export async function startAgentFromArgs(
   const healthz = healthzAddress
     ? await serveEndpoints(
         healthzAddress,
-        shared ? sources : { healthz: sources.healthz, livez: sources.livez },
+        shared
+          ? sources
+          : { healthz: sources.healthz, livez: sources.livez, peerApiStatus: sources.peerApiStatus },
       )
     : undefined;
   const metricsServer =

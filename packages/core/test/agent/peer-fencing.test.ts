@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import {
+  ApiReachability,
+  PeerChecker,
+  judgePeerAnswers,
+  selfEntitlement,
+  type EntitlementInput,
+  type PeerAnswer,
+  type PeerVerdict,
+} from '../../src/agent/peer-fencing.js';
+import { LeaseLiveness } from '../../src/kube/lease-liveness.js';
+
+const reachable = (node: string, live = true): PeerAnswer => ({
+  node,
+  live,
+  status: { node, apiReachable: true },
+});
+const blind = (node: string, live = true): PeerAnswer => ({
+  node,
+  live,
+  status: { node, apiReachable: false },
+});
+const silent = (node: string, live = true): PeerAnswer => ({ node, live, status: undefined });
+
+describe('peer-confirmed fencing', () => {
+  describe('judgePeerAnswers', () => {
+    const cases: { name: string; answers: PeerAnswer[]; verdict: PeerVerdict }[] = [
+      { name: 'no peers at all (single gateway)', answers: [], verdict: 'no_answer' },
+      { name: 'every peer blind too', answers: [blind('b'), blind('c')], verdict: 'full_outage' },
+      { name: 'one peer reaches the API', answers: [blind('b'), reachable('c')], verdict: 'cut_off' },
+      {
+        name: 'a reachable peer outweighs a silent one',
+        answers: [silent('b'), reachable('c')],
+        verdict: 'cut_off',
+      },
+      { name: 'nobody answers (isolated)', answers: [silent('b'), silent('c')], verdict: 'no_answer' },
+      { name: 'a live peer is silent', answers: [blind('b'), silent('c')], verdict: 'incomplete' },
+      {
+        name: 'a dead peer (lease expired) may be silent',
+        answers: [blind('b'), silent('c', false)],
+        verdict: 'full_outage',
+      },
+      {
+        name: 'a peer judged dead that reaches the API still fences',
+        answers: [blind('b'), reachable('c', false)],
+        verdict: 'cut_off',
+      },
+    ];
+    for (const c of cases) it(c.name, () => expect(judgePeerAnswers(c.answers)).to.equal(c.verdict));
+  });
+
+  describe('selfEntitlement', () => {
+    const base: EntitlementInput = {
+      now: 10_000,
+      selfFencing: true,
+      renewalDeadline: undefined,
+      peerConfirmedUntil: undefined,
+    };
+    const cases: { name: string; input: Partial<EntitlementInput>; expected: string }[] = [
+      { name: 'never renewed, no confirmation', input: {}, expected: 'none' },
+      { name: 'renewal recent', input: { renewalDeadline: 10_001 }, expected: 'renewal' },
+      { name: 'renewal deadline reached', input: { renewalDeadline: 10_000 }, expected: 'none' },
+      {
+        name: 'renewal stale, peers confirm a full outage',
+        input: { renewalDeadline: 9_000, peerConfirmedUntil: 10_500 },
+        expected: 'peers',
+      },
+      {
+        name: 'renewal stale, confirmation expired',
+        input: { renewalDeadline: 9_000, peerConfirmedUntil: 10_000 },
+        expected: 'none',
+      },
+      {
+        name: 'renewal recent wins over a confirmation',
+        input: { renewalDeadline: 11_000, peerConfirmedUntil: 10_500 },
+        expected: 'renewal',
+      },
+      { name: 'self-fencing off', input: { selfFencing: false }, expected: 'renewal' },
+    ];
+    for (const c of cases)
+      it(c.name, () => expect(selfEntitlement({ ...base, ...c.input })).to.equal(c.expected));
+  });
+
+  it('LeaseLiveness: a confirmation keeps the agent live past its deadline until withdrawn', () => {
+    const clock = { t: 0 };
+    const liveness = new LeaseLiveness({
+      selfNode: 'a',
+      leaseDurationMs: 3000,
+      fenceMarginMs: 1000,
+      viewGraceMs: 1000,
+      selfFencing: true,
+      now: () => clock.t,
+    });
+    liveness.selfRenewed(0);
+    clock.t = 2_500;
+    expect(liveness.isLive('a')).to.equal(false);
+    liveness.peerConfirmed(4_000);
+    expect(liveness.isLive('a')).to.equal(true);
+    expect(liveness.selfEntitlement()).to.equal('peers');
+    liveness.peerConfirmed(undefined); // a peer reaches the API
+    expect(liveness.isLive('a')).to.equal(false);
+    liveness.peerConfirmed(4_000);
+    clock.t = 4_000;
+    expect(liveness.isLive('a')).to.equal(false);
+  });
+
+  describe('ApiReachability', () => {
+    it('answers from a fresh contact, else probes the API once for concurrent askers', async () => {
+      const clock = { t: 0 };
+      let probes = 0;
+      let probeOk = false;
+      const api = new ApiReachability({
+        freshMs: 250,
+        probeTimeoutMs: 250,
+        now: () => clock.t,
+        probe: async () => {
+          probes++;
+          if (!probeOk) throw new Error('refused');
+        },
+      });
+      expect(await api.reachable()).to.equal(false);
+      api.contact();
+      clock.t = 249;
+      expect(await api.reachable()).to.equal(true);
+      expect(probes).to.equal(1);
+      clock.t = 250;
+      expect(await Promise.all([api.reachable(), api.reachable()])).to.deep.equal([false, false]);
+      expect(probes).to.equal(2);
+      probeOk = true;
+      expect(await api.reachable()).to.equal(true);
+      expect(api.lastContact).to.equal(250);
+    });
+  });
+
+  describe('PeerChecker', () => {
+    it('asks every peer, and counts a wrong node, an error or a timeout as no answer', async () => {
+      const bodies: Record<string, unknown> = {
+        'http://b': { node: 'b', apiReachable: false },
+        'http://c': { node: 'x', apiReachable: true },
+        'http://d': 'error',
+      };
+      const fakeFetch = (async (url: string) => {
+        const body = bodies[url.replace('/peer/api-status', '')];
+        if (body === 'error') throw new Error('refused');
+        return new Response(JSON.stringify(body), { status: 200 });
+      }) as unknown as typeof fetch;
+      const checker = new PeerChecker(
+        { timeoutMs: 100, resolve: (node) => (node === 'e' ? undefined : `http://${node}`) },
+        fakeFetch,
+      );
+      const answers = await checker.round([
+        { node: 'b', live: true },
+        { node: 'c', live: true },
+        { node: 'd', live: false },
+        { node: 'e', live: false },
+      ]);
+      expect(answers.map((a) => a.status)).to.deep.equal([
+        { node: 'b', apiReachable: false },
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    });
+  });
+});
