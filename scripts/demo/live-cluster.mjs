@@ -236,7 +236,8 @@ class LiveCluster {
       `--kubeconfig=${this.kubeconfig}`,
       '--cluster-cidr=10.244.0.0/16',
       '--service-cidr=10.96.0.0/12',
-      `--healthz-bind-address=${HEALTHZ_ADDRESS}`,
+      // All addresses of the node namespace: peers confirm API outages over the underlay (peer fencing).
+      '--healthz-bind-address=0.0.0.0:10266',
       '--metrics-bind-address=127.0.0.1:10269',
       `--iptables-uplink=${node.uplink}`,
       ...(this.options.agentArgs ?? []),
