@@ -3,6 +3,9 @@
 // hosting before its lease can expire (self-fencing) and its kernel drops the address by itself if it
 // crashed (address lifetime < lease duration), so waiting this long means two nodes never hold one IP.
 //
+// Every node applies the same hold to a moved IP: the new gateway does not host it yet, and source nodes do
+// not steer to it yet; meanwhile its traffic is dropped (FailClosed) or left alone (FailOpen).
+//
 // The previous owner is what this agent computed before; on the first sight of an IP (agent start, new
 // policy) it is the node recorded in the Egress status, so a restarting agent that already held the IP
 // keeps it without a gap, and one that comes back after its IP moved away waits for the interim owner.
@@ -33,7 +36,8 @@ export interface HandoverResult {
 
 export class GatewayHandover {
   private readonly ownership = new Map<string, IPOwnership>();
-  private readonly holds = new Map<string, number>();
+  /** Moved IPs whose new gateway may not act yet: until the previous owner's lease expired + margin. */
+  private readonly holds = new Map<string, { gateway: string; until: number }>();
 
   constructor(
     private readonly self: string,
@@ -57,17 +61,18 @@ export class GatewayHandover {
         const gateway = model.gatewayOf(ip);
         const previous = this.ownership.get(ip) ?? this.firstSight(ip);
         if (previous.owner !== gateway) moves += this.ownership.has(ip) ? 1 : 0;
-        if (gateway === this.self && previous.owner !== this.self) {
+        // A hold is for one new gateway; if the IP moves on, it ends (and a new move may start another).
+        if (this.holds.get(ip)?.gateway !== gateway) this.holds.delete(ip);
+        if (gateway !== null && previous.owner !== gateway) {
           const from = previous.lastOwner;
-          if (from !== null && from !== this.self) {
+          if (from !== null && from !== gateway) {
             const until = (this.liveness.expiryOf(from) ?? now) + this.marginMs;
             if (until > now) {
-              this.holds.set(ip, until);
-              newlyHeld++;
+              this.holds.set(ip, { gateway, until });
+              if (gateway === this.self) newlyHeld++;
             }
           }
         }
-        if (gateway !== this.self) this.holds.delete(ip);
         this.ownership.set(ip, { owner: gateway, lastOwner: gateway ?? previous.lastOwner });
       }
     }
@@ -79,7 +84,7 @@ export class GatewayHandover {
     }
     let nextReleaseAt: number | undefined;
     const held = new Set<string>();
-    for (const [ip, until] of this.holds) {
+    for (const [ip, { until }] of this.holds) {
       if (until <= now) {
         this.holds.delete(ip);
         continue;
@@ -89,9 +94,10 @@ export class GatewayHandover {
     }
     const hostedEgressIPs: HostedEgressIP[] = table.hostedEgressIPs.filter((h) => !held.has(h.ip));
     // Until the hold ends, traffic for a held IP is treated as having no live gateway: dropped under
-    // FailClosed (not masqueraded to this node's own address), left alone under FailOpen.
+    // FailClosed, left alone under FailOpen. On the new gateway (snat) and on source nodes (steer) alike, so
+    // pods are not steered to a gateway that has not taken the IP yet (its CNI would masquerade them).
     const rules = table.rules.map((rule): EgressRule =>
-      rule.action.kind === 'snat' && held.has(rule.action.egressIP)
+      (rule.action.kind === 'snat' || rule.action.kind === 'steer') && held.has(rule.action.egressIP)
         ? { ...rule, action: rule.failurePolicy === 'FailClosed' ? { kind: 'drop' } : { kind: 'bypass' } }
         : rule,
     );

@@ -55,3 +55,43 @@ for (const failurePolicy of ['FailClosed', 'FailOpen'] as const) {
     });
   });
 }
+
+describe('GatewayHandover on a source node', () => {
+  it('does not steer to a new gateway before the previous owner’s lease expired plus the margin', () => {
+    const live = new Set(['gw-a', 'gw-b']);
+    const model = new EgressModel({
+      clusterCIDRs: ['10.244.0.0/16'],
+      liveness: { isLive: (n) => live.has(n) },
+    });
+    model.upsertNode(node('gw-a', '198.51.100.1'));
+    model.upsertNode(node('gw-b', '198.51.100.2'));
+    model.upsertNode(node('worker', '198.51.100.3', { labels: {} }));
+    model.upsertPod(pod('ns', 'p', { nodeName: 'worker', podIPs: ['10.244.3.2'] }));
+    model.upsertEgress(egress('e', { podSelector: {}, egressIPs: ['192.0.2.10'] }));
+    const owner = model.gatewayOf('192.0.2.10') as string;
+    let now = 1_000;
+    const handover = new GatewayHandover(
+      'worker',
+      { expiryOf: () => 2_000 },
+      500,
+      () => owner,
+      () => now,
+    );
+    expect(
+      handover.apply(model, buildNodeEgressTable(model, 'worker')).table.rules.map((r) => r.action.kind),
+    ).to.deep.equal(['steer']);
+
+    live.delete(owner);
+    model.livenessChanged();
+    const held = handover.apply(model, buildNodeEgressTable(model, 'worker'));
+    expect(held.newlyHeld, 'only claims by this node count as held claims').to.equal(0);
+    expect(held.nextReleaseAt).to.equal(2_500);
+    expect(held.table.rules.map((r) => r.action.kind)).to.deep.equal(['drop']);
+
+    now = 2_501;
+    const released = handover.apply(model, buildNodeEgressTable(model, 'worker')).table.rules;
+    expect(
+      released.map((r) => (r.action.kind === 'steer' ? r.action.gateway.node : r.action.kind)),
+    ).to.deep.equal([owner === 'gw-a' ? 'gw-b' : 'gw-a']);
+  });
+});
