@@ -498,9 +498,17 @@ export class Agent {
       .finally(() => (this.peerRound = undefined));
   }
 
-  private peerRoundDone(startedAt: number, answers: PeerAnswer[]): void {
+  private async peerRoundDone(startedAt: number, answers: PeerAnswer[]): Promise<void> {
     if (this.state === 'stopped') return;
     const verdict = judgePeerAnswers(answers);
+    // A peer reaching the API may mean it came back for everyone, this agent included (recovery is never
+    // simultaneous): try one quick renewal before giving up the confirmation. A quarter interval keeps the
+    // withdrawal well ahead of any takeover (docs/failover.md, recovery race).
+    if (verdict === 'cut_off' && (await this.heartbeat?.renewNow(this.options.heartbeatIntervalMs / 4))) {
+      this.deps.metrics.peerChecks.inc({ outcome: verdict });
+      this.checkLiveness();
+      return;
+    }
     this.deps.metrics.peerChecks.inc({ outcome: verdict });
     if (verdict !== this.lastPeerVerdict) {
       this.lastPeerVerdict = verdict;

@@ -82,8 +82,27 @@ export class HeartbeatRenewer {
     });
   }
 
-  private async renewOnce(started: number): Promise<void> {
-    const deadline = Math.max(100, this.options.renewIntervalMs - 50);
+  /**
+   * One renewal attempt now, outside the regular cadence and with its own deadline: when peers report the API
+   * server reachable again, this tells at once whether this agent reaches it too (true) or is cut off (false).
+   */
+  async renewNow(deadlineMs: number): Promise<boolean> {
+    if (!this.running) return false;
+    const started = performance.now();
+    try {
+      await this.renewOnce(started, deadlineMs);
+      this.listener.renewed(started);
+      return true;
+    } catch (error) {
+      this.listener.renewFailed(error);
+      return false;
+    }
+  }
+
+  private async renewOnce(
+    started: number,
+    deadline = Math.max(100, this.options.renewIntervalMs - 50),
+  ): Promise<void> {
     const timeoutMs = (): number => Math.max(50, deadline - (performance.now() - started));
     const path = `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`;
     const now = new Date().toISOString().replace(/Z$/, '000Z');
