@@ -58,6 +58,7 @@ describe('agent through an API outage', function () {
       const during = running.backend.syncs
         .filter((s) => s.at >= outageStart)
         .map((s) => JSON.stringify(s.table));
+      expect(during, `${running.node} synced during the outage`).to.have.length.greaterThan(0);
       for (const table of during) expect(table, running.node).to.equal(before.get(running.node));
       const failures = (await running.metrics.leaseRenewFailures.get()).values[0]?.value ?? 0;
       expect(failures, `${running.node} noticed the outage`).to.be.greaterThan(2);

@@ -14,7 +14,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { EgressModel } from '../model/egress-model.js';
 import { buildNodeEgressTable } from '../table/build-node-table.js';
 import { buildClusterEgressTable } from '../table/build-cluster-table.js';
-import type { NodeEgressTable } from '../table/node-egress-table.js';
 import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 import type { Exec } from '../exec/exec.js';
@@ -107,7 +106,6 @@ export class Agent {
    * It starts true so that a restarting gateway renews at once, before its informers have listed.
    */
   private gatewayCandidate = true;
-  private lastTable: NodeEgressTable | undefined;
   private readonly apiReachability: ApiReachability;
   private readonly peerChecker: PeerChecker;
   private peerRound: Promise<void> | undefined;
@@ -311,9 +309,6 @@ export class Agent {
   }
 
   /** The last table handed to the node proxier (after hand-over hold-backs). */
-  get lastSyncedTable(): NodeEgressTable | undefined {
-    return this.lastTable;
-  }
 
   get informersSynced(): boolean {
     return [this.egresses, this.pods, this.namespaces, this.nodes, this.leases].every((r) => r.synced);
@@ -504,12 +499,14 @@ export class Agent {
     // A peer reaching the API may mean it came back for everyone, this agent included (recovery is never
     // simultaneous): try one quick renewal before giving up the confirmation. A quarter interval keeps the
     // withdrawal well ahead of any takeover (docs/failover.md, recovery race).
-    if (verdict === 'cut_off' && (await this.heartbeat?.renewNow(this.options.heartbeatIntervalMs / 4))) {
-      this.deps.metrics.peerChecks.inc({ outcome: verdict });
+    const renewed =
+      verdict === 'cut_off' &&
+      (await this.heartbeat?.renewNow(this.options.heartbeatIntervalMs / 4)) === true;
+    this.deps.metrics.peerChecks.inc({ outcome: renewed ? 'renewed' : verdict });
+    if (renewed) {
       this.checkLiveness();
       return;
     }
-    this.deps.metrics.peerChecks.inc({ outcome: verdict });
     if (verdict !== this.lastPeerVerdict) {
       this.lastPeerVerdict = verdict;
       this.logger.warn(
@@ -632,7 +629,6 @@ export class Agent {
     metrics.hostedEgressIPs.set(table.hostedEgressIPs.length);
     metrics.tableRules.set(table.rules.length);
     const report = await proxier.sync(table, signal);
-    this.lastTable = table;
     return report;
   }
 

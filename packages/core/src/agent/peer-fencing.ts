@@ -10,7 +10,7 @@
 // - The asking side (`PeerChecker`, `judgePeerAnswers`): every node with a heartbeat lease is asked; the
 //   round confirms a full outage only if some peer answered, none answered `apiReachable: true`, and every
 //   peer this agent still judges live answered (a silent live peer might be the one taking over).
-// - Entitlement (`selfEntitled`): this agent counts itself live while its own renewal is recent enough (the
+// - Entitlement (`selfEntitlement`): this agent counts itself live while its own renewal is recent enough (the
 //   self-fence deadline) or while a confirming round is recent enough.
 
 export interface PeerApiStatus {
@@ -52,10 +52,6 @@ export function selfEntitlement(input: EntitlementInput): 'renewal' | 'peers' | 
   if (input.renewalDeadline !== undefined && input.now < input.renewalDeadline) return 'renewal';
   if (input.peerConfirmedUntil !== undefined && input.now < input.peerConfirmedUntil) return 'peers';
   return 'none';
-}
-
-export function selfEntitled(input: EntitlementInput): boolean {
-  return selfEntitlement(input) !== 'none';
 }
 
 /** `node` → base URL of its agent's health server (`http://10.0.0.5:10266`); undefined: cannot be asked. */

@@ -11,6 +11,7 @@ import type { Clock } from '../runner/clock.js';
 import {
   desiredEgressStatus,
   MAX_BACKEND_CONDITIONS,
+  MAX_STATUS_CONDITIONS,
   statusMatches,
   type DesiredEgressStatus,
 } from './egress-status.js';
@@ -92,7 +93,7 @@ export class StatusWriter {
         if (backend !== undefined && backend.length > MAX_BACKEND_CONDITIONS) {
           this.logger.warn(
             { egress: outcome.name, left_out: backend.slice(MAX_BACKEND_CONDITIONS).map((c) => c.type) },
-            `more than ${MAX_BACKEND_CONDITIONS} backend conditions: the Egress CRD allows 8 in all`,
+            `more than ${MAX_BACKEND_CONDITIONS} backend conditions: the Egress CRD allows ${MAX_STATUS_CONDITIONS} in all`,
           );
         }
         this.observer.statusWritten?.(outcome.name, true);

@@ -116,7 +116,7 @@ export class AgentMetrics {
 
   readonly peerChecks = new Counter({
     name: `${PREFIX}peer_checks_total`,
-    help: 'Rounds of peer API-status checks made while this node could not renew its heartbeat, by outcome (full_outage: every peer is cut off too, stay; cut_off: a peer reaches the API, fence; no_answer; incomplete: a live peer did not answer)',
+    help: 'Rounds of peer API-status checks made while this node could not renew its heartbeat, by outcome (full_outage: every peer is cut off too, stay; cut_off: a peer reaches the API, fence; renewed: a peer reaches the API and so does this node after one quick renewal, stay; no_answer; incomplete: a live peer did not answer)',
     labelNames: ['outcome'],
     registers: [this.registry],
   });

@@ -44,6 +44,7 @@ export const cleanupCommand: CommandModule<object, CleanupArgs> = {
         .option('log-level', {
           choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
           default: 'info' as const,
+          describe: 'Log level (JSON logs on stderr)',
         }),
       preloadedBackend()?.plugin,
     ) as unknown as Argv<CleanupArgs>,
