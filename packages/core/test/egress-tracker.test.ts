@@ -92,17 +92,19 @@ describe('EgressTracker', () => {
     expect([...tracker.policiesSelecting('ns/y')]).to.deep.equal([]);
   });
 
-  it('drops deleted pods from every index and reports what changed', () => {
+  it('drops deleted pods from every index and says when an event changed nothing', () => {
     const tracker = new EgressTracker();
     tracker.upsertPolicy(policy('p', null, {}));
-    tracker.upsertPod(pod('ns', 'x', { podIPs: ['10.244.1.2'], nodeName: 'node-b' }));
-    tracker.takeChanges();
-    tracker.deletePod('ns', 'x');
+    const x = pod('ns', 'x', { podIPs: ['10.244.1.2'], nodeName: 'node-b' });
+    expect(tracker.upsertPod(x)).to.equal(true);
+    expect(tracker.upsertPod({ ...x, labels: {} }), 'same pod again').to.equal(false);
+    expect(tracker.deletePod('ns', 'x')).to.equal(true);
+    expect(tracker.deletePod('ns', 'x'), 'unknown pod').to.equal(false);
     expect(selected(tracker, 'p')).to.deep.equal([]);
     expect([...tracker.podsOnNode('node-b')]).to.deep.equal([]);
-    const changes = tracker.takeChanges();
-    expect([...changes.policies]).to.deep.equal(['p']);
-    expect([...changes.nodes]).to.deep.equal(['node-b']);
+    expect(tracker.policiesSelecting('ns/x')).to.deep.equal([]);
+    expect(tracker.upsertNamespace(namespace('ns'))).to.equal(true);
+    expect(tracker.upsertNamespace(namespace('ns')), 'same labels').to.equal(false);
   });
 
   it('agrees with a from-scratch evaluation after a random event sequence', () => {
@@ -126,6 +128,18 @@ describe('EgressTracker', () => {
         const labels = { 'kubernetes.io/metadata.name': nsName, team: teams[random(3)] as string };
         nsLabels.set(nsName, labels);
         tracker.upsertNamespace({ name: nsName, labels });
+      } else if (choice === 2 && random(3) === 0) {
+        nsLabels.delete(nsName);
+        tracker.deleteNamespace(nsName);
+      } else if (choice === 2) {
+        const index = random(policies.length);
+        const replaced = policy(
+          `p${index + 1}`,
+          random(2) ? { team: teams[random(3)] as string } : null,
+          random(2) ? { app: apps[random(3)] as string } : null,
+        );
+        policies[index] = replaced;
+        tracker.upsertPolicy(replaced);
       } else if (choice < 8) {
         const p = pod(nsName, `pod${random(20)}`, {
           podIPs: ['10.244.0.1'],
@@ -157,6 +171,21 @@ describe('EgressTracker', () => {
         .map((x) => `${x.namespace}/${x.name}`)
         .sort();
       expect(selected(tracker, p.name), p.name).to.deep.equal(expected);
+      const namespaces = [...new Set([...nsLabels.keys(), ...[...pods.values()].map((x) => x.namespace)])]
+        .filter(
+          (ns) =>
+            !p.namespaceSelector ||
+            p.namespaceSelector.matches(nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns }),
+        )
+        .sort();
+      expect(tracker.namespacesMatchedBy(p.name).sort(), `${p.name} namespaces`).to.deep.equal(namespaces);
+    }
+    for (const key of pods.keys()) {
+      const expected = policies
+        .filter((p) => selected(tracker, p.name).includes(key))
+        .map((p) => p.name)
+        .sort();
+      expect([...tracker.policiesSelecting(key)].sort(), key).to.deep.equal(expected);
     }
   });
 });

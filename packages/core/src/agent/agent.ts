@@ -198,18 +198,15 @@ export class Agent {
     });
     this.pods = reflector('pods', '/api/v1/pods', toSlimPod, {
       upsert: (_key, pod) => {
-        this.model.upsertPod(pod);
-        this.changed();
+        if (this.model.upsertPod(pod)) this.changed();
       },
       delete: (_key, pod) => {
-        this.model.deletePod(pod.namespace, pod.name);
-        this.changed();
+        if (this.model.deletePod(pod.namespace, pod.name)) this.changed();
       },
     });
     this.namespaces = reflector('namespaces', '/api/v1/namespaces', toSlimNamespace, {
       upsert: (_key, namespace) => {
-        this.model.upsertNamespace(namespace);
-        this.changed();
+        if (this.model.upsertNamespace(namespace)) this.changed();
       },
       delete: (_key, namespace) => {
         this.model.deleteNamespace(namespace.name);
@@ -218,8 +215,7 @@ export class Agent {
     });
     this.nodes = reflector('nodes', '/api/v1/nodes', toSlimNode, {
       upsert: (_key, node) => {
-        this.model.upsertNode(node);
-        this.changed();
+        if (this.model.upsertNode(node)) this.changed();
       },
       delete: (_key, node) => {
         this.model.deleteNode(node.name);

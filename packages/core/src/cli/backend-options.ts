@@ -2,6 +2,7 @@
 // peeks at it, loads the plugin before yargs builds the commands, and the commands add the plugin's
 // options (`--<backend>-<option>`, kube-proxy's `--iptables-*` style) so `--help` lists them.
 import type { Argv } from 'yargs';
+import { loadProxierPlugin } from '../plugin/load-plugin.js';
 import type { PluginOptionValues, ProxierPlugin } from '../plugin/proxier.js';
 
 /** The value of `--backend` in raw argv, if any (`--backend X` or `--backend=X`). */
@@ -55,4 +56,9 @@ export function setPreloadedBackend(value: { name: string; plugin: ProxierPlugin
 
 export function preloadedBackend(): { name: string; plugin: ProxierPlugin } | undefined {
   return preloaded;
+}
+
+/** The plugin for `--backend`: the one main.ts already loaded, or loaded now (commands run programmatically). */
+export async function backendPlugin(nameOrPath: string): Promise<ProxierPlugin> {
+  return preloaded?.name === nameOrPath ? preloaded.plugin : loadProxierPlugin(nameOrPath);
 }

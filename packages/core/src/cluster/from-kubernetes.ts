@@ -4,6 +4,7 @@
 // already validated, keeps the value.
 import type { FieldProblem } from '../api/field-problem.js';
 import { canonicalIP, parseCidr } from '../net/ip.js';
+import { NAMESPACE_NAME_LABEL } from '../tracker/egress-tracker.js';
 import type { PodPhase, SlimNamespace, SlimNode, SlimPod } from './slim-objects.js';
 
 export interface Converted<T> {
@@ -63,7 +64,7 @@ export function slimNamespaceFrom(object: unknown): Converted<SlimNamespace> {
   const name = requiredString(meta, 'metadata.name', problems);
   const labels = stringMap(meta.labels, 'metadata.labels', problems);
   // The API server always sets this label; files written by hand often do not.
-  return { problems, value: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+  return { problems, value: { name, labels: { [NAMESPACE_NAME_LABEL]: name, ...labels } } };
 }
 
 export function slimNodeFrom(object: unknown): Converted<SlimNode> {

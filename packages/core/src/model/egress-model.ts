@@ -78,19 +78,17 @@ export class EgressModel {
     if (this.records.delete(name)) this.acceptanceChanged();
   }
 
-  upsertPod(pod: SlimPod): void {
-    this.tracker.upsertPod(pod);
-    this.version++;
+  /** Each event returns false when it changed nothing a table depends on, so callers can skip a sync. */
+  upsertPod(pod: SlimPod): boolean {
+    return this.bumpIf(this.tracker.upsertPod(pod));
   }
 
-  deletePod(namespace: string, name: string): void {
-    this.tracker.deletePod(namespace, name);
-    this.version++;
+  deletePod(namespace: string, name: string): boolean {
+    return this.bumpIf(this.tracker.deletePod(namespace, name));
   }
 
-  upsertNamespace(namespace: SlimNamespace): void {
-    this.tracker.upsertNamespace(namespace);
-    this.version++;
+  upsertNamespace(namespace: SlimNamespace): boolean {
+    return this.bumpIf(this.tracker.upsertNamespace(namespace));
   }
 
   deleteNamespace(name: string): void {
@@ -98,9 +96,13 @@ export class EgressModel {
     this.version++;
   }
 
-  upsertNode(node: SlimNode): void {
+  upsertNode(node: SlimNode): boolean {
+    const previous = this.nodes.get(node.name);
+    // Kubelets rewrite node status regularly; the few fields kept here rarely change.
+    if (previous && JSON.stringify(previous) === JSON.stringify(node)) return false;
     this.nodes.set(node.name, node);
     this.nodesChanged();
+    return true;
   }
 
   deleteNode(name: string): void {
@@ -187,6 +189,11 @@ export class EgressModel {
   }
 
   // ---- derived state ----
+
+  private bumpIf(changed: boolean): boolean {
+    if (changed) this.version++;
+    return changed;
+  }
 
   private acceptanceChanged(): void {
     this.acceptanceStale = true;

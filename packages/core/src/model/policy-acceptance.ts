@@ -2,7 +2,7 @@
 // is skipped on its own (Accepted=False with a reason); no other policy is disturbed.
 import type { EgressPolicy } from '../api/egress-policy.js';
 import type { ProxierCapability } from '../plugin/capabilities.js';
-import { requiredCapabilities } from '../plugin/capability-check.js';
+import { missingCapabilities } from '../plugin/capability-check.js';
 import { reservedRangeOf } from '../net/ip.js';
 import type { CidrSet } from '../net/cidr-set.js';
 import { compareStrings } from '../selectors/label-selector.js';
@@ -43,7 +43,7 @@ export function contextRejection(policy: EgressPolicy, context: ClusterContext):
       return { reason: 'EgressIPIsNodeIP', message: `egress IP ${ip} is the address of node ${node}` };
   }
   if (context.capabilities) {
-    const missing = requiredCapabilities(policy).filter((c) => !context.capabilities?.includes(c));
+    const missing = missingCapabilities(policy, { capabilities: context.capabilities });
     if (missing.length > 0) {
       return { reason: 'UnsupportedByBackend', message: `the backend cannot honour: ${missing.join(', ')}` };
     }

@@ -59,7 +59,8 @@ function computeShadows(
   model: EgressModel,
 ): Map<string, Map<string, { pods: number; destinations: Set<string> }>> {
   const result = new Map<string, Map<string, { pods: number; destinations: Set<string> }>>();
-  const seenPairs = new Set<string>();
+  // Destinations two policies share, per (loser, winner) pair: the same for every pod of the pair.
+  const sharedByPair = new Map<string, string[]>();
   const policies = new Map(model.acceptedPolicies().map((p) => [p.name, p]));
   for (const policy of policies.values()) {
     for (const key of model.tracker.podsSelectedBy(policy.name)) {
@@ -68,11 +69,10 @@ function computeShadows(
       for (const otherName of selecting) {
         const other = policies.get(otherName);
         if (!other || other === policy || comparePolicyPrecedence(other, policy) >= 0) continue;
-        const shared = sharedDestinations(policy, other);
+        const pair = `${policy.name}\u0000${other.name}`;
+        let shared = sharedByPair.get(pair);
+        if (!shared) sharedByPair.set(pair, (shared = sharedDestinations(policy, other)));
         if (shared.length === 0) continue;
-        const pairKey = `${policy.name}\u0000${other.name}\u0000${key}`;
-        if (seenPairs.has(pairKey)) continue;
-        seenPairs.add(pairKey);
         const byWinner = result.get(policy.name) ?? new Map();
         result.set(policy.name, byWinner);
         const entry = byWinner.get(other.name) ?? { pods: 0, destinations: new Set<string>() };

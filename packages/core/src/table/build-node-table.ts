@@ -21,7 +21,7 @@ export function sourceSetId(policy: string, egressIP: string | null, family: IPF
 
 export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgressTable {
   const hostedIPs = model.egressIPsHostedBy(node);
-  const relevant = relevantPolicies(model, node, hostedIPs);
+  const { relevant, localPods } = relevantPolicies(model, node, hostedIPs);
 
   const sets = new Map<
     string,
@@ -39,7 +39,7 @@ export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgre
   for (const policy of relevant) {
     const hostsAny = policy.egressIPs.some((ip) => hosted.has(ip));
     // On a gateway: every selected pod whose IP is hosted here. Elsewhere: local pods only.
-    const pods = hostsAny ? model.tracker.podsSelectedBy(policy.name) : localPodsOf(model, node, policy.name);
+    const pods = hostsAny ? model.tracker.podsSelectedBy(policy.name) : (localPods.get(policy.name) ?? []);
     const live = { 4: model.liveEgressIPs(policy, 4), 6: model.liveEgressIPs(policy, 6) };
     for (const key of pods) {
       const pod = model.tracker.pod(key) as SlimPod;
@@ -113,21 +113,28 @@ function actionFor(
   return { kind: 'steer', egressIP, gateway: { node: gateway, nodeIP } };
 }
 
-/** Policies selecting a pod on this node or using an egress IP hosted here; sorted by name. */
-function relevantPolicies(model: EgressModel, node: string, hostedIPs: readonly string[]): EgressPolicy[] {
-  const names = new Set<string>();
-  for (const key of model.tracker.podsOnNode(node))
-    for (const name of model.tracker.policiesSelecting(key)) names.add(name);
+/**
+ * Policies selecting a pod on this node or using an egress IP hosted here (sorted by name), and this node's
+ * pods per policy, gathered in one pass over the node's pods.
+ */
+function relevantPolicies(
+  model: EgressModel,
+  node: string,
+  hostedIPs: readonly string[],
+): { relevant: EgressPolicy[]; localPods: Map<string, string[]> } {
+  const localPods = new Map<string, string[]>();
+  for (const key of model.tracker.podsOnNode(node)) {
+    for (const name of model.tracker.policiesSelecting(key)) {
+      const pods = localPods.get(name);
+      if (pods) pods.push(key);
+      else localPods.set(name, [key]);
+    }
+  }
+  const names = new Set(localPods.keys());
   for (const ip of hostedIPs) for (const name of model.policiesUsing(ip)) names.add(name);
-  return [...names]
+  const relevant = [...names]
     .sort(compareStrings)
     .map((name) => model.acceptedPolicy(name))
     .filter((p): p is EgressPolicy => p !== undefined);
-}
-
-function localPodsOf(model: EgressModel, node: string, policy: string): string[] {
-  const local: string[] = [];
-  for (const key of model.tracker.podsOnNode(node))
-    if (model.tracker.policiesSelecting(key).includes(policy)) local.push(key);
-  return local;
+  return { relevant, localPods };
 }

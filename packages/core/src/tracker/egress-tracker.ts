@@ -40,15 +40,14 @@ export class EgressTracker {
   private readonly podPolicies = new Map<PodKey, string[]>();
   private readonly podsByNamespace = new Map<string, Set<PodKey>>();
   private readonly podsByNode = new Map<string, Set<PodKey>>();
-  private readonly changedPolicies = new Set<string>();
-  private readonly changedNodes = new Set<string>();
 
   // ---- events ----
 
-  upsertPod(pod: SlimPod): void {
+  /** Returns false when nothing the tracker keeps changed (most pod updates are status churn). */
+  upsertPod(pod: SlimPod): boolean {
     const key = podKey(pod);
     const previous = this.pods.get(key);
-    if (previous && samePod(previous, pod)) return;
+    if (previous && samePod(previous, pod)) return false;
     if (previous) this.unindexPod(key, previous);
     this.pods.set(key, pod);
     addTo(this.podsByNamespace, pod.namespace, key);
@@ -59,32 +58,32 @@ export class EgressTracker {
     const after = this.matchingPolicies(pod);
     if (before) for (const name of [...before]) if (!after.includes(name)) this.deselect(name, key);
     for (const name of after) this.select(name, key);
-    // Membership unchanged but addresses or node may have moved: those policies' source sets change.
-    for (const name of after) this.changedPolicies.add(name);
-    if (previous && previous.nodeName !== '') this.changedNodes.add(previous.nodeName);
-    if (pod.nodeName !== '') this.changedNodes.add(pod.nodeName);
+    return true;
   }
 
-  deletePod(namespace: string, name: string): void {
+  /** Returns false for a pod it did not know. */
+  deletePod(namespace: string, name: string): boolean {
     const key = `${namespace}/${name}`;
     const previous = this.pods.get(key);
-    if (!previous) return;
+    if (!previous) return false;
     this.unindexPod(key, previous);
     this.pods.delete(key);
     for (const policy of [...(this.podPolicies.get(key) ?? [])]) this.deselect(policy, key);
-    if (previous.nodeName !== '') this.changedNodes.add(previous.nodeName);
     this.forgetNamespaceIfUnused(namespace);
+    return true;
   }
 
-  upsertNamespace(namespace: SlimNamespace): void {
+  /** Returns false when the namespace's labels did not change. */
+  upsertNamespace(namespace: SlimNamespace): boolean {
     const previous = this.namespaceLabels.get(namespace.name);
-    if (previous && sameLabels(previous, namespace.labels)) return;
+    if (previous && sameLabels(previous, namespace.labels)) return false;
     if (this.namespacePolicies.has(namespace.name)) {
       this.namespacesByLabel.removeLabels(this.labelsOf(namespace.name), namespace.name);
     }
     this.namespaceLabels.set(namespace.name, namespace.labels);
     this.namespacesByLabel.addLabels(namespace.labels, namespace.name);
     this.reevaluateNamespace(namespace.name);
+    return true;
   }
 
   deleteNamespace(name: string): void {
@@ -102,7 +101,6 @@ export class EgressTracker {
     if (previous) this.unindexPolicy(previous);
     this.policies.set(policy.name, policy);
     this.indexPolicy(policy);
-    this.changedPolicies.add(policy.name);
 
     const before = this.policyNamespaces.get(policy.name) ?? new Set<string>();
     const matched = new Set<string>();
@@ -135,7 +133,6 @@ export class EgressTracker {
     for (const namespace of this.policyNamespaces.get(name) ?? [])
       this.namespacePolicies.get(namespace)?.delete(name);
     this.policyNamespaces.delete(name);
-    this.changedPolicies.add(name);
   }
 
   // ---- queries ----
@@ -163,18 +160,7 @@ export class EgressTracker {
 
   /** Namespaces (known or holding pods) a policy's namespace selector matches. */
   namespacesMatchedBy(policy: string): string[] {
-    const names: string[] = [];
-    for (const [namespace, policies] of this.namespacePolicies)
-      if (policies.has(policy)) names.push(namespace);
-    return names;
-  }
-
-  /** Policies and nodes affected since the last call; lets callers recompute only what moved. */
-  takeChanges(): { policies: Set<string>; nodes: Set<string> } {
-    const changes = { policies: new Set(this.changedPolicies), nodes: new Set(this.changedNodes) };
-    this.changedPolicies.clear();
-    this.changedNodes.clear();
-    return changes;
+    return [...(this.policyNamespaces.get(policy) ?? [])];
   }
 
   // ---- internals ----
@@ -282,7 +268,6 @@ export class EgressTracker {
     const policies = this.podPolicies.get(key);
     if (policies) policies.push(policy);
     else this.podPolicies.set(key, [policy]);
-    this.markPodChange(policy, key);
   }
 
   private deselect(policy: string, key: PodKey): void {
@@ -292,13 +277,6 @@ export class EgressTracker {
     const remaining = policies.filter((name) => name !== policy);
     if (remaining.length > 0) this.podPolicies.set(key, remaining);
     else this.podPolicies.delete(key);
-    this.markPodChange(policy, key);
-  }
-
-  private markPodChange(policy: string, key: PodKey): void {
-    this.changedPolicies.add(policy);
-    const node = this.pods.get(key)?.nodeName;
-    if (node) this.changedNodes.add(node);
   }
 
   private unindexPod(key: PodKey, pod: SlimPod): void {

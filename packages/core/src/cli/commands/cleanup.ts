@@ -1,12 +1,16 @@
 // `egress-proxier cleanup --backend X`: removes everything the backend ever programmed on this node (and
 // nothing else), like `kube-proxy --cleanup`. No cluster access is needed for node backends.
 import type { Argv, CommandModule } from 'yargs';
-import { loadProxierPlugin } from '../../plugin/load-plugin.js';
 import { createLogger, type LogLevel } from '../../logging/logger.js';
 import { createContainer } from '../../composition/container.js';
 import { TOKENS, resolveService } from '../../composition/tokens.js';
 import { systemClock } from '../../runner/clock.js';
-import { addBackendOptions, backendOptionValues, preloadedBackend } from '../backend-options.js';
+import {
+  addBackendOptions,
+  backendOptionValues,
+  backendPlugin,
+  preloadedBackend,
+} from '../backend-options.js';
 import { loadKubeConfig } from './run.js';
 
 export interface CleanupArgs {
@@ -15,6 +19,7 @@ export interface CleanupArgs {
   kubeconfig?: string;
   'dry-run': boolean;
   'log-level': LogLevel;
+  'log-pretty'?: boolean;
 }
 
 export const cleanupCommand: CommandModule<object, CleanupArgs> = {
@@ -41,6 +46,11 @@ export const cleanupCommand: CommandModule<object, CleanupArgs> = {
           default: false,
           describe: 'Log the commands instead of running them',
         })
+        .option('log-pretty', {
+          type: 'boolean',
+          default: false,
+          describe: 'One readable line per log record instead of JSON (for a terminal)',
+        })
         .option('log-level', {
           choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
           default: 'info' as const,
@@ -54,8 +64,8 @@ export const cleanupCommand: CommandModule<object, CleanupArgs> = {
 };
 
 export async function runCleanup(args: CleanupArgs & Record<string, unknown>): Promise<void> {
-  const logger = createLogger({ level: args['log-level'] });
-  const plugin = await loadProxierPlugin(args.backend);
+  const logger = createLogger({ level: args['log-level'], pretty: args['log-pretty'] === true });
+  const plugin = await backendPlugin(args.backend);
   const pluginOptions = backendOptionValues(plugin, args);
   const container = createContainer({ logger, plugin, pluginOptions, dryRun: args['dry-run'] });
   const context = {

@@ -7,10 +7,15 @@ import { computePolicyOutcomes } from '../../model/policy-outcome.js';
 import { buildNodeEgressTable } from '../../table/build-node-table.js';
 import { buildClusterEgressTable } from '../../table/build-cluster-table.js';
 import type { ProxierPlugin } from '../../plugin/proxier.js';
-import { loadProxierPlugin } from '../../plugin/load-plugin.js';
 import { describeLocation, loadManifestFiles } from '../load-manifests.js';
 import { formatRenderResult, type RenderResult } from '../format-render.js';
-import { addBackendOptions, backendOptionValues, preloadedBackend } from '../backend-options.js';
+import { splitList } from '../list-args.js';
+import {
+  addBackendOptions,
+  backendOptionValues,
+  backendPlugin,
+  preloadedBackend,
+} from '../backend-options.js';
 
 export interface RenderArgs {
   file: string[];
@@ -78,11 +83,9 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
 };
 
 export async function renderToText(args: RenderArgs & Record<string, unknown>): Promise<string> {
-  const plugin = args.backend ? await loadProxierPlugin(args.backend) : undefined;
+  const plugin = args.backend ? await backendPlugin(args.backend) : undefined;
   const model = new EgressModel({
-    clusterCIDRs: [...args['cluster-cidr'], ...args['service-cidr']]
-      .flatMap((v) => v.split(','))
-      .filter(Boolean),
+    clusterCIDRs: splitList([...args['cluster-cidr'], ...args['service-cidr']]),
     capabilities: plugin?.capabilities,
   });
   const loaded = await loadManifestFiles(args.file, model);

@@ -2,7 +2,6 @@
 // heartbeats, leader election, status, health and metrics, around the `--backend` proxier.
 import type { Argv, CommandModule } from 'yargs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadProxierPlugin } from '../../plugin/load-plugin.js';
 import { createLogger, type LogLevel } from '../../logging/logger.js';
 import { createContainer } from '../../composition/container.js';
 import { TOKENS, resolveService } from '../../composition/tokens.js';
@@ -14,7 +13,13 @@ import {
   serveEndpoints,
   type ListeningServer,
 } from '../../observability/http-endpoints.js';
-import { addBackendOptions, backendOptionValues, preloadedBackend } from '../backend-options.js';
+import { splitList } from '../list-args.js';
+import {
+  addBackendOptions,
+  backendOptionValues,
+  backendPlugin,
+  preloadedBackend,
+} from '../backend-options.js';
 
 export interface RunArgs {
   backend: string;
@@ -38,6 +43,7 @@ export interface RunArgs {
   'metrics-bind-address': string;
   'dry-run': boolean;
   'log-level': LogLevel;
+  'log-pretty'?: boolean;
 }
 
 /** `30s`, `1m`, `500ms`, `1.5s`, `1h` → milliseconds. */
@@ -46,13 +52,6 @@ export function parseDuration(text: string): number {
   if (!match) throw new Error(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 30s, 1m)`);
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(match[1]) * unit;
-}
-
-function splitList(values: readonly string[]): string[] {
-  return values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
 }
 
 const ms = (value: number): string => `${value}ms`;
@@ -169,6 +168,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
           default: false,
           describe: 'Log the commands that would change the host instead of running them',
         })
+        .option('log-pretty', {
+          type: 'boolean',
+          default: false,
+          describe: 'One readable line per log record instead of JSON (for a terminal)',
+        })
         .option('log-level', {
           choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
           default: 'info' as const,
@@ -273,8 +277,8 @@ function peerPortFromArgs(args: RunArgs): number {
 export async function startAgentFromArgs(
   args: RunArgs & Record<string, unknown>,
 ): Promise<RunningAgentProcess> {
-  const logger = createLogger({ level: args['log-level'] });
-  const plugin = await loadProxierPlugin(args.backend);
+  const logger = createLogger({ level: args['log-level'], pretty: args['log-pretty'] === true });
+  const plugin = await backendPlugin(args.backend);
   if (plugin.scope === 'node' && !args['node-name'])
     throw new Error(
       `backend ${plugin.name} runs on every node: set --node-name or $NODE_NAME (the DaemonSet sets it from spec.nodeName)`,
