@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createLab, runIn } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, createLab, runIn } from '@egress-proxier/netlab';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'packages/core/dist/src/cli/main.js');
@@ -47,6 +47,8 @@ export async function waitFor(what, check, timeoutMs = 20_000, intervalMs = 200)
  * @returns {Promise<import('./live-cluster.d.mts').LiveCluster>}
  */
 export async function startLiveCluster(options) {
+  // Say what is missing up front: later, a missing kubectl or curl would only show as a timeout.
+  await assertLabPrerequisites(['kubectl', 'curl', 'ipset', 'arping', 'iptables-nft-restore']);
   const cluster = new LiveCluster(options);
   try {
     await cluster.start();

@@ -14,14 +14,12 @@ import { cleanupAll } from './apply/cleanup.js';
 import { applyDatapath } from './apply/datapath-applier.js';
 import { GratuitousArp } from './apply/garp.js';
 import { detectFlavour, iptablesTools, type IptablesTools } from './apply/iptables-flavour.js';
-import { readKernelView, viewOfApplied, type KernelView } from './apply/kernel-view.js';
+import { readKernelView, readOwnedAddresses, viewOfApplied, type KernelView } from './apply/kernel-view.js';
 import { detectUplink, strictReversePathFilter, uplinkAddress } from './apply/node-facts.js';
 import { buildDatapath } from './model/build-datapath.js';
 import type { DesiredDatapath, EgressAddress } from './model/desired-datapath.js';
 import type { IptablesOptions } from './options.js';
 import { addressReplace } from './render/commands.js';
-import { isOurAddress } from './apply/ownership.js';
-import { parseAddresses } from './state/ip-json.js';
 
 interface NodeSetup {
   uplink: string;
@@ -108,16 +106,13 @@ export class IptablesProxier implements NodeProxier {
    */
   private async addressesLeftByPreviousProcess(runner: CommandRunner): Promise<EgressAddress[]> {
     const { uplink } = await this.ensureSetup(runner);
-    const kernel = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
-    return kernel
-      .filter((address) => isOurAddress(address, uplink))
-      .map((address) => ({
-        ip: address.local,
-        family: address.family,
-        cidr: `${address.local}/${address.prefixLength}`,
-        device: address.device,
-        label: address.label,
-      }));
+    return (await readOwnedAddresses(runner, uplink)).map((address) => ({
+      ip: address.local,
+      family: address.family,
+      cidr: `${address.local}/${address.prefixLength}`,
+      device: address.device,
+      label: address.label,
+    }));
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {

@@ -27,7 +27,7 @@ describe('iptables backend on a real kernel: legacy iptables host', function () 
   const snapshots: string[] = [];
 
   before(async () => {
-    await assertLabPrerequisites(['ipset', 'iptables-legacy-restore']);
+    await assertLabPrerequisites(['ipset', 'iptables-legacy-restore', 'iptables-nft-save', 'arping']);
     lab = await createLab({
       prefix: uniquePrefix('iptl'),
       nodes: 2,

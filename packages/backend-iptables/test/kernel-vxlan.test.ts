@@ -25,7 +25,7 @@ describe('iptables backend on a real kernel (VXLAN steering, nft)', function () 
   const snapshots: string[] = [];
 
   before(async () => {
-    await assertLabPrerequisites(['ipset', 'iptables-nft-restore', 'bridge']);
+    await assertLabPrerequisites(['ipset', 'iptables-nft-restore', 'bridge', 'arping']);
     lab = await createLab({ prefix: uniquePrefix('iptv'), nodes: 3, podsPerNode: 2, externals: [EXTERNAL] });
     for (const node of lab.nodes.slice(1)) {
       await lab.exec(node.namespace, 'iptables-nft', [

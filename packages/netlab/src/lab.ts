@@ -328,22 +328,31 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
   }
 }
 
+const OUR_PROCESSES = [
+  'tcp-source-',
+  'connection-loop',
+  'packages/testing/dist/src/cli/',
+  'packages/core/dist/src/cli/',
+];
+
 /** Removes the namespaces (and our server processes in them) left by a crashed run with this prefix. */
 export async function destroyStale(prefix: string): Promise<string[]> {
   const listed = await run('ip', ['netns', 'list'], { allowFailure: true });
   const stale = listed.stdout
     .split('\n')
     .map((line) => line.split(' ')[0] ?? '')
-    .filter((name) => name === `${prefix}-ul` || new RegExp(`^${prefix}-(n\\d+(-p\\d+)?|x\\d+)$`).test(name));
+    // The lab's own namespaces, and `<prefix>-api`, where the demo (scripts/demo) runs its API server.
+    .filter((name) => new RegExp(`^${prefix}-(ul|api|n\\d+(-p\\d+)?|x\\d+)$`).test(name));
   for (const namespace of stale) {
     const pids = await run('ip', ['netns', 'pids', namespace], { allowFailure: true });
     for (const pid of pids.stdout
       .split('\n')
       .filter((line) => /^\d+$/.test(line))
       .map(Number)) {
-      // Only the lab's own servers and clients; anything else in there is not ours to stop.
+      // Only processes of this repository (lab servers and clients, the demo's API server and agents);
+      // anything else in there is not ours to stop.
       const commandLine = await run('cat', [`/proc/${pid}/cmdline`], { allowFailure: true });
-      if (commandLine.stdout.includes('tcp-source-')) process.kill(pid, 'SIGKILL');
+      if (OUR_PROCESSES.some((marker) => commandLine.stdout.includes(marker))) process.kill(pid, 'SIGKILL');
     }
     await run('ip', ['netns', 'del', namespace], { allowFailure: true });
   }

@@ -17,8 +17,22 @@ export async function assertLabPrerequisites(tools: readonly string[] = []): Pro
     if (found.exitCode !== 0) missing.push(tool);
   }
   if (missing.length > 0) {
+    const packages = [...new Set(missing.map(debianPackageOf))].join(' ');
     throw new LabPrerequisiteError(
-      `the network lab needs these tools on PATH: ${missing.join(', ')} (iproute2, iptables, procps)`,
+      `the network lab needs these tools on PATH: ${missing.join(', ')} (apt-get install ${packages}; ` +
+        'scripts/setup.sh installs them)',
     );
   }
+}
+
+/** The Debian package that ships a tool (kubectl is not Debian's: it comes with the machine image). */
+function debianPackageOf(tool: string): string {
+  if (tool.startsWith('iptables') || tool.startsWith('ip6tables')) return 'iptables';
+  const packages: Record<string, string> = {
+    ip: 'iproute2',
+    bridge: 'iproute2',
+    tc: 'iproute2',
+    sysctl: 'procps',
+  };
+  return packages[tool] ?? tool;
 }

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { uniquePrefix, type LabPod } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, uniquePrefix, type LabPod } from '@egress-proxier/netlab';
 import type * as LiveClusterModule from '../../../scripts/demo/live-cluster.mjs';
 import type { ConnectionAttempt, LiveCluster } from '../../../scripts/demo/live-cluster.mjs';
 import { badOutcomes, badTimeline, isBad, outageSince } from './connection-outcomes.js';
@@ -83,10 +83,7 @@ describe('iptables backend, real agents: disruptions with a connection loop runn
 
   before(async function () {
     this.timeout(60_000);
-    if (process.getuid?.() !== 0)
-      throw new Error(
-        'these disruption tests run real agents in network namespaces and need root (uid 0): run them as root',
-      );
+    await assertLabPrerequisites(['conntrack']);
     const module = (await import(
       pathToFileURL(path.join(repo, 'scripts/demo/live-cluster.mjs')).href
     )) as typeof LiveClusterModule;

@@ -5,13 +5,13 @@ import type { IPFamily } from '@egress-proxier/core';
 import { CHAIN_PREFIX, IPSET_PREFIX, TABLES } from '../names.js';
 import type { IptablesOptions } from '../options.js';
 import { addressDelete, routeFlush, ruleDelete, vxlanDelete } from '../render/commands.js';
-import { parseAddresses, parseRoutes, parseRules } from '../state/ip-json.js';
+import { parseRoutes, parseRules } from '../state/ip-json.js';
 import { parseIpsetSave } from '../state/ipset-save.js';
 import { jumpTarget, parseIptablesSave } from '../state/iptables-save.js';
 import type { CommandRunner } from './command-runner.js';
 import { iptablesTools, type IptablesFlavour } from './iptables-flavour.js';
-import { readVxlan } from './kernel-view.js';
-import { isOurAddress, isOurRoute, isOurRule } from './ownership.js';
+import { readOwnedAddresses, readVxlan } from './kernel-view.js';
+import { isOurRoute, isOurRule } from './ownership.js';
 
 export async function cleanupAll(
   runner: CommandRunner,
@@ -40,11 +40,9 @@ export async function cleanupAll(
   if ((await readVxlan(runner, options.vxlanDevice)).exists)
     await runner.run(vxlanDelete(options.vxlanDevice));
   if (uplink !== undefined) {
-    const addresses = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
+    const addresses = await readOwnedAddresses(runner, uplink);
     await runner.runIpBatch(
-      addresses
-        .filter((candidate) => isOurAddress(candidate, uplink))
-        .map((address) => addressDelete(`${address.local}/${address.prefixLength}`, address.device)),
+      addresses.map((address) => addressDelete(`${address.local}/${address.prefixLength}`, address.device)),
     );
   }
 }

@@ -71,16 +71,22 @@ export async function readKernelView(
       ...parseRoutes(await runner.stdout('ip', '-j', `-${family}`, 'route', 'show', 'table', 'all'), family),
     );
   }
-  const addresses = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
+  const addresses = await readOwnedAddresses(runner, uplink);
   const vxlan = await readVxlan(runner, options.vxlanDevice);
   return {
     ipsets,
     iptables,
     rules: rules.filter((rule) => isOurRule(rule, options)),
     routes: routes.filter((route) => isOurRoute(route, options)),
-    addresses: addresses.filter((address) => isOurAddress(address, uplink)),
+    addresses,
     vxlan,
   };
+}
+
+/** The egress addresses on the uplink that are ours (see ownership.ts). */
+export async function readOwnedAddresses(runner: CommandRunner, uplink: string): Promise<KernelAddress[]> {
+  const addresses = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
+  return addresses.filter((address) => isOurAddress(address, uplink));
 }
 
 async function readSaved(runner: CommandRunner, tools: IptablesTools, family: IPFamily) {

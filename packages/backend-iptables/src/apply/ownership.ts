@@ -3,7 +3,7 @@
 // full-length prefixes on the uplink with a finite lifetime and nodad, a combination neither SLAAC nor DHCPv6
 // produces; policy rules are fwmark rules inside our mask looking up a table of our range; routes are those in
 // our table range.
-import { addressLabel, CHAINS } from '../names.js';
+import { addressLabel } from '../names.js';
 import type { IptablesOptions } from '../options.js';
 import { routeTableRange } from '../model/gateway-marks.js';
 import type { KernelAddress, KernelRoute, KernelRule } from '../state/ip-json.js';
@@ -33,5 +33,3 @@ export function inTableRange(table: number, options: IptablesOptions): boolean {
   const range = routeTableRange(options);
   return table >= range.first && table <= range.last;
 }
-
-export const OUR_CHAINS: readonly string[] = Object.values(CHAINS);
