@@ -1,5 +1,5 @@
 // Renews this node's heartbeat Lease (`egress-proxier-node-<node>`) every interval. Each request has a
-// deadline of one interval, so a hung API server shows up as a failed renewal, not as a stuck loop. The
+// deadline just under one interval, so a hung API server shows up as a failed renewal, not as a stuck loop. The
 // lease is kept on shutdown: a restarting agent (rolling update) keeps its egress IPs if it is back within
 // the lease duration, so a restart does not move traffic.
 import type { Logger } from 'pino';

@@ -231,6 +231,18 @@ export function agentOptionsFromArgs(
     throw new Error(
       '--lease-duration must be at least twice --heartbeat-interval (one lost renewal must not fail a gateway over)',
     );
+  const leaderElection = {
+    leaseDurationMs: parseDuration(args['leader-elect-lease-duration']),
+    renewDeadlineMs: parseDuration(args['leader-elect-renew-deadline']),
+    retryPeriodMs: parseDuration(args['leader-elect-retry-period']),
+  };
+  if (!(
+    leaderElection.leaseDurationMs > leaderElection.renewDeadlineMs &&
+    leaderElection.renewDeadlineMs > leaderElection.retryPeriodMs
+  ))
+    throw new Error(
+      '--leader-elect-lease-duration must exceed --leader-elect-renew-deadline, which must exceed --leader-elect-retry-period',
+    );
   return {
     ...DEFAULT_AGENT_OPTIONS,
     nodeName: args['node-name'] ?? '',
@@ -249,9 +261,7 @@ export function agentOptionsFromArgs(
     leaseWatchdogMs: 2 * leaseDurationMs,
     leaderElection: {
       ...DEFAULT_AGENT_OPTIONS.leaderElection,
-      leaseDurationMs: parseDuration(args['leader-elect-lease-duration']),
-      renewDeadlineMs: parseDuration(args['leader-elect-renew-deadline']),
-      retryPeriodMs: parseDuration(args['leader-elect-retry-period']),
+      ...leaderElection,
     },
     pluginOptions,
   };
