@@ -21,6 +21,9 @@ describe('egress-proxier run', function () {
     expect(agentOptionsFromArgs(args, {}).fenceMarginMs).to.equal(1000);
     expect(() => agentOptionsFromArgs({ ...args, 'lease-duration': '1s' }, {})).to.throw(/twice/);
     expect(() => agentOptionsFromArgs({ ...args, 'lease-duration': '2500ms' }, {})).to.throw(/whole seconds/);
+    expect(() => agentOptionsFromArgs({ ...args, 'leader-elect-renew-deadline': '20s' }, {})).to.throw(
+      /--leader-elect-lease-duration must exceed --leader-elect-renew-deadline/,
+    );
   });
 
   it('takes the peer port from --peer-port, else from the healthz address', () => {
