@@ -9,6 +9,7 @@
 //   same table. The one deliberate exception is self-fencing (docs/failover.md), and it waits while the
 //   peers confirm that they cannot reach the API either (peer-confirmed fencing).
 // - Stopping (SIGTERM) leaves the datapath and the heartbeat lease as they are, so a restart cuts nothing.
+import { leasePath, leasesPath } from '../kube/lease-api.js';
 import type { Logger } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EgressModel } from '../model/egress-model.js';
@@ -224,7 +225,7 @@ export class Agent {
     });
     this.leases = reflector(
       'leases',
-      `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases`,
+      leasesPath(options.namespace),
       toSlimLease,
       {
         upsert: (_key, lease) => {
@@ -527,7 +528,7 @@ export class Agent {
     try {
       await this.client.request({
         method: 'GET',
-        path: `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${lease}`,
+        path: leasePath(this.options.namespace, lease),
         timeoutMs,
       });
     } catch (error) {

@@ -2,6 +2,7 @@
 // deadline just under one interval, so a hung API server shows up as a failed renewal, not as a stuck loop. The
 // lease is kept on shutdown: a restarting agent (rolling update) keeps its egress IPs if it is back within
 // the lease duration, so a restart does not move traffic.
+import { leasesPath, microTime, type LeaseObject } from './lease-api.js';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 import { heartbeatLeaseName } from './lease-liveness.js';
@@ -22,13 +23,6 @@ export interface HeartbeatListener {
   renewed(requestStartMs: number): void;
   /** A renewal failed. */
   renewFailed(error: unknown): void;
-}
-
-interface LeaseObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string> };
-  spec: Record<string, unknown>;
 }
 
 export class HeartbeatRenewer {
@@ -104,8 +98,8 @@ export class HeartbeatRenewer {
     deadline = Math.max(100, this.options.renewIntervalMs - 50),
   ): Promise<void> {
     const timeoutMs = (): number => Math.max(50, deadline - (performance.now() - started));
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`;
-    const now = new Date().toISOString().replace(/Z$/, '000Z');
+    const path = leasesPath(this.options.namespace);
+    const now = microTime();
     if (!this.lease) {
       try {
         this.lease = await this.client.request<LeaseObject>({
@@ -154,7 +148,7 @@ export class HeartbeatRenewer {
         holderIdentity: this.options.identity,
         leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
         renewTime: now,
-        ...(current?.spec.acquireTime ? {} : { acquireTime: now }),
+        ...(current?.spec?.acquireTime ? {} : { acquireTime: now }),
       },
     };
   }

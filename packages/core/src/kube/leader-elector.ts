@@ -3,6 +3,7 @@
 // holder's lease counts as expired only `leaseDurationSeconds` after this agent *observed* its last change
 // (its own clock, never the remote renewTime); a leader that cannot renew within `renewDeadlineMs` stops
 // leading; on shutdown the leader releases the lease so a successor need not wait for it to expire.
+import { leasePath, leasesPath, microTime, type LeaseObject } from './lease-api.js';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 
@@ -18,25 +19,6 @@ export interface LeaderElectorOptions {
 export interface LeadershipCallbacks {
   startedLeading(): void;
   stoppedLeading(): void;
-}
-
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-interface LeaseObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec?: LeaseSpec;
-}
-
-function microTime(): string {
-  return new Date().toISOString().replace(/Z$/, '000Z');
 }
 
 export class LeaderElector {
@@ -129,7 +111,7 @@ export class LeaderElector {
   }
 
   private leasePath(): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${this.options.leaseName}`;
+    return leasePath(this.options.namespace, this.options.leaseName);
   }
 
   /** True when this agent holds the lease after the attempt. */
@@ -144,7 +126,7 @@ export class LeaderElector {
       if (!(error instanceof KubeApiError && error.statusCode === 404)) throw error;
       const created = await this.client.request<LeaseObject>({
         method: 'POST',
-        path: `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`,
+        path: leasesPath(this.options.namespace),
         timeoutMs,
         body: {
           apiVersion: 'coordination.k8s.io/v1',
