@@ -5,7 +5,6 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { EGRESS_API_VERSION, EGRESS_KIND } from '../api/egress-types.js';
 import { formatProblems } from '../api/field-problem.js';
-import { validateEgress } from '../api/validate-egress.js';
 import { slimNamespaceFrom, slimNodeFrom, slimPodFrom, type Converted } from '../cluster/from-kubernetes.js';
 import type { EgressModel } from '../model/egress-model.js';
 
@@ -102,12 +101,11 @@ function addObject(
 
   switch (`${String(apiVersion)}/${String(kind)}`) {
     case `${EGRESS_API_VERSION}/${EGRESS_KIND}`: {
-      const validation = validateEgress(object);
+      const validation = model.upsertEgress(object);
       if (!validation.ok) {
         if (location.name === '') fail(formatProblems(validation.problems));
         loaded.invalidEgresses.push({ location, message: formatProblems(validation.problems) });
       }
-      model.upsertEgress(object);
       loaded.counts.Egress++;
       return;
     }

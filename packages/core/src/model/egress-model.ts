@@ -4,7 +4,7 @@
 import type { EgressPolicy } from '../api/egress-policy.js';
 import type { FieldProblem } from '../api/field-problem.js';
 import { formatProblems } from '../api/field-problem.js';
-import { validateEgress } from '../api/validate-egress.js';
+import { validateEgress, type EgressValidation } from '../api/validate-egress.js';
 import type { SlimNamespace, SlimNode, SlimPod } from '../cluster/slim-objects.js';
 import { CidrSet } from '../net/cidr-set.js';
 import { hostCidr, ipFamily, parseCidr, type Cidr, type IPFamily } from '../net/ip.js';
@@ -65,13 +65,15 @@ export class EgressModel {
 
   // ---- events ----
 
-  upsertEgress(object: unknown): void {
+  /** Validates and records an Egress (a nameless one is not recorded); returns the validation. */
+  upsertEgress(object: unknown): EgressValidation {
     const validation = validateEgress(object);
     const name = validation.ok ? validation.policy.name : nameOf(object);
-    if (name === null) return;
+    if (name === null) return validation;
     const generation = validation.ok ? validation.policy.generation : generationOf(object);
     this.records.set(name, { generation, validation });
     this.acceptanceChanged();
+    return validation;
   }
 
   deleteEgress(name: string): void {
