@@ -117,6 +117,29 @@ describe('BoundedFrequencyRunner', () => {
     expect(recorder.starts).to.deep.equal([0, 1_000, 2_100, 3_100]);
   });
 
+  it('with a burst of 2, lets two runs start back to back and refills one token per minInterval', async () => {
+    const recorder = new Recorder();
+    const bfr = create(recorder, { minIntervalMs: 1_000, burst: 2 });
+    bfr.start();
+    bfr.run();
+    await clock.tickAsync(100);
+    bfr.run(); // second token: at once
+    await clock.tickAsync(100);
+    bfr.run(); // no token left: the first refill comes 1 s after the first run
+    await clock.tickAsync(5_000); // now 5200: both tokens are back
+    bfr.run();
+    await clock.tickAsync(10);
+    bfr.run();
+    await clock.tickAsync(10);
+    bfr.run();
+    await clock.tickAsync(5_000);
+    expect(recorder.starts).to.deep.equal([0, 100, 1_000, 5_200, 5_210, 6_200]);
+  });
+
+  it('refuses a burst below 1', () => {
+    expect(() => create(new Recorder(), { burst: 0 })).to.throw(RangeError, /burst/);
+  });
+
   it('measures minInterval from the start of a run, so a long run is followed at once', async () => {
     const recorder = new Recorder();
     recorder.durationMs = 1_500;

@@ -151,4 +151,37 @@ describe('ManualClock', () => {
   it('refuses to move backwards through advance', () => {
     expect(() => new ManualClock(0).advance(-1)).to.throw(RangeError);
   });
+
+  it('fires timers in due order as time passes, with the clock at their due time', () => {
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push(`b@${clock.monotonic()}`), 200);
+    clock.setTimeout(() => {
+      fired.push(`a@${clock.monotonic()}`);
+      clock.setTimeout(() => fired.push(`c@${clock.monotonic()}`), 50); // due at 150, within the advance
+    }, 100);
+    const cancelled = clock.setTimeout(() => fired.push('never'), 150);
+    cancelled.cancel();
+    clock.advance(199);
+    expect(fired).to.deep.equal(['a@100', 'c@150']);
+    expect(clock.pendingTimers).to.equal(1);
+    clock.advance(1);
+    expect(fired).to.deep.equal(['a@100', 'c@150', 'b@200']);
+    expect(clock.now()).to.equal(200);
+  });
+
+  it('lets promise callbacks run between timers with advanceAsync', async () => {
+    const clock = new ManualClock(0);
+    const seen: number[] = [];
+    const loop = async (): Promise<void> => {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 100));
+        seen.push(clock.monotonic());
+      }
+    };
+    const done = loop();
+    await clock.advanceAsync(350);
+    await done;
+    expect(seen).to.deep.equal([100, 200, 300]);
+  });
 });

@@ -2,6 +2,7 @@
 // following NodeEgressTable's documented semantics (the core's table builder is tested on its own).
 import {
   assertAllowedExitCode,
+  systemClock,
   type EgressRule,
   type Exec,
   type NodeEgressTable,
@@ -34,7 +35,7 @@ export async function proxierFor(lab: Lab, node: LabNode, options: Record<string
     nodeName: node.name,
     exec: namespaceExec(lab, node.namespace),
     logger,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     options: { garpCount: 1, ...options },
   })) as IptablesProxier;
 }

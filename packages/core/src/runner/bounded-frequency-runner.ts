@@ -3,7 +3,8 @@
 // failed run is retried with exponential backoff.
 //
 // What is implemented, precisely:
-// - The rate limit is kube-proxy's token bucket with a burst of 1 (what kube-proxy configures): a run may
+// - The rate limit is kube-proxy's token bucket: `burst` runs may start back to back, and tokens come back
+//   one per `minIntervalMs` (kube-proxy's iptables proxier uses a burst of 2). With a burst of 1, a run may
 //   start only when `minIntervalMs` has passed since the previous run *started*.
 // - The periodic run happens `maxIntervalMs` after the previous run *ended* (kube-proxy resets its timer
 //   after the function returns), or after `start()` when nothing has run yet.
@@ -13,10 +14,10 @@
 //   consecutive failure up to `retryMaxMs`, reset by a success. Like kube-proxy's `RetryAfter`, a retry
 //   means "run again no later than this"; a request arriving sooner is served sooner (still subject to
 //   the minimum interval), since new state may be what fixes the failure.
-// - Timers are `setTimeout` measured with `performance.now()` (monotonic, and both are driven by sinon's
-//   fake timers); the injected Clock only stamps the times reported to health checks and metrics.
+// - Timers and durations use the injected Clock's monotonic time and timers (sinon's fake timers or a
+//   ManualClock drive them in tests); its wall time stamps what health checks and metrics report.
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { Clock, Timer } from './clock.js';
 
 /** The function being run; it should stop early, by throwing or returning, when `signal` aborts. */
 export type RunnerFunction = (signal: AbortSignal) => Promise<void>;
@@ -32,6 +33,8 @@ export interface BoundedFrequencyRunnerOptions {
   retryInitialMs: number;
   /** Cap on the doubled retry delay. */
   retryMaxMs: number;
+  /** Runs that may start back to back before the minimum interval applies (default 1). */
+  burst?: number;
 }
 
 export interface BoundedFrequencyRunnerDependencies {
@@ -62,7 +65,7 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 export class BoundedFrequencyRunner {
   private state: RunnerState = 'created';
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private wakeGeneration = 0;
   private running: Promise<void> | undefined;
   private abortController = new AbortController();
@@ -72,7 +75,11 @@ export class BoundedFrequencyRunner {
   private requested = false;
   /** Monotonic time by which a retry (or `retryAfter`) wants a run, if any. */
   private retryDueMono: number | undefined;
-  private lastStartMono: number | undefined;
+  /**
+   * The token bucket as GCRA (integer arithmetic, no drift): the "theoretical arrival time" of the next run;
+   * a run may start once `now >= tat - (burst - 1) * minInterval`.
+   */
+  private tatMono = -Infinity;
   /** End of the previous run or `start()`; the base of the periodic run. */
   private periodBaseMono: number | undefined;
 
@@ -93,6 +100,8 @@ export class BoundedFrequencyRunner {
     if (!(retryInitialMs > 0 && retryMaxMs >= retryInitialMs)) {
       throw new RangeError(`${options.name}: need 0 < retryInitialMs <= retryMaxMs`);
     }
+    const burst = options.burst ?? 1;
+    if (!(Number.isInteger(burst) && burst >= 1)) throw new RangeError(`${options.name}: burst must be >= 1`);
   }
 
   /** Clock time the last run started, if any. */
@@ -131,7 +140,7 @@ export class BoundedFrequencyRunner {
   start(): void {
     if (this.state !== 'created') throw new Error(`${this.options.name}: runner already ${this.state}`);
     this.state = 'started';
-    this.periodBaseMono = performance.now();
+    this.periodBaseMono = this.deps.clock.monotonic();
     this.schedule();
   }
 
@@ -147,7 +156,7 @@ export class BoundedFrequencyRunner {
   /** Ensures a run no later than `delayMs` from now (still subject to the minimum interval). */
   retryAfter(delayMs: number): void {
     if (this.state === 'stopped') return;
-    this.retryAfterFrom(performance.now(), delayMs);
+    this.retryAfterFrom(this.deps.clock.monotonic(), delayMs);
     this.schedule();
   }
 
@@ -160,10 +169,15 @@ export class BoundedFrequencyRunner {
     await this.running;
   }
 
+  /** The earliest monotonic time the rate limit lets a run start. */
+  private earliestStartMono(): number {
+    const { minIntervalMs, burst = 1 } = this.options;
+    return this.tatMono - (burst - 1) * minIntervalMs;
+  }
+
   /** Monotonic time the next run is due, or undefined when nothing is due. */
   private nextDueMono(): number | undefined {
-    const earliestStart =
-      this.lastStartMono === undefined ? -Infinity : this.lastStartMono + this.options.minIntervalMs;
+    const earliestStart = this.earliestStartMono();
     const candidates: number[] = [];
     if (this.periodBaseMono !== undefined && Number.isFinite(this.options.maxIntervalMs)) {
       candidates.push(this.periodBaseMono + this.options.maxIntervalMs);
@@ -178,7 +192,7 @@ export class BoundedFrequencyRunner {
     this.cancelWake();
     const due = this.nextDueMono();
     if (due === undefined) return;
-    const delay = Math.min(due - performance.now(), MAX_TIMER_DELAY_MS);
+    const delay = Math.min(due - this.deps.clock.monotonic(), MAX_TIMER_DELAY_MS);
     const generation = this.wakeGeneration;
     const wake = (): void => {
       if (generation === this.wakeGeneration) this.onWake();
@@ -186,13 +200,13 @@ export class BoundedFrequencyRunner {
     // Due now: a microtask, so that a burst of synchronous requests still coalesces but nothing waits for
     // a timer tick (setTimeout(0) is really 1 ms).
     if (delay <= 0) void Promise.resolve().then(wake);
-    else this.timer = setTimeout(wake, delay);
+    else this.timer = this.deps.clock.setTimeout(wake, delay);
   }
 
   /** Invalidates any pending wake-up, timer or microtask. */
   private cancelWake(): void {
     this.wakeGeneration++;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
@@ -201,7 +215,7 @@ export class BoundedFrequencyRunner {
     if (this.state !== 'started' || this.running !== undefined) return;
     const due = this.nextDueMono();
     // A clamped long delay, or sub-millisecond timer rounding: not due yet, wait again.
-    if (due === undefined || due > performance.now() + 1) return this.schedule();
+    if (due === undefined || due > this.deps.clock.monotonic() + 1) return this.schedule();
     this.running = this.execute().finally(() => {
       this.running = undefined;
       this.schedule();
@@ -209,8 +223,9 @@ export class BoundedFrequencyRunner {
   }
 
   private async execute(): Promise<void> {
-    const startMono = performance.now();
-    this.lastStartMono = startMono;
+    const clock = this.deps.clock;
+    const startMono = clock.monotonic();
+    this.tatMono = Math.max(this.tatMono, startMono) + this.options.minIntervalMs;
     this.lastRunAtMs = this.deps.clock.now();
     // Everything requested up to now is served by this run (if it succeeds).
     const servedSince = this.pendingSinceMs ?? this.lastRunAtMs;
@@ -221,11 +236,11 @@ export class BoundedFrequencyRunner {
     let outcome: RunOutcome;
     try {
       await this.fn(this.abortController.signal);
-      outcome = { ok: true, durationMs: performance.now() - startMono };
+      outcome = { ok: true, durationMs: clock.monotonic() - startMono };
       this.counters.consecutiveFailures = 0;
       this.lastSuccessAtMs = this.lastRunAtMs;
     } catch (error) {
-      outcome = { ok: false, durationMs: performance.now() - startMono, error };
+      outcome = { ok: false, durationMs: clock.monotonic() - startMono, error };
       this.counters.failures++;
       this.counters.consecutiveFailures++;
       // Unserved: the oldest of the failed run's requests and any made while it ran.
@@ -233,10 +248,10 @@ export class BoundedFrequencyRunner {
       if (this.state === 'started') {
         const delay = this.retryDelayMs(this.counters.consecutiveFailures);
         this.deps.logger.warn({ runner: this.options.name, err: error, retryInMs: delay }, 'run failed');
-        this.retryAfterFrom(performance.now(), delay);
+        this.retryAfterFrom(clock.monotonic(), delay);
       }
     }
-    this.periodBaseMono = performance.now();
+    this.periodBaseMono = clock.monotonic();
     for (const listener of [...this.listeners]) {
       try {
         listener(outcome);

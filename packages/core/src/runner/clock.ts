@@ -1,7 +1,35 @@
-/** Wall-clock seam, so timing logic can be tested with sinon's fake timers or a manual clock. */
+// Time seam. Wall-clock time only stamps what people read (status, logs, metrics); every duration, deadline
+// and expiry is measured on the monotonic clock, and every timer goes through `setTimeout` here, so a test
+// can drive all of it with a ManualClock (`@egress-proxier/core/testing`) or sinon's fake timers.
+
+/** A pending timer; `cancel` is idempotent. */
+export interface Timer {
+  cancel(): void;
+}
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /** Monotonic milliseconds (arbitrary origin): durations, deadlines and expiries. */
+  monotonic(): number;
+  /** Calls `callback` once, `ms` monotonic milliseconds from now. */
+  setTimeout(callback: () => void, ms: number): Timer;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+/**
+ * The process clock. The globals are looked up at each call, so sinon's fake timers (which replace them)
+ * drive code that uses this clock.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  setTimeout: (callback, ms) => {
+    const handle = globalThis.setTimeout(callback, ms);
+    return { cancel: () => globalThis.clearTimeout(handle) };
+  },
+};
+
+/** Resolves after `ms` on `clock`. */
+export function sleepOn(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
