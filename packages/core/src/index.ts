@@ -40,14 +40,20 @@ export * from './composition/container.js';
 export * from './kube/kube-client.js';
 export * from './kube/slim-convert.js';
 export * from './kube/reflector.js';
-export * from './kube/lease-liveness.js';
+export * from './fencing/lease-liveness.js';
+export * from './fencing/gateway-state.js';
+export * from './fencing/gateway-claims.js';
+export * from './fencing/claim-book.js';
+export * from './fencing/address-lifetime.js';
+export * from './fencing/fencing-controller.js';
+export * from './table/gateway-view.js';
+export * from './agent/node-datapath.js';
 export * from './kube/heartbeat-renewer.js';
 export * from './kube/leader-elector.js';
 export * from './kube/egress-status.js';
 export * from './kube/status-writer.js';
 export * from './agent/agent.js';
 export * from './agent/agent-options.js';
-export * from './agent/gateway-handover.js';
 export * from './observability/agent-metrics.js';
 export * from './observability/http-endpoints.js';
 export {
@@ -57,4 +63,4 @@ export {
   type RunArgs,
   type RunningAgentProcess,
 } from './cli/commands/run.js';
-export * from './agent/peer-fencing.js';
+export * from './fencing/peer-fencing.js';

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import {
   AgentCluster,
   condition,
+  nodeObject,
   eventually,
   sleep,
   NODES,
@@ -252,6 +253,9 @@ describe('agent end to end (in-memory API server, recording backend)', function 
     expect(reasons.has('expired') || reasons.has('error') || reasons.has('closed')).to.equal(true);
   });
   it('renews heartbeat leases only on nodes that may be gateways', async () => {
+    // node-a and node-c lose the default gateway label, which alone would keep them renewing.
+    for (const node of NODES.filter((n) => n.name !== 'node-b'))
+      cluster.api.store.put(nodeObject(node.name, node.ip, node.podCIDR, {}));
     cluster.putEgress('payments', {
       ...PAYMENTS,
       gatewayNodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'node-b' } },

@@ -15,8 +15,15 @@ export interface AgentOptions {
   leaseDurationMs: number;
   /** A fenced agent withdraws this long before others can see its lease expire. */
   fenceMarginMs: number;
-  /** A new owner waits this long past the previous owner's lease expiry. */
+  /** A claim on an egress IP counts until its node's lease expired plus this margin. */
   handoverMarginMs: number;
+  /** A gateway keeps an egress IP that moved to another node this long, while source nodes stop steering. */
+  drainMs: number;
+  /**
+   * A planned stop (SIGTERM) keeps this node's lease and egress addresses fresh this long, so that a restart
+   * within it moves nothing; a crash is fenced on the normal lease. 0: no hold.
+   */
+  restartHoldMs: number;
   /** False disables self-fencing (availability over the single-owner guarantee). */
   selfFencing: boolean;
   /**
@@ -27,6 +34,8 @@ export interface AgentOptions {
   /** Port of the peers' health servers (`/peer/api-status`), reached at their InternalIP. */
   peerPort: number;
   leaderElection: {
+    /** This agent's identity in the leader lease: the node name, or a unique name for cluster-scope agents. */
+    identity?: string;
     leaseName: string;
     leaseDurationMs: number;
     renewDeadlineMs: number;
@@ -52,6 +61,8 @@ export const DEFAULT_AGENT_OPTIONS: Omit<AgentOptions, 'nodeName' | 'clusterCIDR
   leaseDurationMs: 3_000,
   fenceMarginMs: 1_000,
   handoverMarginMs: 500,
+  drainMs: 500,
+  restartHoldMs: 20_000,
   selfFencing: true,
   peerFencing: true,
   peerPort: 10266,
@@ -68,10 +79,3 @@ export const DEFAULT_AGENT_OPTIONS: Omit<AgentOptions, 'nodeName' | 'clusterCIDR
   watchBackoffInitialMs: 500,
   watchBackoffMaxMs: 30_000,
 };
-
-/** Kernel address lifetime handed to `proxier.heartbeat`: whole seconds, below the self-fence deadline. */
-export function addressLifetimeSeconds(
-  options: Pick<AgentOptions, 'leaseDurationMs' | 'fenceMarginMs'>,
-): number {
-  return Math.max(1, Math.floor((options.leaseDurationMs - options.fenceMarginMs) / 1000));
-}

@@ -19,6 +19,9 @@ export interface Liveness {
 /** Offline rendering and tests: every Ready node counts as live. */
 export const allReadyNodesLive: Liveness = { isLive: () => true };
 
+/** Cluster-scope backends: no node acts as a gateway (their datapath has none), so no IP is assigned. */
+export const noNodeGateways: Liveness = { isLive: () => false };
+
 export class GatewayAssigner {
   /** Eligible node names per selector text, recomputed when nodes or liveness change. */
   private readonly eligibleBySelector = new Map<string, string[]>();

@@ -1,11 +1,13 @@
-// Renews this node's heartbeat Lease (`egress-proxier-node-<node>`) every interval. Each request has a
-// deadline just under one interval, so a hung API server shows up as a failed renewal, not as a stuck loop. The
-// lease is kept on shutdown: a restarting agent (rolling update) keeps its egress IPs if it is back within
-// the lease duration, so a restart does not move traffic.
+// Renews this node's heartbeat Lease (`egress-proxier-node-<node>`) every interval, carrying whatever
+// annotations the owner supplies (the published gateway state). Each request has a deadline just under one
+// interval, so a hung API server shows up as a failed renewal, not as a stuck loop. Renewals never overlap:
+// an extra one (`renewSoon`, `renewNow`) waits for the one in flight. The lease is kept on shutdown; a planned
+// stop may instead write it with a longer duration (`holdFor`), so that a restart is not taken for a crash.
 import { leasesPath, microTime, type LeaseObject } from './lease-api.js';
 import type { Logger } from 'pino';
+import type { Clock, Timer } from '../runner/clock.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
-import { heartbeatLeaseName } from './lease-liveness.js';
+import { heartbeatLeaseName } from '../fencing/lease-liveness.js';
 
 export const HEARTBEAT_LABEL = 'egress.proxier.io/heartbeat';
 
@@ -19,17 +21,24 @@ export interface HeartbeatRenewerOptions {
 }
 
 export interface HeartbeatListener {
-  /** A renewal sent at `requestStartMs` (monotonic) succeeded. */
-  renewed(requestStartMs: number): void;
+  /** A renewal sent at `requestStartMs` (monotonic) succeeded; `lease` is what the server stored. */
+  renewed(requestStartMs: number, lease: LeaseObject): void;
   /** A renewal failed. */
   renewFailed(error: unknown): void;
+  /**
+   * The annotations to write with a renewal, given the lease as last read or written (`undefined` before the
+   * lease exists). Called for every renewal; keys it omits are left as they are.
+   */
+  annotations(current: LeaseObject | undefined): Readonly<Record<string, string>>;
 }
 
 export class HeartbeatRenewer {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private running = false;
   private lease: LeaseObject | undefined;
-  private inFlight: Promise<void> | undefined;
+  /** The renewal in flight, if any; every renewal waits for the previous one. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private extraRequested = false;
   private firstAttemptSettled!: () => void;
   /** Settles once the first renewal attempt has succeeded or failed. */
   readonly firstAttempt = new Promise<void>((resolve) => (this.firstAttemptSettled = resolve));
@@ -38,11 +47,16 @@ export class HeartbeatRenewer {
     private readonly client: KubeClient,
     private readonly options: HeartbeatRenewerOptions,
     private readonly listener: HeartbeatListener,
+    private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
 
   get leaseName(): string {
     return heartbeatLeaseName(this.options.node);
+  }
+
+  get isRunning(): boolean {
+    return this.running;
   }
 
   start(): void {
@@ -53,53 +67,79 @@ export class HeartbeatRenewer {
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
-    await this.inFlight;
+    this.timer?.cancel();
+    await this.tail;
   }
 
-  private tick(): void {
-    if (!this.running) return;
-    const started = performance.now();
-    this.inFlight = this.renewOnce(started).then(
-      () => this.listener.renewed(started),
-      (error: unknown) => {
-        this.listener.renewFailed(error);
-        this.logger.warn({ err: error, lease: this.leaseName }, 'heartbeat renewal failed');
-      },
-    );
-    void this.inFlight.finally(() => {
-      this.firstAttemptSettled();
-      if (!this.running) return;
-      // Keep the cadence: the next renewal is due one interval after this one started.
-      const wait = Math.max(0, this.options.renewIntervalMs - (performance.now() - started));
-      this.timer = setTimeout(() => this.tick(), wait);
+  /** One renewal as soon as the one in flight (if any) is done, e.g. to publish new annotations. */
+  renewSoon(): void {
+    if (!this.running || this.extraRequested) return;
+    this.extraRequested = true;
+    void this.enqueue(async () => {
+      this.extraRequested = false;
+      if (this.running) await this.attempt(this.defaultDeadlineMs());
     });
   }
 
   /**
-   * One renewal attempt now, outside the regular cadence and with its own deadline: when peers report the API
-   * server reachable again, this tells at once whether this agent reaches it too (true) or is cut off (false).
+   * One renewal attempt now (after the one in flight), with its own deadline: when peers report the API
+   * server reachable again, this tells at once whether this agent reaches it too (true) or is cut off.
    */
   async renewNow(deadlineMs: number): Promise<boolean> {
     if (!this.running) return false;
-    const started = performance.now();
+    return this.enqueue(() => this.attempt(deadlineMs));
+  }
+
+  /**
+   * After `stop()`: one last write that keeps the lease fresh for `holdMs` (a planned restart). Resolves
+   * true only if the server stored it; the caller may then extend what it holds in the kernel.
+   */
+  async holdFor(holdMs: number, deadlineMs: number): Promise<boolean> {
+    if (this.running) throw new Error('holdFor is for a stopped renewer');
+    const durationMs = Math.max(this.options.leaseDurationMs, holdMs);
+    return this.enqueue(() => this.attempt(deadlineMs, durationMs));
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const started = this.clock.monotonic();
+    void this.enqueue(() => this.attempt(this.defaultDeadlineMs())).finally(() => {
+      this.firstAttemptSettled();
+      if (!this.running) return;
+      // Keep the cadence: the next renewal is due one interval after this one started.
+      const wait = Math.max(0, this.options.renewIntervalMs - (this.clock.monotonic() - started));
+      this.timer = this.clock.setTimeout(() => this.tick(), wait);
+    });
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private defaultDeadlineMs(): number {
+    return Math.max(100, this.options.renewIntervalMs - 50);
+  }
+
+  /** One renewal; never throws. */
+  private async attempt(deadlineMs: number, durationMs = this.options.leaseDurationMs): Promise<boolean> {
+    const started = this.clock.monotonic();
     try {
-      await this.renewOnce(started, deadlineMs);
-      this.listener.renewed(started);
+      const stored = await this.renewOnce(started, deadlineMs, durationMs);
+      this.listener.renewed(started, stored);
       return true;
     } catch (error) {
       this.listener.renewFailed(error);
+      this.logger.warn({ err: error, lease: this.leaseName }, 'heartbeat renewal failed');
       return false;
     }
   }
 
-  private async renewOnce(
-    started: number,
-    deadline = Math.max(100, this.options.renewIntervalMs - 50),
-  ): Promise<void> {
-    const timeoutMs = (): number => Math.max(50, deadline - (performance.now() - started));
+  private async renewOnce(started: number, deadlineMs: number, durationMs: number): Promise<LeaseObject> {
+    const timeoutMs = (): number => Math.max(50, deadlineMs - (this.clock.monotonic() - started));
     const path = leasesPath(this.options.namespace);
-    const now = microTime();
+    const now = microTime(new Date(this.clock.now()));
     if (!this.lease) {
       try {
         this.lease = await this.client.request<LeaseObject>({
@@ -113,9 +153,9 @@ export class HeartbeatRenewer {
           method: 'POST',
           path,
           timeoutMs: timeoutMs(),
-          body: this.desired(undefined, now),
+          body: this.desired(undefined, now, durationMs),
         });
-        return;
+        return this.lease;
       }
     }
     try {
@@ -123,8 +163,9 @@ export class HeartbeatRenewer {
         method: 'PUT',
         path: `${path}/${this.leaseName}`,
         timeoutMs: timeoutMs(),
-        body: this.desired(this.lease, now),
+        body: this.desired(this.lease, now, durationMs),
       });
+      return this.lease;
     } catch (error) {
       // Someone else wrote it (or it was deleted): read it again next time.
       if (error instanceof KubeApiError && (error.statusCode === 409 || error.statusCode === 404))
@@ -133,7 +174,8 @@ export class HeartbeatRenewer {
     }
   }
 
-  private desired(current: LeaseObject | undefined, now: string): LeaseObject {
+  private desired(current: LeaseObject | undefined, now: string, durationMs: number): LeaseObject {
+    const annotations = { ...(current?.metadata.annotations ?? {}), ...this.listener.annotations(current) };
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -142,11 +184,12 @@ export class HeartbeatRenewer {
         namespace: this.options.namespace,
         ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
         labels: { ...(current?.metadata.labels ?? {}), [HEARTBEAT_LABEL]: 'true' },
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       },
       spec: {
         ...(current?.spec ?? {}),
         holderIdentity: this.options.identity,
-        leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
+        leaseDurationSeconds: Math.ceil(durationMs / 1000),
         renewTime: now,
         ...(current?.spec?.acquireTime ? {} : { acquireTime: now }),
       },

@@ -5,6 +5,7 @@
 // leading; on shutdown the leader releases the lease so a successor need not wait for it to expire.
 import { leasePath, leasesPath, microTime, type LeaseObject } from './lease-api.js';
 import type { Logger } from 'pino';
+import type { Clock, Timer } from '../runner/clock.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 
 export interface LeaderElectorOptions {
@@ -24,7 +25,7 @@ export interface LeadershipCallbacks {
 export class LeaderElector {
   private leading = false;
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private inFlight: Promise<void> | undefined;
   private observedRecord = '';
   private observedAtMs = 0;
@@ -35,6 +36,7 @@ export class LeaderElector {
     private readonly client: KubeClient,
     private readonly options: LeaderElectorOptions,
     private readonly callbacks: LeadershipCallbacks,
+    private readonly clock: Clock,
     private readonly logger: Logger,
   ) {
     if (!(
@@ -56,7 +58,7 @@ export class LeaderElector {
   /** Stops trying; a leader releases the lease (holder emptied, duration 1 s) and stops leading. */
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.inFlight;
     if (!this.leading) return;
     this.setLeading(false);
@@ -69,7 +71,12 @@ export class LeaderElector {
         timeoutMs: this.options.retryPeriodMs,
         body: {
           ...lease,
-          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime() },
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: microTime(new Date(this.clock.now())),
+          },
         },
       });
       this.logger.info({ lease: this.options.leaseName }, 'released leadership');
@@ -82,21 +89,21 @@ export class LeaderElector {
     if (!this.running) return;
     this.inFlight = this.tryAcquireOrRenew().then(
       (held) => {
-        const now = performance.now();
+        const now = this.clock.monotonic();
         if (held) this.lastRenewMs = now;
         if (held && !this.leading) this.setLeading(true);
         if (!held && this.leading) this.setLeading(false);
       },
       (error: unknown) => {
         this.logger.debug({ err: error }, 'leader election attempt failed');
-        if (this.leading && performance.now() - this.lastRenewMs > this.options.renewDeadlineMs) {
+        if (this.leading && this.clock.monotonic() - this.lastRenewMs > this.options.renewDeadlineMs) {
           this.logger.warn('could not renew leadership within the renew deadline: stepping down');
           this.setLeading(false);
         }
       },
     );
     void this.inFlight.finally(() => {
-      if (this.running) this.timer = setTimeout(() => this.tick(), this.options.retryPeriodMs);
+      if (this.running) this.timer = this.clock.setTimeout(() => this.tick(), this.options.retryPeriodMs);
     });
   }
 
@@ -117,7 +124,7 @@ export class LeaderElector {
   /** True when this agent holds the lease after the attempt. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const timeoutMs = this.options.retryPeriodMs;
-    const now = microTime();
+    const now = microTime(new Date(this.clock.now()));
     const durationSeconds = Math.ceil(this.options.leaseDurationMs / 1000);
     let lease: LeaseObject;
     try {
@@ -150,7 +157,7 @@ export class LeaderElector {
     const heldByUs = holder === this.options.identity;
     const expired =
       holder === '' ||
-      performance.now() > this.observedAtMs + Math.max(1, spec.leaseDurationSeconds ?? 1) * 1000;
+      this.clock.monotonic() > this.observedAtMs + Math.max(1, spec.leaseDurationSeconds ?? 1) * 1000;
     if (!heldByUs && !expired) return false;
     const updated = await this.client.request<LeaseObject>({
       method: 'PUT',
@@ -177,7 +184,7 @@ export class LeaderElector {
     const record = JSON.stringify(lease.spec ?? {});
     if (record !== this.observedRecord) {
       this.observedRecord = record;
-      this.observedAtMs = performance.now();
+      this.observedAtMs = this.clock.monotonic();
     }
   }
 }

@@ -7,11 +7,15 @@
 //   after an exponential backoff, resuming from the last resourceVersion seen.
 // - While the API is unreachable, nothing is reported: the cache (and whatever was built from it) stays.
 import type { Logger } from 'pino';
+import type { Clock, Timer } from '../runner/clock.js';
 import { KubeApiError, type KubeClient, type WatchEvent, type WatchHandle } from './kube-client.js';
 import { metadataOf } from './slim-convert.js';
 
+/** How an object reached the cache: in a (re)list, or in a watch event (delivered in the server's order). */
+export type ReflectorOrigin = 'list' | 'watch';
+
 export interface ReflectorHandlers<T> {
-  upsert(key: string, value: T, previous: T | undefined): void;
+  upsert(key: string, value: T, previous: T | undefined, origin: ReflectorOrigin): void;
   delete(key: string, previous: T): void;
 }
 
@@ -50,8 +54,8 @@ export class Reflector<T> {
   private syncedFlag = false;
   private stopped = true;
   private watch: WatchHandle | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: Timer | undefined;
+  private retryTimer: Timer | undefined;
   private consecutiveFailures = 0;
   private lastActivityMono = 0;
   private lastEventMono = 0;
@@ -62,6 +66,7 @@ export class Reflector<T> {
     private readonly options: ReflectorOptions<T>,
     private readonly handlers: ReflectorHandlers<T>,
     private readonly logger: Logger,
+    private readonly clock: Clock,
     private readonly observer: ReflectorObserver = {},
   ) {}
 
@@ -98,17 +103,15 @@ export class Reflector<T> {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.lastActivityMono = performance.now();
-    const period = Math.max(50, Math.floor(this.options.watchdogMs / 4));
-    this.watchdog = setInterval(() => this.checkStall(), period);
-    this.watchdog.unref();
+    this.lastActivityMono = this.clock.monotonic();
+    this.armWatchdog();
     void this.cycle();
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.watchdog);
-    clearTimeout(this.retryTimer);
+    this.watchdog?.cancel();
+    this.retryTimer?.cancel();
     this.watch?.close();
     this.watch = undefined;
   }
@@ -149,7 +152,7 @@ export class Reflector<T> {
       const previous = this.cache.get(key);
       const value = object as T;
       this.cache.set(key, { resourceVersion, value });
-      this.handlers.upsert(key, value, previous?.value);
+      this.handlers.upsert(key, value, previous?.value, 'list');
     }
     for (const [key, entry] of this.cache) {
       if (!seen.has(key)) {
@@ -159,7 +162,7 @@ export class Reflector<T> {
     }
     const metadata = (list.metadata ?? {}) as { resourceVersion?: string };
     this.resourceVersion = metadata.resourceVersion ?? '';
-    this.lastActivityMono = this.lastEventMono = performance.now();
+    this.lastActivityMono = this.lastEventMono = this.clock.monotonic();
     this.observer.heard?.(this.options.resource);
     this.observer.listed?.(this.options.resource, received.length);
     if (!this.syncedFlag) {
@@ -175,7 +178,7 @@ export class Reflector<T> {
     if (previous && previous.resourceVersion === meta.resourceVersion) return;
     const value = this.options.convert(object);
     this.cache.set(key, { resourceVersion: meta.resourceVersion, value });
-    this.handlers.upsert(key, value, previous?.value);
+    this.handlers.upsert(key, value, previous?.value, 'watch');
   }
 
   private remove(object: unknown): void {
@@ -197,7 +200,7 @@ export class Reflector<T> {
     };
     if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
     let delivered = false;
-    this.lastActivityMono = performance.now();
+    this.lastActivityMono = this.clock.monotonic();
     const handle = await this.client.watch(
       this.options.path,
       query,
@@ -222,7 +225,7 @@ export class Reflector<T> {
   }
 
   private onEvent(event: WatchEvent): void {
-    this.lastActivityMono = performance.now();
+    this.lastActivityMono = this.clock.monotonic();
     this.observer.heard?.(this.options.resource);
     switch (event.type) {
       case 'ADDED':
@@ -250,9 +253,18 @@ export class Reflector<T> {
     this.consecutiveFailures = 0;
   }
 
+  private armWatchdog(): void {
+    const period = Math.max(50, Math.floor(this.options.watchdogMs / 4));
+    this.watchdog = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.checkStall();
+      this.armWatchdog();
+    }, period);
+  }
+
   private checkStall(): void {
     if (this.stopped || !this.watch) return;
-    if (performance.now() - this.lastActivityMono < this.options.watchdogMs) return;
+    if (this.clock.monotonic() - this.lastActivityMono < this.options.watchdogMs) return;
     this.watch.close();
     this.watch = undefined;
     this.failed('stalled', new Error(`watch silent for ${this.options.watchdogMs} ms`));
@@ -277,8 +289,8 @@ export class Reflector<T> {
 
   private restart(reason: WatchRestartReason, delayMs: number): void {
     this.observer.watchRestarted?.(this.options.resource, reason);
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.cycle(), delayMs);
+    this.retryTimer?.cancel();
+    this.retryTimer = this.clock.setTimeout(() => void this.cycle(), delayMs);
   }
 
   /** Exponential with jitter (±20 %), capped. */

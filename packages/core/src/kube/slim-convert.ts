@@ -76,7 +76,11 @@ export interface SlimLease {
   holderIdentity: string;
   leaseDurationSeconds: number;
   renewTime: string;
+  /** Only our own annotations (`egress.proxier.io/…`), e.g. the published gateway state. */
+  annotations: Readonly<Record<string, string>>;
 }
+
+const OUR_ANNOTATION_PREFIX = 'egress.proxier.io/';
 
 export function toSlimLease(object: unknown): SlimLease {
   const lease = record(object);
@@ -88,5 +92,11 @@ export function toSlimLease(object: unknown): SlimLease {
     holderIdentity: text(spec.holderIdentity),
     leaseDurationSeconds: typeof spec.leaseDurationSeconds === 'number' ? spec.leaseDurationSeconds : 0,
     renewTime: text(spec.renewTime),
+    annotations: Object.fromEntries(
+      Object.entries(record(metadata.annotations)).filter(
+        (entry): entry is [string, string] =>
+          entry[0].startsWith(OUR_ANNOTATION_PREFIX) && typeof entry[1] === 'string',
+      ),
+    ),
   };
 }

@@ -78,7 +78,13 @@ export class AgentMetrics {
 
   readonly heldBackClaims = new Counter({
     name: `${PREFIX}gateway_claims_held_back_total`,
-    help: 'Egress IPs moved to this node whose hosting was delayed until the previous owner lease expired',
+    help: 'Egress IPs assigned to this node that had to wait before being hosted: for its own claim to come back, or for another node to withdraw or its lease to expire',
+    registers: [this.registry],
+  });
+
+  readonly heldEgressIPs = new Gauge({
+    name: `${PREFIX}egress_ips_held`,
+    help: 'Egress IPs whose traffic this node holds (drops or leaves alone) because their gateway has not confirmed it is ready',
     registers: [this.registry],
   });
 

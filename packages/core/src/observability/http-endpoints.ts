@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { PeerApiStatus } from '../agent/peer-fencing.js';
+import type { PeerApiStatus } from '../fencing/peer-fencing.js';
 
 export interface HealthReport {
   healthy: boolean;

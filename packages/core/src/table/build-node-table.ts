@@ -1,4 +1,5 @@
-// The pure function at the heart of the core: cluster state + node name → NodeEgressTable.
+// The pure function at the heart of the core: cluster state + node name (+ who acts as gateway of each
+// egress IP, from the hand-over protocol) → NodeEgressTable.
 import type { EgressPolicy } from '../api/egress-policy.js';
 import type { SlimPod } from '../cluster/slim-objects.js';
 import { ipFamily, type IPFamily } from '../net/ip.js';
@@ -12,6 +13,7 @@ import type {
   SourceSet,
 } from './node-egress-table.js';
 import { compareRulePrecedence, type RankedRule } from './rule-precedence.js';
+import { assignedGatewayView, type GatewayView } from './gateway-view.js';
 
 const UNASSIGNED = 'unassigned';
 
@@ -19,8 +21,17 @@ export function sourceSetId(policy: string, egressIP: string | null, family: IPF
   return egressIP === null ? `${policy}/${UNASSIGNED}/v${family}` : `${policy}/${egressIP}`;
 }
 
-export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgressTable {
-  const hostedIPs = model.egressIPsHostedBy(node);
+/**
+ * `gateways` says which egress IPs this node hosts and where the others' traffic goes; by default, the
+ * model's assignment as it stands (offline rendering). An IP whose gateway is not confirmed (`steerTarget`
+ * null) is held: its rules drop (FailClosed) or bypass (FailOpen).
+ */
+export function buildNodeEgressTable(
+  model: EgressModel,
+  node: string,
+  gateways: GatewayView = assignedGatewayView(model, node),
+): NodeEgressTable {
+  const hostedIPs = gateways.hostedHere();
   const { relevant, localPods } = relevantPolicies(model, node, hostedIPs);
 
   const sets = new Map<
@@ -54,7 +65,7 @@ export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgre
 
   const ranked: (RankedRule & { rule: EgressRule })[] = [];
   for (const [id, set] of sets) {
-    const action = actionFor(model, node, set.policy, set.egressIP, set.family);
+    const action = actionFor(model, gateways, hosted, set.policy, set.egressIP, set.family);
     const excludedCIDRs = set.policy.excludedCIDRs
       .filter((c) => c.family === set.family)
       .map((c) => c.text)
@@ -101,15 +112,19 @@ export function buildNodeEgressTable(model: EgressModel, node: string): NodeEgre
 
 function actionFor(
   model: EgressModel,
-  node: string,
+  gateways: GatewayView,
+  hosted: ReadonlySet<string>,
   policy: EgressPolicy,
   egressIP: string | null,
   family: IPFamily,
 ): EgressAction {
-  if (egressIP === null) return policy.failurePolicy === 'FailClosed' ? { kind: 'drop' } : { kind: 'bypass' };
-  const gateway = model.gatewayOf(egressIP) as string;
-  if (gateway === node) return { kind: 'snat', egressIP };
-  const nodeIP = model.node(gateway)?.internalIPs.find((ip) => ipFamily(ip) === family) as string;
+  const held: EgressAction = policy.failurePolicy === 'FailClosed' ? { kind: 'drop' } : { kind: 'bypass' };
+  if (egressIP === null) return held;
+  if (hosted.has(egressIP)) return { kind: 'snat', egressIP };
+  const gateway = gateways.steerTarget(egressIP);
+  const nodeIP =
+    gateway === null ? undefined : model.node(gateway)?.internalIPs.find((ip) => ipFamily(ip) === family);
+  if (gateway === null || nodeIP === undefined) return held;
   return { kind: 'steer', egressIP, gateway: { node: gateway, nodeIP } };
 }
 

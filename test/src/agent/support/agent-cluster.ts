@@ -140,7 +140,7 @@ export class AgentCluster {
   async stopAgent(node: string): Promise<void> {
     const running = this.agent(node);
     this.agents.delete(node);
-    await running.agent.stop();
+    await running.agent.stop({ planned: false });
     await running.health.close();
     await running.proxy.close();
   }
@@ -197,11 +197,17 @@ export function condition(
   return status.conditions?.find((c) => c.type === type);
 }
 
-export function nodeObject(name: string, ip: string, podCIDR: string): KubeObject {
+/** A Ready node; by default labelled as a gateway (`egress.proxier.io/gateway=true`). */
+export function nodeObject(
+  name: string,
+  ip: string,
+  podCIDR: string,
+  extraLabels: Record<string, string> = { 'egress.proxier.io/gateway': 'true' },
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'egress.proxier.io/gateway': 'true' } },
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...extraLabels } },
     spec: { podCIDR, podCIDRs: [podCIDR] },
     status: {
       conditions: [{ type: 'Ready', status: 'True' }],

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { LeaseLiveness } from '../../src/kube/lease-liveness.js';
+import { clockAt } from '../support/settable-clock.js';
+import { LeaseLiveness } from '../../src/fencing/lease-liveness.js';
 
 function setup(selfFencing = true): { liveness: LeaseLiveness; clock: { t: number } } {
   const clock = { t: 0 };
@@ -9,7 +10,7 @@ function setup(selfFencing = true): { liveness: LeaseLiveness; clock: { t: numbe
     fenceMarginMs: 1000,
     viewGraceMs: 1000,
     selfFencing,
-    now: () => clock.t,
+    clock: clockAt(clock),
   });
   return { liveness, clock };
 }
@@ -20,6 +21,7 @@ const lease = (node: string, rv: string) => ({
   holderIdentity: node,
   leaseDurationSeconds: 3,
   renewTime: '2000-01-01T00:00:00.000000Z',
+  annotations: {},
 });
 
 describe('LeaseLiveness', () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { clockAt } from '../support/settable-clock.js';
 import {
   ApiReachability,
   PeerChecker,
@@ -7,8 +8,8 @@ import {
   type EntitlementInput,
   type PeerAnswer,
   type PeerVerdict,
-} from '../../src/agent/peer-fencing.js';
-import { LeaseLiveness } from '../../src/kube/lease-liveness.js';
+} from '../../src/fencing/peer-fencing.js';
+import { LeaseLiveness } from '../../src/fencing/lease-liveness.js';
 
 const reachable = (node: string, live = true): PeerAnswer => ({
   node,
@@ -89,7 +90,7 @@ describe('peer-confirmed fencing', () => {
       fenceMarginMs: 1000,
       viewGraceMs: 1000,
       selfFencing: true,
-      now: () => clock.t,
+      clock: clockAt(clock),
     });
     liveness.selfRenewed(0);
     clock.t = 2_500;
@@ -112,7 +113,7 @@ describe('peer-confirmed fencing', () => {
       const api = new ApiReachability({
         freshMs: 250,
         probeTimeoutMs: 250,
-        now: () => clock.t,
+        clock: clockAt(clock),
         probe: async () => {
           probes++;
           if (!probeOk) throw new Error('refused');

@@ -13,6 +13,8 @@
 // - Entitlement (`selfEntitlement`): this agent counts itself live while its own renewal is recent enough (the
 //   self-fence deadline) or while a confirming round is recent enough.
 
+import type { Clock } from '../runner/clock.js';
+
 export interface PeerApiStatus {
   node: string;
   apiReachable: boolean;
@@ -47,7 +49,9 @@ export interface EntitlementInput {
 }
 
 /** Why this agent may act as a gateway now: by its own renewal, by its peers' confirmation, or not at all. */
-export function selfEntitlement(input: EntitlementInput): 'renewal' | 'peers' | 'none' {
+export type Entitlement = 'renewal' | 'peers' | 'none';
+
+export function selfEntitlement(input: EntitlementInput): Entitlement {
   if (!input.selfFencing) return 'renewal';
   if (input.renewalDeadline !== undefined && input.now < input.renewalDeadline) return 'renewal';
   if (input.peerConfirmedUntil !== undefined && input.now < input.peerConfirmedUntil) return 'peers';
@@ -96,16 +100,17 @@ export interface ApiReachabilityOptions {
   probeTimeoutMs: number;
   /** One request to the API server; resolves if the server answered. */
   probe(timeoutMs: number): Promise<void>;
-  now?: () => number;
+  clock: Clock;
 }
 
 export class ApiReachability {
   private lastContactMs: number | undefined;
   private probing: Promise<boolean> | undefined;
-  private readonly now: () => number;
 
-  constructor(private readonly options: ApiReachabilityOptions) {
-    this.now = options.now ?? (() => performance.now());
+  constructor(private readonly options: ApiReachabilityOptions) {}
+
+  private now(): number {
+    return this.options.clock.monotonic();
   }
 
   /** A request to the API server completed (renewal, list, watch event or bookmark). */

@@ -3,28 +3,35 @@
 // agent's own monotonic clock. Remote timestamps (renewTime) are never compared with local time, so clock
 // skew between nodes cannot make a live gateway look dead or a dead one live.
 //
-// Two more rules make the judgement safe:
+// More rules make the judgement safe:
 // - This agent's own liveness is its ability to renew: it stops counting itself as a gateway `fenceMarginMs`
 //   before others can see its lease expire (self-fencing), so it withdraws its egress IPs first.
-// - Others are judged only while this agent's view of the leases is current. Every agent renews every
-//   interval, so the lease watch delivers events all the time; if it has delivered nothing for `viewGraceMs`
-//   (one renew interval), this agent may be blind (cut off, or the watch stalled) and judges as of
-//   `last event + viewGraceMs` instead of now. A live node was observed at most one interval before that last
-//   event, so it stays live in a frozen view (grace 1 s < lease 3 s − interval 1 s); nobody is declared dead
-//   because this agent stopped hearing.
-// - After a real blind spell (no lease event for two intervals: a missed renewal round of every gateway), no
-//   lease expires, for hand-over purposes, earlier than one lease duration after the view came back: the
-//   previous owner may itself still be peer-confirmed through the outage and needs that time to learn that
-//   this agent reaches the API again and withdraw (peer-confirmed fencing, docs/failover.md).
+// - Others are judged only while this agent's view of the leases is current. A fresh lease is renewed every
+//   interval, so while some lease is fresh the watch delivers events all the time; if it has delivered
+//   nothing for `viewGraceMs` (one renew interval) although a renewal was due, this agent may be blind (cut
+//   off, or its watch stalled) and judges as of `last event + viewGraceMs` instead of now. A live node was
+//   observed at most one interval before that last event, so it stays live in a frozen view (grace 1 s <
+//   lease 3 s − interval 1 s); nobody is declared dead because this agent stopped hearing. Silence while no
+//   lease is fresh (no gateway-eligible node renews) is not blindness: nothing was due.
+// - After a real blind spell (no lease event for two intervals while renewals were due), no lease expires,
+//   for hand-over purposes, earlier than one lease duration after the view came back: the previous owner may
+//   itself still be peer-confirmed through the outage and needs that time to learn that this agent reaches
+//   the API again and withdraw (peer-confirmed fencing, docs/failover.md).
 // - Self liveness may also be granted by peers confirming a full API outage (`peerConfirmed`).
 import type { Liveness } from '../gateway/gateway-assigner.js';
-import { selfEntitlement } from '../agent/peer-fencing.js';
-import type { SlimLease } from './slim-convert.js';
+import type { Clock } from '../runner/clock.js';
+import type { SlimLease } from '../kube/slim-convert.js';
+import { selfEntitlement, type Entitlement } from './peer-fencing.js';
 
 export const HEARTBEAT_LEASE_PREFIX = 'egress-proxier-node-';
 
 export function heartbeatLeaseName(node: string): string {
   return HEARTBEAT_LEASE_PREFIX + node;
+}
+
+/** The node a heartbeat lease belongs to; undefined for other leases. */
+export function nodeOfLease(name: string): string | undefined {
+  return name.startsWith(HEARTBEAT_LEASE_PREFIX) ? name.slice(HEARTBEAT_LEASE_PREFIX.length) : undefined;
 }
 
 export interface LeaseLivenessOptions {
@@ -37,8 +44,7 @@ export interface LeaseLivenessOptions {
   selfFencing: boolean;
   /** Judge as of `last lease event + viewGraceMs` when no event came for that long (the renew interval). */
   viewGraceMs: number;
-  /** Monotonic milliseconds; `performance.now` in production. */
-  now?: () => number;
+  clock: Clock;
 }
 
 interface Observation {
@@ -54,10 +60,11 @@ export class LeaseLiveness implements Liveness {
   private lastViewEventMs: number | undefined;
   private recoveredAtMs: number | undefined;
   private peerConfirmedUntilMs: number | undefined;
-  private readonly now: () => number;
 
-  constructor(private readonly options: LeaseLivenessOptions) {
-    this.now = options.now ?? (() => performance.now());
+  constructor(private readonly options: LeaseLivenessOptions) {}
+
+  private now(): number {
+    return this.options.clock.monotonic();
   }
 
   /** A heartbeat lease was added or changed (any change, including our own renewals). */
@@ -83,20 +90,32 @@ export class LeaseLiveness implements Liveness {
   }
 
   /**
-   * The view is current again. Time spent blind does not count against anyone: a lease that did not
-   * change while this agent could not see is not known to be stale, so observations move forward by the
-   * blind gap (a relist after an outage must not make unchanged-looking leases instantly expired).
+   * The view is current again. Time spent blind does not count against anyone: a lease that did not change
+   * while this agent could not see is not known to be stale, so observations move forward by the blind gap
+   * (a relist after an outage must not make unchanged-looking leases instantly expired). A silence in which
+   * no renewal was due is no blind spell and changes nothing.
    */
   private viewEvent(now: number): void {
-    if (this.lastViewEventMs !== undefined) {
-      if (now - this.lastViewEventMs > 2 * this.options.viewGraceMs) this.recoveredAtMs = now;
-      const blindSince = this.lastViewEventMs + this.options.viewGraceMs;
+    const last = this.lastViewEventMs;
+    if (last !== undefined && this.renewalWasDue(last)) {
+      if (now - last > 2 * this.options.viewGraceMs) this.recoveredAtMs = now;
+      const blindSince = last + this.options.viewGraceMs;
       if (now > blindSince) {
         const gap = now - blindSince;
         for (const observation of this.observations.values()) observation.observedAtMs += gap;
       }
     }
     this.lastViewEventMs = now;
+  }
+
+  /** Some lease was still fresh one grace period after `lastEventMs`: its renewal was due by then. */
+  private renewalWasDue(lastEventMs: number): boolean {
+    const quietFrom = lastEventMs + this.options.viewGraceMs;
+    for (const observation of this.observations.values()) {
+      if (observation.holder !== '' && observation.observedAtMs + observation.durationMs > quietFrom)
+        return true;
+    }
+    return false;
   }
 
   /** Our own renewal succeeded; `requestStartMs` is when the request was sent (others observe it later). */
@@ -118,7 +137,7 @@ export class LeaseLiveness implements Liveness {
   }
 
   /** Why this agent counts itself live now: its own renewal, its peers' confirmation, or not at all. */
-  selfEntitlement(): 'renewal' | 'peers' | 'none' {
+  selfEntitlement(): Entitlement {
     return selfEntitlement({
       now: this.now(),
       selfFencing: this.options.selfFencing,
@@ -134,8 +153,8 @@ export class LeaseLiveness implements Liveness {
   }
 
   /**
-   * Monotonic time at which `node`'s lease expires as this agent sees it, for hand-over holds: never earlier
-   * than one lease duration after this agent's view came back from a blind spell. Undefined if never seen.
+   * Monotonic time at which `node`'s lease expires as this agent sees it, for hand-overs: never earlier than
+   * one lease duration after this agent's view came back from a blind spell. Undefined if never seen.
    */
   expiryOf(node: string): number | undefined {
     const observation = this.observations.get(node);
@@ -146,9 +165,11 @@ export class LeaseLiveness implements Liveness {
       : Math.max(expiry, this.recoveredAtMs + observation.durationMs);
   }
 
-  /** The lease view is current: some lease event arrived within the grace period. */
+  /** The lease view is current: an event arrived within the grace period, or none was due. */
   viewIsCurrent(): boolean {
-    return this.lastViewEventMs !== undefined && this.now() - this.lastViewEventMs < this.options.viewGraceMs;
+    const last = this.lastViewEventMs;
+    if (last === undefined) return false;
+    return this.now() - last < this.options.viewGraceMs || !this.renewalWasDue(last);
   }
 
   isLive(node: string): boolean {
@@ -173,8 +194,4 @@ export class LeaseLiveness implements Liveness {
   knownNodes(): string[] {
     return [...new Set([...this.observations.keys(), this.options.selfNode])];
   }
-}
-
-function nodeOfLease(name: string): string | undefined {
-  return name.startsWith(HEARTBEAT_LEASE_PREFIX) ? name.slice(HEARTBEAT_LEASE_PREFIX.length) : undefined;
 }

@@ -1,0 +1,131 @@
+// The cluster-scope backend's sync loop (e.g. Calico IP pools): it runs only on the leader. The proxier is
+// created inside a sync, so a backend that cannot be created (its API is down, a bad option) fails that
+// sync: the runner retries it with backoff, the failure shows in metrics, and /healthz turns unhealthy when
+// changes stay unserved, instead of a leader that silently never programs anything. The conditions its syncs
+// report go to the status writer.
+import type { Logger } from 'pino';
+import type { EgressModel } from '../model/egress-model.js';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import {
+  SyncFailedError,
+  type ClusterProxier,
+  type ClusterProxierPlugin,
+  type ProxierContext,
+  type SyncReport,
+} from '../plugin/proxier.js';
+import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
+import type { Clock } from '../runner/clock.js';
+import { buildClusterEgressTable } from '../table/build-cluster-table.js';
+import type { BackendConditionStore } from './backend-conditions.js';
+import { SyncLatency } from './sync-latency.js';
+
+export interface ClusterSyncDependencies {
+  plugin: ClusterProxierPlugin;
+  context: ProxierContext;
+  model: EgressModel;
+  conditions: BackendConditionStore;
+  /** The backend's conditions changed: status must be written again. */
+  conditionsChanged(): void;
+  clock: Clock;
+  logger: Logger;
+  metrics: AgentMetrics;
+}
+
+export class ClusterSyncLoop {
+  readonly runner: BoundedFrequencyRunner;
+  private readonly latency: SyncLatency;
+  /** The proxier of the current leadership term; undefined while not leading or not created yet. */
+  private proxier: ClusterProxier | undefined;
+  private leading = false;
+  private term = 0;
+
+  constructor(
+    options: { minSyncPeriodMs: number; syncPeriodMs: number },
+    private readonly deps: ClusterSyncDependencies,
+  ) {
+    this.latency = new SyncLatency(deps.clock, deps.metrics);
+    this.runner = new BoundedFrequencyRunner(
+      (signal) => this.latency.measure(() => this.sync(signal)),
+      {
+        name: 'sync-cluster-proxier',
+        minIntervalMs: options.minSyncPeriodMs,
+        maxIntervalMs: options.syncPeriodMs,
+        retryInitialMs: 1_000,
+        retryMaxMs: 30_000,
+      },
+      { clock: deps.clock, logger: deps.logger },
+    );
+    this.runner.onRunFinished((outcome) => {
+      deps.metrics.syncDuration.observe(outcome.durationMs / 1000);
+      if (!outcome.ok) deps.metrics.syncFailures.inc();
+    });
+  }
+
+  start(): void {
+    this.runner.start();
+  }
+
+  request(): void {
+    this.latency.changed();
+    this.runner.run();
+  }
+
+  startedLeading(): void {
+    this.leading = true;
+    this.term++;
+    this.deps.conditions.clear();
+    this.request();
+  }
+
+  /** The next leader takes over the datapath; this one stops touching it. */
+  stoppedLeading(): void {
+    this.leading = false;
+    this.term++;
+    this.proxier = undefined;
+    this.deps.conditions.clear();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  private async sync(signal: AbortSignal): Promise<void> {
+    if (!this.leading) return;
+    const term = this.term;
+    // Leadership may move while the proxier is created or the sync runs: the next leader reports for itself.
+    const current = (): boolean => term === this.term;
+    if (this.proxier === undefined) {
+      const created = await this.create();
+      if (!current()) return;
+      this.proxier = created;
+    }
+    const proxier = this.proxier;
+    const table = buildClusterEgressTable(this.deps.model);
+    this.deps.metrics.tablePolicies.set(table.policies.length);
+    const names = table.policies.map((policy) => policy.name);
+    const record = (report: SyncReport): void => {
+      if (current() && this.deps.conditions.record(names, report)) this.deps.conditionsChanged();
+    };
+    try {
+      record(await proxier.sync(table, signal));
+    } catch (error) {
+      if (error instanceof SyncFailedError)
+        record({ changed: false, policyConditions: error.policyConditions });
+      throw error;
+    }
+  }
+
+  private async create(): Promise<ClusterProxier> {
+    try {
+      return await this.deps.plugin.create(this.deps.context);
+    } catch (error) {
+      throw new Error(`could not create the ${this.deps.plugin.name} proxier: ${message(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

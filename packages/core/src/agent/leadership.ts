@@ -1,0 +1,94 @@
+// What only the leader does: write Egress status (one writer at a time, rate-limited, with a periodic
+// check that repairs a status someone else overwrote) and, for cluster-scope backends, run the cluster
+// sync loop. Leadership is released on a planned stop so that a successor takes over at once.
+import type { Logger } from 'pino';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import { LeaderElector, type LeaderElectorOptions } from '../kube/leader-elector.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import type { StatusWriter } from '../kube/status-writer.js';
+import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
+import type { Clock } from '../runner/clock.js';
+
+export interface LeadershipOptions {
+  election: LeaderElectorOptions;
+  statusMinIntervalMs: number;
+  syncPeriodMs: number;
+}
+
+export interface LeadershipDependencies {
+  client: KubeClient;
+  statusWriter: StatusWriter;
+  /** Called when this agent starts or stops leading (the cluster sync loop follows leadership). */
+  startedLeading?(): void;
+  stoppedLeading?(): void;
+  clock: Clock;
+  logger: Logger;
+  metrics: AgentMetrics;
+}
+
+export class Leadership {
+  private readonly elector: LeaderElector;
+  private statusRunner: BoundedFrequencyRunner | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly options: LeadershipOptions,
+    private readonly deps: LeadershipDependencies,
+  ) {
+    this.elector = new LeaderElector(
+      deps.client,
+      options.election,
+      { startedLeading: () => this.startedLeading(), stoppedLeading: () => this.stoppedLeading() },
+      deps.clock,
+      deps.logger.child({ component: 'leader-election' }),
+    );
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  start(): void {
+    this.elector.start();
+  }
+
+  /** A change that may alter some Egress status (only the leader writes). */
+  statusMayHaveChanged(): void {
+    this.statusRunner?.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([this.elector.stop(), this.statusRunner?.stop()]);
+  }
+
+  private startedLeading(): void {
+    this.deps.metrics.leader.set(1);
+    if (this.stopped) return;
+    const runner = new BoundedFrequencyRunner(
+      async (signal) => {
+        await this.deps.statusWriter.writeChanged(signal);
+      },
+      {
+        name: 'status-writer',
+        minIntervalMs: this.options.statusMinIntervalMs,
+        maxIntervalMs: Math.max(this.options.syncPeriodMs, this.options.statusMinIntervalMs),
+        retryInitialMs: 1_000,
+        retryMaxMs: 30_000,
+      },
+      { clock: this.deps.clock, logger: this.deps.logger },
+    );
+    this.statusRunner = runner;
+    runner.start();
+    runner.run();
+    this.deps.startedLeading?.();
+  }
+
+  private stoppedLeading(): void {
+    this.deps.metrics.leader.set(0);
+    const runner = this.statusRunner;
+    this.statusRunner = undefined;
+    void runner?.stop();
+    this.deps.stoppedLeading?.();
+  }
+}

@@ -1,0 +1,93 @@
+// The node backend's sync loop: on every change (coalesced and rate-limited by a BoundedFrequencyRunner with
+// kube-proxy's burst of 2), build this node's table from the model and the fencing controller's gateway
+// view, hand it to the proxier through the NodeDatapath, and tell the fencing controller what is now
+// programmed. Periodic runs repair drift.
+import type { Logger } from 'pino';
+import type { EgressModel } from '../model/egress-model.js';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
+import type { Clock } from '../runner/clock.js';
+import { buildNodeEgressTable } from '../table/build-node-table.js';
+import type { FencingController } from '../fencing/fencing-controller.js';
+import type { NodeDatapath } from './node-datapath.js';
+import { SyncLatency } from './sync-latency.js';
+
+export interface NodeSyncOptions {
+  nodeName: string;
+  minSyncPeriodMs: number;
+  syncPeriodMs: number;
+}
+
+export interface NodeSyncDependencies {
+  model: EgressModel;
+  fencing: FencingController;
+  datapath: NodeDatapath;
+  clock: Clock;
+  logger: Logger;
+  metrics: AgentMetrics;
+}
+
+/** kube-proxy's iptables proxier allows two syncs back to back: here, a hold and the steer that follows. */
+const SYNC_BURST = 2;
+
+export class NodeSyncLoop {
+  readonly runner: BoundedFrequencyRunner;
+  private readonly latency: SyncLatency;
+
+  constructor(
+    private readonly options: NodeSyncOptions,
+    private readonly deps: NodeSyncDependencies,
+  ) {
+    this.latency = new SyncLatency(deps.clock, deps.metrics);
+    this.runner = new BoundedFrequencyRunner(
+      (signal) => this.latency.measure(() => this.sync(signal)),
+      {
+        name: 'sync-proxier',
+        minIntervalMs: options.minSyncPeriodMs,
+        maxIntervalMs: options.syncPeriodMs,
+        retryInitialMs: 1_000,
+        retryMaxMs: 30_000,
+        burst: SYNC_BURST,
+      },
+      { clock: deps.clock, logger: deps.logger },
+    );
+    this.runner.onRunFinished((outcome) => {
+      deps.metrics.syncDuration.observe(outcome.durationMs / 1000);
+      if (!outcome.ok) deps.metrics.syncFailures.inc();
+    });
+  }
+
+  start(): void {
+    this.runner.start();
+    this.request();
+  }
+
+  /** Something that can change this node's table happened. */
+  request(): void {
+    this.latency.changed();
+    this.runner.run();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  private async sync(signal: AbortSignal): Promise<void> {
+    const { model, fencing, datapath, metrics, clock } = this.deps;
+    const decision = fencing.gatewayView();
+    const table = buildNodeEgressTable(model, this.options.nodeName, decision.view);
+    // Come back when a hold or a drain ends by time alone.
+    if (decision.nextChangeAt !== undefined)
+      this.runner.retryAfter(Math.max(0, decision.nextChangeAt - clock.monotonic()));
+    const accepted = model.acceptedPolicies().length;
+    metrics.acceptedPolicies.set({ accepted: 'true' }, accepted);
+    metrics.acceptedPolicies.set({ accepted: 'false' }, model.policyNames().length - accepted);
+    metrics.tablePolicies.set(new Set(table.rules.map((rule) => rule.policy)).size);
+    metrics.tableSourceIPs.set(table.sourceSets.reduce((n, set) => n + set.addresses.length, 0));
+    metrics.tableRules.set(table.rules.length);
+    const report = await datapath.sync(table, signal);
+    metrics.hostedEgressIPs.set(table.hostedEgressIPs.length);
+    fencing.synced(table);
+    this.deps.logger.debug({ changed: report.changed, counts: report.counts }, 'synced');
+  }
+}

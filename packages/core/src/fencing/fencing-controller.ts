@@ -1,0 +1,462 @@
+// Everything about who may hold an egress IP, in one place (docs/failover.md): the heartbeat lease and the
+// gateway state it publishes, lease liveness, self-fencing and peer-confirmed fencing, the hand-over
+// protocol's decisions, the kernel lifetime of hosted addresses, and the restart hold of a planned stop. It
+// is the only caller of the proxier's lifetime renewal, and that goes through the NodeDatapath, serialised
+// with syncs.
+//
+// The node sync loop asks it for a GatewayView before building each table (`gatewayView`) and tells it what
+// the sync programmed (`synced`); the lease informer feeds it every heartbeat lease (`observeLease`).
+import type { Logger } from 'pino';
+import type { EgressModel } from '../model/egress-model.js';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import type { Clock, Timer } from '../runner/clock.js';
+import type { GatewayView } from '../table/gateway-view.js';
+import type { NodeEgressTable } from '../table/node-egress-table.js';
+import { HeartbeatRenewer } from '../kube/heartbeat-renewer.js';
+import { KubeApiError, type KubeClient } from '../kube/kube-client.js';
+import { leasePath, type LeaseObject } from '../kube/lease-api.js';
+import type { SlimLease } from '../kube/slim-convert.js';
+import type { NodeDatapath } from '../agent/node-datapath.js';
+import { addressLifetimeSeconds } from './address-lifetime.js';
+import { ClaimBook } from './claim-book.js';
+import { GatewayClaims, type ClaimDecisions } from './gateway-claims.js';
+import { isGatewayCandidate } from './gateway-candidacy.js';
+import {
+  GATEWAY_STATE_ANNOTATION,
+  NO_GATEWAY_STATE,
+  formatGatewayState,
+  gatewayState,
+  parseGatewayState,
+  sameGatewayState,
+  type PublishedGatewayState,
+} from './gateway-state.js';
+import { heartbeatLeaseName, nodeOfLease, type LeaseLiveness } from './lease-liveness.js';
+import { ApiReachability, type PeerApiStatus, type PeerChecker } from './peer-fencing.js';
+import { PeerRounds } from './peer-rounds.js';
+
+/** How often liveness is re-judged: lease expiry is a matter of time passing, not of events. */
+export const LIVENESS_CHECK_MS = 100;
+
+export interface FencingOptions {
+  node: string;
+  namespace: string;
+  heartbeatIntervalMs: number;
+  leaseDurationMs: number;
+  /** A fenced agent withdraws this long before others can see its lease expire. */
+  fenceMarginMs: number;
+  /** A claim counts until its lease expired plus this margin. */
+  handoverMarginMs: number;
+  /** How long a gateway keeps an IP that moved to another node (source nodes stop steering first). */
+  drainMs: number;
+  selfFencing: boolean;
+  peerFencing: boolean;
+  /** A planned stop keeps the lease (and the kernel lifetimes) fresh this long; 0: no hold. */
+  restartHoldMs: number;
+}
+
+export interface FencingDependencies {
+  client: KubeClient;
+  model: EgressModel;
+  liveness: LeaseLiveness;
+  peers: PeerChecker;
+  clock: Clock;
+  metrics: AgentMetrics;
+  logger: Logger;
+  /** The set of live nodes changed: the model must recompute gateways, and a sync is due. */
+  livenessChanged(): void;
+  /** What this node hosts, or where it steers, changed: a sync is due. */
+  decisionsChanged(): void;
+}
+
+/** A table's gateway inputs, and when they may change by time alone. */
+export interface GatewayDecision {
+  view: GatewayView;
+  nextChangeAt: number | undefined;
+}
+
+export class FencingController {
+  private readonly book = new ClaimBook();
+  private readonly claims = new GatewayClaims();
+  private readonly renewer: HeartbeatRenewer;
+  private readonly reachability: ApiReachability;
+  private readonly peerRounds: PeerRounds;
+  private readonly logger: Logger;
+  private datapath: NodeDatapath | undefined;
+  private readonly lifetimes = new AbortController();
+  private ticker: Timer | undefined;
+  private state: 'created' | 'started' | 'deciding' | 'stopped' = 'created';
+  /** What the last successful sync programmed here (the previous process's, until the first sync). */
+  private hosting = new Set<string>();
+  /** Claims the last decision wants published. */
+  private wantedClaims: readonly string[] = [];
+  /** What our lease carries, as the last successful write stored it, and that write's resourceVersion. */
+  private written: PublishedGatewayState = NO_GATEWAY_STATE;
+  private writtenVersion: string | undefined;
+  private previousProcessChecked = false;
+  private liveSignature = '';
+  private decisionSignature = '';
+  private nextChangeAt: number | undefined;
+  private owners = new Map<string, string | null>();
+  private waiting = new Set<string>();
+  private lastLifetimeRenewalAt: number | undefined;
+
+  constructor(
+    private readonly options: FencingOptions,
+    private readonly deps: FencingDependencies,
+  ) {
+    this.logger = deps.logger.child({ component: 'fencing' });
+    const interval = options.heartbeatIntervalMs;
+    this.renewer = new HeartbeatRenewer(
+      deps.client,
+      {
+        namespace: options.namespace,
+        node: options.node,
+        identity: options.node,
+        renewIntervalMs: interval,
+        leaseDurationMs: options.leaseDurationMs,
+      },
+      {
+        renewed: (startedAt, lease) => this.onRenewed(startedAt, lease),
+        renewFailed: () => deps.metrics.leaseRenewFailures.inc(),
+        annotations: (current) => ({
+          [GATEWAY_STATE_ANNOTATION]: formatGatewayState(this.stateToPublish(current)),
+        }),
+      },
+      deps.clock,
+      this.logger.child({ component: 'heartbeat' }),
+    );
+    this.reachability = new ApiReachability({
+      freshMs: interval / 4,
+      probeTimeoutMs: interval / 4,
+      probe: (timeoutMs) => this.probeApi(timeoutMs),
+      clock: deps.clock,
+    });
+    this.peerRounds = new PeerRounds({
+      self: options.node,
+      intervalMs: interval,
+      liveness: deps.liveness,
+      checker: deps.peers,
+      renewNow: (deadlineMs) => this.renewer.renewNow(deadlineMs),
+      confirmed: () => this.renewLifetimes(this.lifetimeFromNow()),
+      judged: () => this.checkLiveness(),
+      clock: deps.clock,
+      metrics: deps.metrics,
+      logger: this.logger,
+    });
+  }
+
+  /** Settles once the first renewal attempt succeeded or failed: our own liveness is known after it. */
+  get firstRenewal(): Promise<void> {
+    return this.renewer.firstAttempt;
+  }
+
+  /** Starts renewing at once, so a restarting gateway's lease never lapses while its informers list. */
+  start(): void {
+    if (this.state !== 'created') throw new Error(`fencing already ${this.state}`);
+    this.state = 'started';
+    this.renewer.start();
+    this.tick();
+  }
+
+  /** The proxier exists: kernel lifetimes can be renewed from now on. */
+  attachDatapath(datapath: NodeDatapath): void {
+    this.datapath = datapath;
+  }
+
+  /** Every informer has listed: the model is complete and decisions may be made (and claims published). */
+  beginDeciding(): void {
+    if (this.state === 'started') this.state = 'deciding';
+  }
+
+  /**
+   * Stops renewing. A planned stop (SIGTERM) of a live gateway-eligible node writes its lease once more with
+   * the restart hold as its duration and then extends the kernel lifetime of what it holds to match, so
+   * that peers take a restart shorter than the hold for no failure at all. The lease write comes first: if
+   * it fails, the kernel lifetime is not extended (peers would fail the IPs over on the normal lease).
+   */
+  async stop(planned: boolean): Promise<void> {
+    if (this.state === 'stopped') return;
+    const wasRenewing = this.renewer.isRunning;
+    const live = this.deps.liveness.isLive(this.options.node);
+    this.state = 'stopped';
+    this.ticker?.cancel();
+    await Promise.all([this.peerRounds.stop(), this.renewer.stop()]);
+    const holdMs = this.options.restartHoldMs;
+    if (planned && holdMs > 0 && wasRenewing && live) {
+      const basisMs = this.deps.clock.monotonic();
+      const held = await this.renewer.holdFor(holdMs, this.options.heartbeatIntervalMs);
+      const seconds = addressLifetimeSeconds({
+        basisMs,
+        nowMs: this.deps.clock.monotonic(),
+        leaseDurationMs: holdMs,
+        handoverMarginMs: this.options.handoverMarginMs,
+      });
+      if (held && seconds > 0 && this.datapath) {
+        await this.datapath
+          .renewLifetimes(seconds, this.lifetimes.signal)
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'could not extend the egress addresses for the restart hold'),
+          );
+      }
+      this.logger.info(
+        { held, restartHoldMs: holdMs, addressLifetimeSeconds: held ? seconds : 0 },
+        held
+          ? 'restart hold written: peers keep this gateway for the hold'
+          : 'restart hold not written: peers fail this gateway over on its normal lease',
+      );
+    }
+    this.lifetimes.abort();
+  }
+
+  /** A heartbeat lease was listed (`ordered` false) or came in a watch event (true). */
+  observeLease(lease: SlimLease, ordered: boolean): void {
+    this.deps.liveness.observe(lease);
+    const node = nodeOfLease(lease.name);
+    if (node !== undefined) {
+      const state = parseGatewayState(lease.annotations[GATEWAY_STATE_ANNOTATION]);
+      this.book.observe(node, state, lease.resourceVersion, ordered);
+    }
+    this.checkLiveness();
+    this.reconsider();
+  }
+
+  forgetLease(name: string): void {
+    this.deps.liveness.forget(name);
+    const node = nodeOfLease(name);
+    if (node !== undefined) this.book.forget(node);
+    this.checkLiveness();
+    this.reconsider();
+  }
+
+  /** The API server answered something (a list, a watch event, a bookmark). */
+  heardFromApi(): void {
+    this.reachability.contact();
+  }
+
+  /** This agent's answer to a peer's `/peer/api-status`. */
+  async peerApiStatus(): Promise<PeerApiStatus> {
+    return { node: this.options.node, apiReachable: await this.reachability.reachable() };
+  }
+
+  /** Who acts as gateway of each IP for the table about to be built. */
+  gatewayView(): GatewayDecision {
+    const decisions = this.decide();
+    return {
+      view: {
+        hostedHere: () => decisions.hosted,
+        steerTarget: (egressIP) => decisions.steerTo.get(egressIP) ?? null,
+      },
+      nextChangeAt: decisions.nextChangeAt,
+    };
+  }
+
+  /** A sync programmed `table`: it is what this node hosts, ready for source nodes to steer to. */
+  synced(table: NodeEgressTable): void {
+    this.hosting = new Set(table.hostedEgressIPs.map((hosted) => hosted.ip));
+    this.previousProcessChecked = true;
+    this.decide(); // a withdrawn IP's claim goes now
+    this.publishIfChanged();
+  }
+
+  private decide(): ClaimDecisions {
+    const { model, liveness, clock, metrics } = this.deps;
+    const owners = new Map<string, string | null>();
+    for (const policy of model.acceptedPolicies())
+      for (const ip of policy.egressIPs) if (!owners.has(ip)) owners.set(ip, model.gatewayOf(ip));
+    const decisions = this.claims.decide({
+      self: this.options.node,
+      now: clock.monotonic(),
+      owners,
+      selfLive: liveness.isLive(this.options.node),
+      book: this.book,
+      selfWrittenVersion: this.writtenVersion,
+      expiryOf: (node) => liveness.expiryOf(node),
+      hosting: this.hosting,
+      handoverMarginMs: this.options.handoverMarginMs,
+      drainMs: this.options.drainMs,
+    });
+    let moves = 0;
+    for (const [ip, owner] of owners) if (this.owners.has(ip) && this.owners.get(ip) !== owner) moves++;
+    this.owners = owners;
+    metrics.gatewayMoves.inc(moves);
+    const newlyWaiting = [...decisions.waiting.keys()].filter((ip) => !this.waiting.has(ip));
+    metrics.heldBackClaims.inc(newlyWaiting.length);
+    if (newlyWaiting.length > 0)
+      this.logger.info(
+        { waiting: Object.fromEntries([...decisions.waiting].filter(([ip]) => newlyWaiting.includes(ip))) },
+        'egress IPs assigned here wait for their claims to be ordered before being hosted',
+      );
+    this.waiting = new Set(decisions.waiting.keys());
+    metrics.heldEgressIPs.set([...decisions.steerTo.values()].filter((to) => to === null).length);
+    this.nextChangeAt = decisions.nextChangeAt;
+    if (this.state === 'deciding') {
+      this.wantedClaims = decisions.claims;
+      this.publishIfChanged();
+    }
+    this.decisionSignature = signatureOf(decisions);
+    return decisions;
+  }
+
+  /** Re-decides after an input changed; asks for a sync only if the outcome changed. */
+  private reconsider(): void {
+    if (this.state !== 'deciding') return;
+    const before = this.decisionSignature;
+    this.decide();
+    if (this.decisionSignature !== before) this.deps.decisionsChanged();
+  }
+
+  /** What the next renewal writes: claims cover every IP decided or still hosted; ready is what is hosted. */
+  private stateToPublish(current: LeaseObject | undefined): PublishedGatewayState {
+    if (!this.previousProcessChecked) this.adoptPreviousProcess(current);
+    return gatewayState([...this.wantedClaims, ...this.hosting], this.hosting);
+  }
+
+  /**
+   * At start, before any decision: the previous process's published state is kept if its lease is still
+   * fresh (a restart within the lease, or within the restart hold it wrote), since its datapath is still in
+   * place and peers have not taken anything over. An expired lease's claims are void: peers may have taken
+   * the IPs over, so nothing is kept. Judged on this node's own wall clock against the renewTime this node
+   * wrote.
+   */
+  private adoptPreviousProcess(current: LeaseObject | undefined): void {
+    this.previousProcessChecked = true;
+    const spec = current?.spec;
+    if (spec?.holderIdentity !== this.options.node || spec.renewTime === undefined) return;
+    const expiresAt = Date.parse(spec.renewTime) + Math.max(1, spec.leaseDurationSeconds ?? 1) * 1000;
+    if (!(this.deps.clock.now() < expiresAt)) return;
+    const previous = parseGatewayState(current?.metadata.annotations?.[GATEWAY_STATE_ANNOTATION]);
+    if (previous.unreadable) return;
+    this.hosting = new Set(previous.ready);
+    this.wantedClaims = previous.claimed;
+    this.logger.info(
+      { claimed: previous.claimed, ready: previous.ready },
+      'kept the gateway state of the previous process (its lease is still fresh)',
+    );
+  }
+
+  private publishIfChanged(): void {
+    if (!this.renewer.isRunning) return;
+    const wanted = gatewayState([...this.wantedClaims, ...this.hosting], this.hosting);
+    if (!sameGatewayState(wanted, this.written)) this.renewer.renewSoon();
+  }
+
+  private onRenewed(startedAt: number, lease: LeaseObject): void {
+    this.written = parseGatewayState(lease.metadata.annotations?.[GATEWAY_STATE_ANNOTATION]);
+    this.writtenVersion = lease.metadata.resourceVersion;
+    if (this.state === 'stopped') return;
+    const { liveness, metrics, clock } = this.deps;
+    this.reachability.contact();
+    this.peerRounds.renewed();
+    const wasLive = liveness.isLive(this.options.node);
+    liveness.selfRenewed(startedAt);
+    metrics.lastHeartbeatTimestamp.set(clock.now() / 1000);
+    if (!wasLive) this.checkLiveness();
+    this.renewLifetimes(
+      addressLifetimeSeconds({
+        basisMs: startedAt,
+        nowMs: clock.monotonic(),
+        leaseDurationMs: this.options.leaseDurationMs,
+        handoverMarginMs: this.options.handoverMarginMs,
+      }),
+    );
+    this.publishIfChanged();
+    // The echo of this write may have come before its response: own claims may count as seen only now.
+    this.reconsider();
+  }
+
+  /** The lifetime a renewal not tied to a lease write may give (peer-confirmed outage, no self-fencing). */
+  private lifetimeFromNow(): number {
+    const now = this.deps.clock.monotonic();
+    return addressLifetimeSeconds({
+      basisMs: now,
+      nowMs: now,
+      leaseDurationMs: this.options.leaseDurationMs,
+      handoverMarginMs: this.options.handoverMarginMs,
+    });
+  }
+
+  private renewLifetimes(seconds: number): void {
+    if (seconds < 1 || this.datapath === undefined || this.state === 'stopped') return;
+    if (!this.deps.liveness.isLive(this.options.node)) return;
+    this.lastLifetimeRenewalAt = this.deps.clock.monotonic();
+    this.datapath.renewLifetimes(seconds, this.lifetimes.signal).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not renew the kernel lifetime of the egress addresses');
+    });
+  }
+
+  private tick(): void {
+    if (this.state === 'stopped') return;
+    const { clock } = this.deps;
+    if (this.peerFencingActive) this.peerRounds.check();
+    this.checkLiveness();
+    this.followCandidacy();
+    if (this.nextChangeAt !== undefined && clock.monotonic() >= this.nextChangeAt) this.reconsider();
+    // Without self-fencing the node keeps its IPs through any API trouble (docs/failover.md): its kernel
+    // lifetimes are renewed on their own cadence, not only after a successful renewal.
+    const last = this.lastLifetimeRenewalAt;
+    if (
+      !this.options.selfFencing &&
+      (last === undefined || clock.monotonic() - last >= this.options.heartbeatIntervalMs)
+    )
+      this.renewLifetimes(this.lifetimeFromNow());
+    this.ticker = clock.setTimeout(() => this.tick(), LIVENESS_CHECK_MS);
+  }
+
+  private get peerFencingActive(): boolean {
+    return this.options.peerFencing && this.options.selfFencing && this.renewer.isRunning;
+  }
+
+  private checkLiveness(): void {
+    const { liveness, metrics } = this.deps;
+    const self = this.options.node;
+    const live = liveness.liveNodes(liveness.knownNodes());
+    metrics.peerConfirmedOutage.set(liveness.selfEntitlement() === 'peers' ? 1 : 0);
+    metrics.selfFenced.set(
+      this.options.selfFencing && this.renewer.isRunning && !liveness.isLive(self) ? 1 : 0,
+    );
+    const signature = live.join(',');
+    if (signature === this.liveSignature) return;
+    this.liveSignature = signature;
+    metrics.liveGateways.set(live.length);
+    this.logger.info({ live }, 'gateway liveness changed');
+    this.deps.livenessChanged();
+    this.reconsider();
+  }
+
+  /**
+   * Renews only while this node may be a gateway, or still holds or claims something (its withdrawal must
+   * be published before its lease may lapse).
+   */
+  private followCandidacy(): void {
+    if (this.state !== 'deciding') return;
+    const candidate = isGatewayCandidate(this.deps.model, this.options.node);
+    if (candidate === undefined) return;
+    const mustRenew = candidate || this.hosting.size > 0 || this.written.claimed.length > 0;
+    if (mustRenew === this.renewer.isRunning) return;
+    this.logger.info(
+      { candidate },
+      mustRenew
+        ? 'gateway-eligible: renewing the heartbeat lease'
+        : 'not gateway-eligible: lease left to expire',
+    );
+    if (mustRenew) this.renewer.start();
+    else void this.renewer.stop();
+  }
+
+  /** One API request (a GET of our heartbeat lease): any answer of the server counts as reaching it. */
+  private async probeApi(timeoutMs: number): Promise<void> {
+    try {
+      await this.deps.client.request({
+        method: 'GET',
+        path: leasePath(this.options.namespace, heartbeatLeaseName(this.options.node)),
+        timeoutMs,
+      });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.statusCode < 500)) throw error;
+    }
+  }
+}
+
+function signatureOf(decisions: ClaimDecisions): string {
+  return JSON.stringify([decisions.hosted, [...decisions.steerTo].sort()]);
+}

@@ -1,0 +1,93 @@
+// The asking side of peer-confirmed fencing (docs/failover.md): while this agent's renewals are overdue
+// (none succeeded for 1.5 intervals), it asks its peers every interval whether they reach the API, and keeps
+// counting itself live while they all confirm a full outage. The first round comes at least half an
+// interval after the API was lost, so the peers' own recent contacts (fresh for a quarter interval) have
+// aged out and they answer about now.
+import type { Logger } from 'pino';
+import type { Clock } from '../runner/clock.js';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import type { LeaseLiveness } from './lease-liveness.js';
+import { judgePeerAnswers, type PeerAnswer, type PeerChecker, type PeerVerdict } from './peer-fencing.js';
+
+export interface PeerRoundsDependencies {
+  self: string;
+  intervalMs: number;
+  liveness: LeaseLiveness;
+  checker: PeerChecker;
+  /** One renewal now with this deadline; true if it succeeded (the API is back for this agent too). */
+  renewNow(deadlineMs: number): Promise<boolean>;
+  /** A round confirmed a full outage: extend the kernel lifetime of what this node holds. */
+  confirmed(): void;
+  /** This agent's own liveness may have changed. */
+  judged(): void;
+  clock: Clock;
+  metrics: AgentMetrics;
+  logger: Logger;
+}
+
+export class PeerRounds {
+  private round: Promise<void> | undefined;
+  private lastRoundAt: number | undefined;
+  private lastVerdict: PeerVerdict | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: PeerRoundsDependencies) {}
+
+  /** A renewal succeeded: the next trouble starts a fresh series of rounds. */
+  renewed(): void {
+    this.lastVerdict = undefined;
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.round ?? Promise.resolve();
+  }
+
+  /** Starts a round if one is due; called on every liveness tick. */
+  check(): void {
+    const { liveness, intervalMs, clock } = this.deps;
+    if (this.stopped || this.round) return;
+    const lastRenewal = liveness.lastSelfRenewal;
+    if (lastRenewal === undefined) return;
+    const now = clock.monotonic();
+    if (now - lastRenewal < 1.5 * intervalMs) return;
+    if (this.lastRoundAt !== undefined && now - this.lastRoundAt < intervalMs) return;
+    this.lastRoundAt = now;
+    const peers = liveness
+      .knownNodes()
+      .filter((node) => node !== this.deps.self)
+      .map((node) => ({ node, live: liveness.isLive(node) }));
+    this.round = this.deps.checker
+      .round(peers)
+      .then((answers) => this.done(now, answers))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'peer check failed'))
+      .finally(() => (this.round = undefined));
+  }
+
+  private async done(startedAt: number, answers: PeerAnswer[]): Promise<void> {
+    if (this.stopped) return;
+    const { intervalMs, liveness, metrics } = this.deps;
+    const verdict = judgePeerAnswers(answers);
+    // A peer reaching the API may mean it came back for everyone, this agent included (recovery is never
+    // simultaneous): try one quick renewal before giving up the confirmation. A quarter interval keeps the
+    // withdrawal well ahead of any takeover (docs/failover.md, recovery race).
+    const renewed = verdict === 'cut_off' && (await this.deps.renewNow(intervalMs / 4));
+    metrics.peerChecks.inc({ outcome: renewed ? 'renewed' : verdict });
+    if (renewed) return this.deps.judged();
+    if (verdict !== this.lastVerdict) {
+      this.lastVerdict = verdict;
+      this.deps.logger.warn(
+        { verdict, answers: answers.map((a) => ({ node: a.node, live: a.live, status: a.status ?? null })) },
+        verdict === 'full_outage'
+          ? 'heartbeat not renewed, but no peer reaches the API either: keeping the egress IPs'
+          : 'heartbeat not renewed and no full outage confirmed by the peers: fencing on the renewal deadline',
+      );
+    }
+    // Valid until the next round (one interval later) has had its timeout to answer, plus a tick of slack.
+    liveness.peerConfirmed(
+      verdict === 'full_outage' ? startedAt + intervalMs + intervalMs / 2 + intervalMs / 4 : undefined,
+    );
+    if (verdict === 'full_outage') this.deps.confirmed();
+    this.deps.judged();
+  }
+}
