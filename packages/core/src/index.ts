@@ -56,11 +56,7 @@ export * from './agent/agent.js';
 export * from './agent/agent-options.js';
 export * from './observability/agent-metrics.js';
 export * from './observability/http-endpoints.js';
-export {
-  agentOptionsFromArgs,
-  parseDuration,
-  startAgentFromArgs,
-  type RunArgs,
-  type RunningAgentProcess,
-} from './cli/commands/run.js';
+export { startAgentFromArgs, type RunningAgentProcess } from './cli/commands/run.js';
+export { agentOptionsFromArgs, parseDuration, type RunArgs } from './cli/agent-flags.js';
+export { loadKubeConfig, KubeconfigError } from './cli/kubeconfig.js';
 export * from './fencing/peer-fencing.js';

@@ -112,3 +112,35 @@ describe('agent through an API outage', function () {
     await eventually(() => expect(hostsOf(cluster)).to.have.length(1));
   });
 });
+
+describe('agent through an API outage, with --self-fencing=false', function () {
+  this.timeout(60_000);
+  let cluster: AgentCluster;
+
+  afterEach(async () => {
+    await cluster?.close();
+  });
+
+  it('a gateway cut off from the API and from its peers keeps its IP: its kernel lifetime is renewed every interval', async () => {
+    cluster = await AgentCluster.start();
+    cluster.putPod('payments', 'client-1', 'node-a', '10.244.1.5', { app: 'db-client' });
+    cluster.putEgress('payments', { podSelector: { matchLabels: { app: 'db-client' } }, egressIPs: [IP] });
+    for (const node of NODES) await cluster.startAgent(node.name, { selfFencing: false });
+    const gateway = await eventually(() => {
+      const hosts = hostsOf(cluster);
+      expect(hosts).to.have.length(1);
+      return cluster.agent(hosts[0] as string);
+    });
+    cluster.isolatedFromPeers.add(gateway.node);
+    gateway.proxy.cut();
+    const cutAt = performance.now();
+    await sleep(6_000);
+    // The address lifetime is 2 s: without renewals during the outage the kernel would have dropped the IP.
+    const renewals = gateway.backend.heartbeatTimes.filter((at) => at > cutAt);
+    const gaps = [cutAt, ...renewals].slice(1).map((at, index) => at - ([cutAt, ...renewals][index] ?? at));
+    expect(renewals.length, 'lifetime renewals during the 6 s outage').to.be.at.least(5);
+    expect(Math.max(...gaps), 'longest gap between renewals (ms)').to.be.lessThan(1_500);
+    expect(gateway.backend.hosted(), 'the gateway still hosts the IP').to.deep.equal([IP]);
+    gateway.proxy.restore();
+  });
+});

@@ -1,5 +1,6 @@
 // `egress-proxier run` as the CLI starts it: flags → agent, a backend loaded by path with its own option,
 // health and metrics endpoints.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { tmpdir } from 'node:os';
@@ -8,10 +9,19 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { agentOptionsFromArgs, parseDuration, startAgentFromArgs, type RunArgs } from '@egress-proxier/core';
 import { AgentCluster, eventually } from './support/agent-cluster.js';
+import { REPO_ROOT } from '../deploy/repo-root.js';
 import { recordedTables } from './support/recording-plugin-module.js';
 
 describe('egress-proxier run', function () {
   this.timeout(30_000);
+
+  it('checks the restart hold against the lease', () => {
+    const args = baseArgs();
+    expect(agentOptionsFromArgs(args, {}).restartHoldMs).to.equal(20_000);
+    expect(agentOptionsFromArgs({ ...args, 'restart-hold': '0s' }, {}).restartHoldMs).to.equal(0);
+    expect(() => agentOptionsFromArgs({ ...args, 'restart-hold': '2s' }, {})).to.throw(/--restart-hold/);
+    expect(() => agentOptionsFromArgs({ ...args, 'restart-hold': '10.5s' }, {})).to.throw(/whole seconds/);
+  });
 
   it('parses durations and rejects a lease shorter than two renewals', () => {
     expect(parseDuration('1.5s')).to.equal(1500);
@@ -85,6 +95,97 @@ describe('egress-proxier run', function () {
   });
 });
 
+/** Runs the real CLI and resolves with its exit code and output once it exits (or is killed after 15 s). */
+function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
+  const cli = join(REPO_ROOT, 'packages/core/dist/src/cli/main.js');
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: number }).code ?? null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, output: stdout + stderr });
+    });
+  });
+}
+
+/** A kubeconfig file for the in-memory server (plain HTTP, so TLS verification is off). */
+async function kubeconfigFor(cluster: AgentCluster, dir: string): Promise<string> {
+  const kubeconfig = join(dir, 'kubeconfig');
+  const config = structuredClone(cluster.api.kubeconfig.object) as unknown as {
+    clusters: { cluster: Record<string, unknown> }[];
+  };
+  for (const entry of config.clusters) entry.cluster['insecure-skip-tls-verify'] = true;
+  await writeFile(kubeconfig, stringify(config));
+  return kubeconfig;
+}
+
+describe('egress-proxier run: a start that cannot succeed exits with the reason', function () {
+  this.timeout(30_000);
+  let cluster: AgentCluster;
+  let dir: string;
+
+  beforeEach(async () => {
+    cluster = await AgentCluster.start();
+    dir = await mkdtemp(join(tmpdir(), 'egress-proxier-run-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await cluster.close();
+  });
+
+  const agentFlags = ['--node-name=node-a', '--healthz-bind-address=127.0.0.1:0', '--peer-port=1'];
+
+  it('a backend option the backend refuses, with the API server reachable: exit 1, not a healthy idle agent', async () => {
+    const kubeconfig = await kubeconfigFor(cluster, dir);
+    const started = Date.now();
+    const { code, output } = await runCli([
+      'run',
+      '--backend=iptables',
+      ...agentFlags,
+      `--kubeconfig=${kubeconfig}`,
+      '--metrics-bind-address=',
+      '--iptables-mark=0x3',
+      '--iptables-mask=0x1',
+    ]);
+    expect(code, output).to.equal(1);
+    expect(output).to.include('--iptables-mark 0x3 must be non-zero and inside --iptables-mask 0x1');
+    expect(Date.now() - started, 'it exits at once').to.be.lessThan(10_000);
+  });
+
+  it('a kubeconfig that is not one: exit 1 naming the file, not a TypeError', async () => {
+    for (const [file, reason] of [
+      ['/dev/null', 'not a kubeconfig (the file is empty)'],
+      [join(dir, 'missing'), 'ENOENT'],
+    ] as const) {
+      const { code, output } = await runCli([
+        'run',
+        '--backend=iptables',
+        ...agentFlags,
+        `--kubeconfig=${file}`,
+      ]);
+      expect(code, output).to.equal(1);
+      expect(output).to.include(`--kubeconfig ${file}: `).and.include(reason);
+      expect(output).to.not.include('Cannot read properties');
+    }
+  });
+
+  it('startAgentFromArgs reports a failed start through `started`', async () => {
+    const running = await startAgentFromArgs({
+      ...baseArgs(),
+      kubeconfig: await kubeconfigFor(cluster, dir),
+      backend: 'iptables',
+      'iptables-mark': '0x3',
+      'iptables-mask': '0x1',
+    });
+    try {
+      await running.started.then(
+        () => expect.fail('the start should fail'),
+        (error: Error) => expect(error.message).to.include('--iptables-mark 0x3'),
+      );
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
 function baseArgs(): RunArgs & Record<string, unknown> {
   return {
     backend: 'recording',
@@ -97,6 +198,8 @@ function baseArgs(): RunArgs & Record<string, unknown> {
     'heartbeat-interval': '1s',
     'lease-duration': '3s',
     'handover-margin': '500ms',
+    'handover-drain': '500ms',
+    'restart-hold': '20s',
     'self-fencing': true,
     'peer-fencing': true,
     'peer-port': 10266,

@@ -1,16 +1,19 @@
 // Every node's published gateway state (claims and ready IPs) as the lease watch delivered it, with the
 // order in which each claim first appeared. The watch delivers all writes to every agent in one order (the
 // API server's), so "N's claim on X came before M's" means the same on every node, and of two nodes claiming
-// one IP at once exactly one sees its own claim first. A claim that arrived in a list (a relist after an
-// expired watch, or the agent's start) has no known order: it never counts as later than anybody's.
+// one IP at once exactly one sees its own claim first. A claim first seen in a list (the agent's start, or a
+// relist after an expired watch) has no known order, and keeps none for as long as it stands: it may be
+// older than anything seen since.
 import { NO_GATEWAY_STATE, type PublishedGatewayState } from './gateway-state.js';
+
+/** When a claim first appeared: a sequence number of the watch, or unknown (listed). */
+type ClaimOrder = number | 'unordered';
 
 interface Entry {
   state: PublishedGatewayState;
   /** The lease's resourceVersion this state came with. */
   resourceVersion: string;
-  /** Sequence number of the event in which each current claim first appeared; absent: unordered. */
-  order: Map<string, number>;
+  order: Map<string, ClaimOrder>;
 }
 
 export class ClaimBook {
@@ -20,12 +23,12 @@ export class ClaimBook {
   /** Records a node's state; `ordered` is true for a watch event, false for a listed object. */
   observe(node: string, state: PublishedGatewayState, resourceVersion: string, ordered: boolean): void {
     const previous = this.entries.get(node);
+    if (previous?.resourceVersion === resourceVersion) return; // the same write again (a relist)
     const sequence = ++this.sequence;
-    const order = new Map<string, number>();
+    const order = new Map<string, ClaimOrder>();
     for (const ip of state.claimed) {
       const known = previous?.state.claimed.includes(ip) ? previous.order.get(ip) : undefined;
-      if (known !== undefined) order.set(ip, known);
-      else if (ordered) order.set(ip, sequence);
+      order.set(ip, known ?? (ordered ? sequence : 'unordered'));
     }
     this.entries.set(node, { state, resourceVersion, order });
   }
@@ -45,7 +48,8 @@ export class ClaimBook {
 
   /** When `node`'s claim on `ip` first appeared in the watch; undefined if not claimed or not ordered. */
   orderOf(node: string, ip: string): number | undefined {
-    return this.entries.get(node)?.order.get(ip);
+    const order = this.entries.get(node)?.order.get(ip);
+    return order === 'unordered' ? undefined : order;
   }
 
   nodes(): IterableIterator<string> {

@@ -55,7 +55,8 @@ export interface FencingOptions {
 }
 
 export interface FencingDependencies {
-  client: KubeClient;
+  /** Heartbeat writes and API probes. */
+  client: Pick<KubeClient, 'request'>;
   model: EgressModel;
   liveness: LeaseLiveness;
   peers: PeerChecker;

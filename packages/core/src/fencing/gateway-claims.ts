@@ -89,12 +89,14 @@ export class GatewayClaims {
         else decisions.waiting.set(ip, blocker);
         continue;
       }
-      if (hostsNow && input.selfLive && this.drains(ip, input, wakeAt)) {
-        decisions.hosted.push(ip);
-        decisions.draining.push(ip);
-        continue;
-      }
-      this.drainUntil.delete(ip);
+      if (hostsNow && input.selfLive) {
+        if (this.drains(ip, input, wakeAt)) {
+          decisions.hosted.push(ip);
+          decisions.draining.push(ip);
+          continue;
+        }
+        // Drained: the record stays until a sync has withdrawn the IP, so the drain does not start again.
+      } else this.drainUntil.delete(ip);
       decisions.steerTo.set(
         ip,
         owner !== null && owner !== input.self && ready(input, owner, ip) ? owner : null,

@@ -44,7 +44,7 @@ export class HeartbeatRenewer {
   readonly firstAttempt = new Promise<void>((resolve) => (this.firstAttemptSettled = resolve));
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: Pick<KubeClient, 'request'>,
     private readonly options: HeartbeatRenewerOptions,
     private readonly listener: HeartbeatListener,
     private readonly clock: Clock,

@@ -16,6 +16,7 @@ import {
   type AgentOptions,
   type Exec,
   type ListeningServer,
+  type ProxierPlugin,
 } from '@egress-proxier/core';
 import { startApiServer, type KubeObject, type RunningApiServer } from '@egress-proxier/testing';
 import { RecordingBackend } from './recording-backend.js';
@@ -92,7 +93,12 @@ export class AgentCluster {
     return new AgentCluster(api);
   }
 
-  async startAgent(node: string, overrides: Partial<AgentOptions> = {}): Promise<RunningAgent> {
+  /** Starts an agent for `node` with the recording backend, or with `plugin` (e.g. a cluster-scope one). */
+  async startAgent(
+    node: string,
+    overrides: Partial<AgentOptions> = {},
+    plugin?: ProxierPlugin,
+  ): Promise<RunningAgent> {
     const target = new URL(this.api.url);
     const proxy = await TcpProxy.start(target.hostname, Number(target.port));
     const options = this.api.kubeConfigForClientNode();
@@ -106,7 +112,7 @@ export class AgentCluster {
     const metrics = new AgentMetrics();
     const agent = new Agent(testAgentOptions(node, overrides), {
       kubeConfig,
-      plugin: backend.plugin,
+      plugin: plugin ?? backend.plugin,
       exec: noExec,
       logger: silentLogger(),
       clock: systemClock,

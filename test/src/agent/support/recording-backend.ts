@@ -11,6 +11,8 @@ export interface RecordedSync {
 export class RecordingBackend {
   readonly syncs: RecordedSync[] = [];
   readonly heartbeats: number[] = [];
+  /** performance.now() of each heartbeat (kernel-lifetime renewal). */
+  readonly heartbeatTimes: number[] = [];
   cleanups = 0;
 
   readonly plugin: NodeProxierPlugin = {
@@ -25,6 +27,7 @@ export class RecordingBackend {
       },
       heartbeat: async (lifetimeSeconds) => {
         this.heartbeats.push(lifetimeSeconds);
+        this.heartbeatTimes.push(performance.now());
       },
       cleanup: async () => {
         this.cleanups++;

@@ -1,0 +1,345 @@
+// Several fencing controllers on one ManualClock, around an in-memory Lease store that acts like the API
+// server where it matters here: resourceVersion-checked writes (409 on a stale one), one global order of
+// writes, and a watch that delivers every write to every agent in that order after a per-agent delay. Each
+// simulated agent has its own EgressModel and liveness view; its "datapath" records what it programs, and a
+// sync (the node sync loop's part) runs whenever its controller asks for one. `hosts()` samples who holds an
+// IP, to assert that two nodes never do.
+import pino from 'pino';
+import { EgressModel } from '../../src/model/egress-model.js';
+import { AgentMetrics } from '../../src/observability/agent-metrics.js';
+import { FencingController, type FencingOptions } from '../../src/fencing/fencing-controller.js';
+import { LeaseLiveness } from '../../src/fencing/lease-liveness.js';
+import { PeerChecker } from '../../src/fencing/peer-fencing.js';
+import { NodeDatapath } from '../../src/agent/node-datapath.js';
+import { KubeApiError, type KubeRequest } from '../../src/kube/kube-client.js';
+import type { LeaseObject } from '../../src/kube/lease-api.js';
+import { toSlimLease } from '../../src/kube/slim-convert.js';
+import { buildNodeEgressTable } from '../../src/table/build-node-table.js';
+import type { NodeEgressTable } from '../../src/table/node-egress-table.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
+import { egress, node, pod } from './builders.js';
+
+const silent = pino({ level: 'silent' });
+
+type Listener = (lease: LeaseObject) => void;
+
+/** Leases as an API server keeps them, with every write delivered to subscribers in one order. */
+export class FakeLeaseApi {
+  private readonly leases = new Map<string, LeaseObject>();
+  private readonly listeners = new Map<
+    string,
+    { delayMs: () => number; listener: Listener; lastDeliveryAt: number }
+  >();
+  private version = 0;
+  /** Agents whose requests fail (cut off from the API). */
+  readonly cutOff = new Set<string>();
+  /** Latency of every request. */
+  requestLatencyMs = 5;
+
+  constructor(private readonly clock: ManualClock) {}
+
+  /** Every write reaches `listener` after `delayMs()`, but never before an earlier write (a watch's order). */
+  subscribe(agent: string, listener: Listener, delayMs: () => number = () => 5): void {
+    this.listeners.set(agent, { delayMs, listener, lastDeliveryAt: 0 });
+  }
+
+  unsubscribe(agent: string): void {
+    this.listeners.delete(agent);
+  }
+
+  lease(name: string): LeaseObject | undefined {
+    return this.leases.get(name);
+  }
+
+  /** Every current lease, as a list call returns them. */
+  list(): LeaseObject[] {
+    return [...this.leases.values()];
+  }
+
+  /** The client an agent uses. */
+  clientFor(agent: string): { request<T>(request: KubeRequest): Promise<T> } {
+    return {
+      request: <T>(request: KubeRequest): Promise<T> =>
+        new Promise<T>((resolve, reject) => {
+          this.clock.setTimeout(() => {
+            if (this.cutOff.has(agent)) return reject(new Error(`${agent} is cut off from the API`));
+            try {
+              resolve(this.handle(request) as T);
+            } catch (error) {
+              reject(error);
+            }
+          }, this.requestLatencyMs);
+        }),
+    };
+  }
+
+  private handle(request: KubeRequest): LeaseObject {
+    const name = request.path.split('/').pop() ?? '';
+    if (request.method === 'GET') {
+      const lease = this.leases.get(name);
+      if (!lease) throw new KubeApiError(404, 'NotFound', `lease ${name} not found`);
+      return structuredClone(lease);
+    }
+    const body = structuredClone(request.body) as LeaseObject;
+    const key = request.method === 'POST' ? body.metadata.name : name;
+    const current = this.leases.get(key);
+    if (request.method === 'POST' && current) throw new KubeApiError(409, 'AlreadyExists', 'exists');
+    if (request.method === 'PUT' && current?.metadata.resourceVersion !== body.metadata.resourceVersion)
+      throw new KubeApiError(409, 'Conflict', 'stale resourceVersion');
+    body.metadata.resourceVersion = String(++this.version);
+    this.leases.set(key, body);
+    const written = structuredClone(body);
+    for (const subscriber of this.listeners.values()) {
+      const delivered = structuredClone(written);
+      const now = this.clock.monotonic();
+      const at = Math.max(subscriber.lastDeliveryAt, now + subscriber.delayMs());
+      subscriber.lastDeliveryAt = at;
+      this.clock.setTimeout(() => subscriber.listener(delivered), at - now);
+    }
+    return structuredClone(written);
+  }
+}
+
+export const EGRESS_IP = '192.0.2.10';
+
+/**
+ * A node's egress addresses as its kernel holds them: a sync programs them (new ones with the lifetime of
+ * the last renewal), a renewal extends them, and an address not renewed is gone after its lifetime plus
+ * the 1 s the kernel may be late. It outlives the agent process, as a real kernel does.
+ */
+export class NodeKernel {
+  private readonly expiry = new Map<string, number>();
+  private lifetimeSeconds = 60;
+
+  program(ips: readonly string[], now: number): void {
+    for (const ip of [...this.expiry.keys()]) if (!ips.includes(ip)) this.expiry.delete(ip);
+    for (const ip of ips)
+      if (!this.expiry.has(ip) || (this.expiry.get(ip) as number) <= now)
+        this.expiry.set(ip, now + this.lifetimeSeconds * 1000 + 1000);
+  }
+
+  renew(seconds: number, now: number): void {
+    this.lifetimeSeconds = seconds;
+    for (const [ip, until] of this.expiry) if (until > now) this.expiry.set(ip, now + seconds * 1000 + 1000);
+  }
+
+  held(now: number): string[] {
+    return [...this.expiry].filter(([, until]) => until > now).map(([ip]) => ip);
+  }
+}
+
+export const SIM_OPTIONS: Omit<FencingOptions, 'node'> = {
+  namespace: 'egress-proxier',
+  heartbeatIntervalMs: 1_000,
+  leaseDurationMs: 3_000,
+  fenceMarginMs: 1_000,
+  handoverMarginMs: 500,
+  drainMs: 500,
+  selfFencing: true,
+  peerFencing: false,
+  restartHoldMs: 20_000,
+};
+
+/** One agent: model, liveness, controller, a recording datapath and the sync that follows decisions. */
+export class SimAgent {
+  readonly model: EgressModel;
+  readonly liveness: LeaseLiveness;
+  readonly fencing: FencingController;
+  /** Every table synced, with the clock's monotonic time. */
+  readonly syncs: { at: number; table: NodeEgressTable }[] = [];
+  /** Kernel-lifetime renewals: [monotonic time, seconds]. */
+  readonly lifetimes: [number, number][] = [];
+  readonly podIP: string;
+  private readonly datapath: NodeKernel;
+  private readonly nodeDatapath: NodeDatapath;
+  private syncPending = false;
+  private syncing = false;
+  private stopped = false;
+  /** The node sync loop starts only once the agent decides (Agent.start). */
+  private deciding = false;
+
+  constructor(
+    readonly name: string,
+    private readonly sim: FencingSim,
+    options: Partial<FencingOptions> = {},
+  ) {
+    const { clock, api } = sim;
+    this.podIP = `10.244.${[...sim.gateways, ...sim.workers].indexOf(name) + 1}.2`;
+    this.liveness = new LeaseLiveness({
+      selfNode: name,
+      leaseDurationMs: 3_000,
+      fenceMarginMs: 1_000,
+      viewGraceMs: 1_000,
+      selfFencing: options.selfFencing ?? true,
+      clock,
+    });
+    this.model = new EgressModel({ clusterCIDRs: ['10.244.0.0/16'], liveness: this.liveness });
+    for (const [index, peer] of [...sim.gateways, ...sim.workers].entries()) {
+      const labels: Record<string, string> = sim.gateways.includes(peer)
+        ? { 'egress.proxier.io/gateway': 'true' }
+        : {};
+      this.model.upsertNode(node(peer, `198.51.100.${index + 1}`, { labels }));
+      this.model.upsertPod(pod('ns', `pod-${peer}`, { nodeName: peer, podIPs: [`10.244.${index + 1}.2`] }));
+    }
+    this.model.upsertEgress(egress('e', { podSelector: {}, egressIPs: [EGRESS_IP] }));
+    this.fencing = new FencingController(
+      { ...SIM_OPTIONS, ...options, node: name },
+      {
+        client: api.clientFor(name) as never,
+        model: this.model,
+        liveness: this.liveness,
+        peers: new PeerChecker({ timeoutMs: 500, resolve: () => undefined }),
+        clock,
+        metrics: new AgentMetrics(),
+        logger: silent,
+        livenessChanged: () => {
+          this.model.livenessChanged();
+          this.requestSync();
+        },
+        decisionsChanged: () => this.requestSync(),
+      },
+    );
+    const kernel = sim.kernel(name);
+    this.nodeDatapath = new NodeDatapath({
+      sync: async (table) => {
+        kernel.program(
+          table.hostedEgressIPs.map((hosted) => hosted.ip),
+          clock.monotonic(),
+        );
+        return { changed: true };
+      },
+      heartbeat: async (seconds) => {
+        this.lifetimes.push([clock.monotonic(), seconds]);
+        kernel.renew(seconds, clock.monotonic());
+      },
+      cleanup: async () => undefined,
+    });
+    this.fencing.attachDatapath(this.nodeDatapath);
+    this.datapath = kernel;
+  }
+
+  /** Starts as the agent does: list the leases, renew, decide once informers have listed. */
+  async start(listDelayMs = 5, watchDelayMs: () => number = () => 5): Promise<void> {
+    const { api, clock } = this.sim;
+    api.subscribe(
+      this.name,
+      (lease) => {
+        if (!this.stopped) this.fencing.observeLease(toSlimLease(lease), true);
+      },
+      watchDelayMs,
+    );
+    this.fencing.start();
+    await clock.advanceAsync(listDelayMs);
+    for (const lease of api.list()) this.fencing.observeLease(toSlimLease(lease), false);
+    // As Agent.start: decide only once the first renewal has said whether this node is live.
+    let renewed = false;
+    void this.fencing.firstRenewal.then(() => (renewed = true));
+    while (!renewed) await clock.advanceAsync(5);
+    this.fencing.beginDeciding();
+    this.deciding = true;
+    this.requestSync();
+  }
+
+  /** A relist (after an expired watch): every lease as it is now, without a known order. */
+  relist(): void {
+    for (const lease of this.sim.api.list()) this.fencing.observeLease(toSlimLease(lease), false);
+  }
+
+  async stop(planned: boolean): Promise<void> {
+    const stopping = this.fencing.stop(planned);
+    await this.sim.clock.advanceAsync(50);
+    await stopping;
+    this.stopped = true;
+    this.sim.api.unsubscribe(this.name);
+  }
+
+  /** What this node's kernel holds now (it outlives a crashed or stopped agent until lifetimes run out). */
+  hosted(): string[] {
+    return this.datapath.held(this.sim.clock.monotonic());
+  }
+
+  /** The action this node's last table takes for its own pod's traffic: snat, steer:<node>, drop… */
+  ownPodAction(table = this.syncs.at(-1)?.table): string | undefined {
+    const set = table?.sourceSets.find((candidate) => candidate.addresses.includes(this.podIP));
+    const rule = table?.rules.find((candidate) => candidate.sourceSet === set?.id);
+    if (rule === undefined) return undefined;
+    return rule.action.kind === 'steer' ? `steer:${rule.action.gateway.node}` : rule.action.kind;
+  }
+
+  /** As the node sync loop: syncs never overlap, and requests made during one get one more after it. */
+  requestSync(): void {
+    if (this.stopped || !this.deciding) return;
+    this.syncPending = true;
+    if (!this.syncing) void this.syncWhilePending();
+  }
+
+  private async syncWhilePending(): Promise<void> {
+    this.syncing = true;
+    while (this.syncPending && !this.stopped) {
+      this.syncPending = false;
+      await Promise.resolve(); // a burst of changes is one sync
+      const decision = this.fencing.gatewayView();
+      const table = buildNodeEgressTable(this.model, this.name, decision.view);
+      this.syncs.push({ at: this.sim.clock.monotonic(), table });
+      await this.nodeDatapath.sync(table, new AbortController().signal);
+      if (this.stopped) break;
+      this.fencing.synced(table);
+      if (decision.nextChangeAt !== undefined)
+        this.sim.clock.setTimeout(
+          () => this.requestSync(),
+          Math.max(0, decision.nextChangeAt - this.sim.clock.monotonic()),
+        );
+    }
+    this.syncing = false;
+  }
+}
+
+export class FencingSim {
+  readonly clock = new ManualClock(Date.UTC(2026, 0, 1));
+  readonly api = new FakeLeaseApi(this.clock);
+  readonly agents = new Map<string, SimAgent>();
+  private readonly kernels = new Map<string, NodeKernel>();
+  /** Every 10 ms of simulated time: who hosts the egress IP. */
+  readonly holderSamples: { at: number; holders: string[] }[] = [];
+
+  constructor(
+    readonly gateways: readonly string[],
+    /** Nodes that are never gateways (their pods are steered). */
+    readonly workers: readonly string[] = [],
+  ) {}
+
+  agent(name: string, options: Partial<FencingOptions> = {}): SimAgent {
+    const agent = new SimAgent(name, this, options);
+    this.agents.set(name, agent);
+    return agent;
+  }
+
+  /** One kernel per node, kept across agent restarts. */
+  kernel(node: string): NodeKernel {
+    let kernel = this.kernels.get(node);
+    if (!kernel) this.kernels.set(node, (kernel = new NodeKernel()));
+    return kernel;
+  }
+
+  holders(): string[] {
+    const now = this.clock.monotonic();
+    return [...this.kernels].filter(([, kernel]) => kernel.held(now).includes(EGRESS_IP)).map(([n]) => n);
+  }
+
+  /** Lets time pass in 10 ms steps, sampling the holders at each. */
+  async run(ms: number): Promise<void> {
+    for (let passed = 0; passed < ms; passed += 10) {
+      await this.clock.advanceAsync(10);
+      this.holderSamples.push({ at: this.clock.monotonic(), holders: this.holders() });
+    }
+  }
+
+  async settle(): Promise<void> {
+    await this.clock.advanceAsync(0);
+  }
+
+  /** Samples in which more than one agent hosted the egress IP. */
+  overlaps(): { at: number; holders: string[] }[] {
+    return this.holderSamples.filter((sample) => sample.holders.length > 1);
+  }
+}
