@@ -1,35 +1,24 @@
-// The Kubernetes agent, as a composition: informers feed the EgressModel; a node backend gets a node sync
-// loop and the fencing controller (heartbeats, liveness, hand-overs, kernel lifetimes), a cluster-scope
-// backend a cluster sync loop that runs on the leader; the leader writes Egress status; a plugin's companion
-// runs on every agent.
-//
-// Invariants:
-// - Nothing is synced before every informer has listed once (an empty cache is not "no policies").
-// - Losing the API server changes nothing by itself: informers keep their caches, the loops re-sync the same
-//   table. Self-fencing is the deliberate exception (docs/failover.md).
-// - A planned stop (SIGTERM) leaves the datapath in place and holds the heartbeat for the restart hold.
+// The Kubernetes agent, as a composition: informers feed the EgressModel; a node backend gets the fencing
+// controller (heartbeats, liveness, hand-overs, kernel lifetimes) and a node sync loop; a cluster-scope
+// backend gets a cluster sync loop that runs on the leader; the leader writes Egress status; a plugin's
+// companion runs on every agent. What each part guarantees is said in its own file; docs/failover.md
+// gives the timeline.
 import type { Logger } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EgressModel } from '../model/egress-model.js';
 import { noNodeGateways } from '../gateway/gateway-assigner.js';
-import type { Clock } from '../runner/clock.js';
-import { sleepOn } from '../runner/clock.js';
+import { sleepOn, type Clock } from '../runner/clock.js';
 import type { Exec } from '../exec/exec.js';
 import type { ProxierContext, ProxierPlugin } from '../plugin/proxier.js';
 import { KubeClient } from '../kube/kube-client.js';
-import { StatusWriter } from '../kube/status-writer.js';
 import type { SlimEgress } from '../kube/slim-convert.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
 import type { HealthReport } from '../observability/http-endpoints.js';
 import { FencingController } from '../fencing/fencing-controller.js';
-import { LeaseLiveness } from '../fencing/lease-liveness.js';
-import {
-  PeerChecker,
-  peerUrlFromAddress,
-  type PeerApiStatus,
-  type PeerUrlResolver,
-} from '../fencing/peer-fencing.js';
+import { leaseLivenessFor } from '../fencing/lease-liveness.js';
+import type { PeerApiStatus, PeerUrlResolver } from '../fencing/peer-fencing.js';
 import type { AgentOptions } from './agent-options.js';
+import { healthz, livez, type AgentState } from './agent-health.js';
 import { agentInformers } from './agent-informers.js';
 import { BackendConditionStore } from './backend-conditions.js';
 import { ClusterSyncLoop } from './cluster-sync-loop.js';
@@ -37,9 +26,9 @@ import { ClusterTableCache } from './cluster-table-cache.js';
 import { CompanionHost } from './companion-host.js';
 import { Informers } from './informers.js';
 import { Leadership } from './leadership.js';
+import { leaderIdentity } from './leader-identity.js';
 import { NodeDatapath } from './node-datapath.js';
 import { NodeSyncLoop } from './node-sync-loop.js';
-import { leaderIdentity } from './leader-identity.js';
 
 export interface AgentDependencies {
   kubeConfig: KubeConfig;
@@ -52,17 +41,15 @@ export interface AgentDependencies {
   peerUrl?: PeerUrlResolver;
 }
 
-type AgentState = 'created' | 'starting' | 'running' | 'stopped';
-
 export class Agent {
   readonly model: EgressModel;
   private readonly client: KubeClient;
   private readonly logger: Logger;
   private readonly informers: Informers;
-  private readonly fencing: FencingController | undefined;
   private readonly leadership: Leadership;
-  private readonly clusterLoop: ClusterSyncLoop | undefined;
   private readonly companion: CompanionHost;
+  private readonly fencing: FencingController | undefined;
+  private readonly clusterLoop: ClusterSyncLoop | undefined;
   private nodeLoop: NodeSyncLoop | undefined;
   private state: AgentState = 'created';
 
@@ -75,34 +62,45 @@ export class Agent {
       throw new Error(`backend ${plugin.name} runs on every node: the node name is required`);
     this.logger = deps.logger.child({ component: 'agent', node: options.nodeName });
     this.client = new KubeClient(deps.kubeConfig);
-    const liveness = plugin.scope === 'node' ? this.leaseLiveness() : undefined;
-    this.model = new EgressModel({
+    const common = { clock, logger: this.logger, metrics };
+    const liveness = plugin.scope === 'node' ? leaseLivenessFor(options, clock) : undefined;
+    const model = (this.model = new EgressModel({
       clusterCIDRs: options.clusterCIDRs,
       capabilities: plugin.capabilities,
       liveness: liveness ?? noNodeGateways,
-    });
-    if (liveness) this.fencing = this.fencingController(liveness);
+    }));
+    if (liveness)
+      this.fencing = new FencingController(
+        { ...options, node: options.nodeName },
+        {
+          ...common,
+          client: this.client,
+          model,
+          liveness,
+          peerUrl: deps.peerUrl,
+          livenessChanged: () => (model.livenessChanged(), this.changed()),
+          decisionsChanged: () => this.nodeLoop?.request(),
+        },
+      );
     const conditions = new BackendConditionStore();
     if (plugin.scope === 'cluster')
       this.clusterLoop = new ClusterSyncLoop(options, {
+        ...common,
         plugin,
         context: this.proxierContext(),
-        model: this.model,
+        model,
         conditions,
         conditionsChanged: () => this.leadership.statusMayHaveChanged(),
-        clock,
-        logger: this.logger,
-        metrics,
       });
     this.informers = new Informers(
       this.client,
       options,
-      agentInformers(options.namespace, this.model, {
+      agentInformers(options.namespace, model, {
         changed: () => this.changed(),
         statusChanged: () => this.leadership.statusMayHaveChanged(),
         fencing: this.fencing,
       }),
-      { clock, logger: this.logger, observer: this.informerObserver() },
+      { ...common, heard: () => this.fencing?.heardFromApi() },
     );
     const egresses = this.informers.cache<SlimEgress>('egresses');
     this.leadership = new Leadership(
@@ -116,27 +114,17 @@ export class Agent {
         syncPeriodMs: options.syncPeriodMs,
       },
       {
+        ...common,
         client: this.client,
-        statusWriter: new StatusWriter(
-          this.client,
-          this.model,
-          (name) => egresses.get(name),
-          // A node proxier's report covers one node; only the cluster proxier's (on this leader) counts.
-          (outcome) => (plugin.scope === 'cluster' ? conditions.conditionsFor(outcome) : []),
-          clock,
-          this.logger.child({ component: 'status' }),
-          {
-            statusWritten: (_policy, ok) => metrics.statusWrites.inc({ result: ok ? 'success' : 'failure' }),
-          },
-        ),
+        model,
+        egress: (name) => egresses.get(name),
+        // A node proxier's report covers one node; only the cluster proxier's (on this leader) counts.
+        backendConditions: (outcome) => (plugin.scope === 'cluster' ? conditions.conditionsFor(outcome) : []),
         startedLeading: () => this.clusterLoop?.startedLeading(),
         stoppedLeading: () => this.clusterLoop?.stoppedLeading(),
-        clock,
-        logger: this.logger,
-        metrics,
       },
     );
-    const tables = new ClusterTableCache(this.model);
+    const tables = new ClusterTableCache(model);
     this.companion = new CompanionHost(
       plugin,
       { ...this.proxierContext(), clusterTable: () => tables.current() },
@@ -153,30 +141,24 @@ export class Agent {
   }
 
   /**
-   * Creates the node proxier (its failure rejects: the process must exit with the reason), starts
-   * heartbeats and informers, and resolves once every informer has listed and the first sync was requested.
+   * Creates the node proxier (a failure rejects: the process exits with the reason), starts heartbeats and
+   * informers, and resolves once every informer has listed and the loops run. Nothing is synced before
+   * every informer has listed, nor before this node's first renewal said whether it is live (deciding
+   * earlier would withdraw the IPs a restarting gateway still holds).
    */
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`agent already ${this.state}`);
     this.state = 'starting';
-    const { plugin, clock } = this.deps;
+    const { plugin, clock, metrics } = this.deps;
     if (plugin.scope === 'node' && this.fencing) {
       const datapath = new NodeDatapath(await plugin.create(this.proxierContext()));
       this.fencing.attachDatapath(datapath);
       this.fencing.start();
-      this.nodeLoop = new NodeSyncLoop(this.options, {
-        model: this.model,
-        fencing: this.fencing,
-        datapath,
-        clock,
-        logger: this.logger,
-        metrics: this.deps.metrics,
-      });
+      const { model, fencing, logger } = this;
+      this.nodeLoop = new NodeSyncLoop(this.options, { model, fencing, datapath, clock, logger, metrics });
     }
     this.informers.start();
     await this.informers.waitForSync();
-    // Our own liveness is known only after our first renewal: deciding before it would compute a table with
-    // this node dead and withdraw the egress IPs a restarting gateway still holds.
     if (this.fencing) {
       await Promise.race([this.fencing.firstRenewal, sleepOn(clock, this.options.leaseDurationMs)]);
       this.fencing.beginDeciding();
@@ -191,9 +173,9 @@ export class Agent {
   }
 
   /**
-   * Stops: releases leadership, stops informers and loops (waiting for a sync in progress), and leaves the
-   * datapath in place. `planned` (SIGTERM) also writes the restart hold; a test that simulates a crash
-   * passes false.
+   * Stops: releases leadership, stops informers and loops (a sync in progress finishes), and leaves the
+   * datapath in place. A planned stop (SIGTERM, the default) also writes the restart hold; a test that
+   * simulates a crash passes `planned: false`.
    */
   async stop(options: { planned?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped') return;
@@ -210,31 +192,18 @@ export class Agent {
   }
 
   healthz(): HealthReport {
-    const now = this.deps.clock.now();
-    const runner = (this.nodeLoop ?? this.clusterLoop)?.runner;
-    const lastUpdated = runner?.lastSuccessAt;
-    const pendingSince = runner?.pendingSince;
-    const stale = pendingSince !== undefined && now - pendingSince > 2 * this.options.syncPeriodMs;
-    const companion = this.companion.health();
-    const healthy = this.state === 'running' && lastUpdated !== undefined && !stale && companion.healthy;
-    return {
-      healthy,
-      details: {
-        ...companion.details,
-        lastUpdated: lastUpdated === undefined ? null : new Date(lastUpdated).toISOString(),
-        currentTime: new Date(now).toISOString(),
-        informersSynced: this.informers.synced,
-        ...(pendingSince === undefined ? {} : { oldestPendingChange: new Date(pendingSince).toISOString() }),
-      },
-    };
+    return healthz({
+      state: this.state,
+      runner: (this.nodeLoop ?? this.clusterLoop)?.runner,
+      companion: this.companion.health(),
+      informersSynced: this.informers.synced,
+      now: this.deps.clock.now(),
+      syncPeriodMs: this.options.syncPeriodMs,
+    });
   }
 
   livez(): HealthReport {
-    const healthy = this.state === 'starting' || this.state === 'running';
-    return {
-      healthy,
-      details: { state: this.state, currentTime: new Date(this.deps.clock.now()).toISOString() },
-    };
+    return livez(this.state, this.deps.clock.now());
   }
 
   /** This agent's answer to a peer's `/peer/api-status` (a cluster-scope agent hosts nothing: false). */
@@ -247,53 +216,6 @@ export class Agent {
     this.nodeLoop?.request();
     this.clusterLoop?.request();
     this.leadership.statusMayHaveChanged();
-  }
-
-  private leaseLiveness(): LeaseLiveness {
-    const { options } = this;
-    return new LeaseLiveness({
-      selfNode: options.nodeName,
-      leaseDurationMs: options.leaseDurationMs,
-      fenceMarginMs: options.fenceMarginMs,
-      viewGraceMs: options.heartbeatIntervalMs,
-      selfFencing: options.selfFencing,
-      clock: this.deps.clock,
-    });
-  }
-
-  private fencingController(liveness: LeaseLiveness): FencingController {
-    const { options, deps } = this;
-    const peerUrl: PeerUrlResolver =
-      deps.peerUrl ??
-      ((node) => {
-        const address = this.model.node(node)?.internalIPs[0];
-        return address === undefined ? undefined : peerUrlFromAddress(address, options.peerPort);
-      });
-    return new FencingController(
-      { ...options, node: options.nodeName },
-      {
-        client: this.client,
-        model: this.model,
-        liveness,
-        peers: new PeerChecker({ timeoutMs: options.heartbeatIntervalMs / 2, resolve: peerUrl }),
-        clock: deps.clock,
-        metrics: deps.metrics,
-        logger: this.logger,
-        livenessChanged: () => {
-          this.model.livenessChanged();
-          this.changed();
-        },
-        decisionsChanged: () => this.nodeLoop?.request(),
-      },
-    );
-  }
-
-  private informerObserver() {
-    return {
-      watchRestarted: (resource: string, reason: string) =>
-        this.deps.metrics.watchRestarts.inc({ resource, reason }),
-      heard: () => this.fencing?.heardFromApi(),
-    };
   }
 
   private proxierContext(): ProxierContext {

@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../runner/clock.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { Reflector, type ReflectorObserver, type ReflectorOrigin } from '../kube/reflector.js';
+import type { AgentMetrics } from '../observability/agent-metrics.js';
+import { Reflector, type ReflectorOrigin } from '../kube/reflector.js';
 
 export interface InformerSpec<T> {
   /** For logs and metrics, e.g. `pods`. */
@@ -37,8 +38,19 @@ export class Informers {
     client: KubeClient,
     settings: InformerSettings,
     specs: readonly InformerSpec<unknown>[],
-    deps: { clock: Clock; logger: Logger; observer: ReflectorObserver },
+    deps: {
+      clock: Clock;
+      logger: Logger;
+      metrics: AgentMetrics;
+      /** The API server delivered something (a list, an event, a bookmark): proof it is reachable. */
+      heard(): void;
+    },
   ) {
+    const observer = {
+      watchRestarted: (resource: string, reason: string) =>
+        deps.metrics.watchRestarts.inc({ resource, reason }),
+      heard: () => deps.heard(),
+    };
     for (const spec of specs) {
       const reflector = new Reflector<unknown>(
         client,
@@ -58,7 +70,7 @@ export class Informers {
         },
         deps.logger.child({ informer: spec.resource }),
         deps.clock,
-        deps.observer,
+        observer,
       );
       this.reflectors.set(spec.resource, reflector);
     }

@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
 import { LeaderElector, type LeaderElectorOptions } from '../kube/leader-elector.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import type { StatusWriter } from '../kube/status-writer.js';
+import { StatusWriter, type BackendConditionSource } from '../kube/status-writer.js';
+import type { SlimEgress } from '../kube/slim-convert.js';
+import type { EgressModel } from '../model/egress-model.js';
 import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 
@@ -17,7 +19,11 @@ export interface LeadershipOptions {
 
 export interface LeadershipDependencies {
   client: KubeClient;
-  statusWriter: StatusWriter;
+  model: EgressModel;
+  /** The Egress as the informer holds it (its current status). */
+  egress(name: string): SlimEgress | undefined;
+  /** The backend's own conditions for an Egress (cluster-scope backends report them). */
+  backendConditions: BackendConditionSource;
   /** Called when this agent starts or stops leading (the cluster sync loop follows leadership). */
   startedLeading?(): void;
   stoppedLeading?(): void;
@@ -28,6 +34,7 @@ export interface LeadershipDependencies {
 
 export class Leadership {
   private readonly elector: LeaderElector;
+  private readonly statusWriter: StatusWriter;
   private statusRunner: BoundedFrequencyRunner | undefined;
   private stopped = false;
 
@@ -35,6 +42,16 @@ export class Leadership {
     private readonly options: LeadershipOptions,
     private readonly deps: LeadershipDependencies,
   ) {
+    const { metrics } = deps;
+    this.statusWriter = new StatusWriter(
+      deps.client,
+      deps.model,
+      deps.egress,
+      deps.backendConditions,
+      deps.clock,
+      deps.logger.child({ component: 'status' }),
+      { statusWritten: (_policy, ok) => metrics.statusWrites.inc({ result: ok ? 'success' : 'failure' }) },
+    );
     this.elector = new LeaderElector(
       deps.client,
       options.election,
@@ -67,7 +84,7 @@ export class Leadership {
     if (this.stopped) return;
     const runner = new BoundedFrequencyRunner(
       async (signal) => {
-        await this.deps.statusWriter.writeChanged(signal);
+        await this.statusWriter.writeChanged(signal);
       },
       {
         name: 'status-writer',

@@ -31,7 +31,13 @@ import {
   type PublishedGatewayState,
 } from './gateway-state.js';
 import { heartbeatLeaseName, nodeOfLease, type LeaseLiveness } from './lease-liveness.js';
-import { ApiReachability, type PeerApiStatus, type PeerChecker } from './peer-fencing.js';
+import {
+  ApiReachability,
+  PeerChecker,
+  peerUrlFromAddress,
+  type PeerApiStatus,
+  type PeerUrlResolver,
+} from './peer-fencing.js';
 import { PeerRounds } from './peer-rounds.js';
 
 /** How often liveness is re-judged: lease expiry is a matter of time passing, not of events. */
@@ -52,6 +58,8 @@ export interface FencingOptions {
   peerFencing: boolean;
   /** A planned stop keeps the lease (and the kernel lifetimes) fresh this long; 0: no hold. */
   restartHoldMs: number;
+  /** Port of the peers' health servers. */
+  peerPort: number;
 }
 
 export interface FencingDependencies {
@@ -59,7 +67,8 @@ export interface FencingDependencies {
   client: Pick<KubeClient, 'request'>;
   model: EgressModel;
   liveness: LeaseLiveness;
-  peers: PeerChecker;
+  /** Where peers are asked for their API status; default: `http://<InternalIP>:<peerPort>` from the model. */
+  peerUrl?: PeerUrlResolver;
   clock: Clock;
   metrics: AgentMetrics;
   logger: Logger;
@@ -136,7 +145,15 @@ export class FencingController {
       self: options.node,
       intervalMs: interval,
       liveness: deps.liveness,
-      checker: deps.peers,
+      checker: new PeerChecker({
+        timeoutMs: interval / 2,
+        resolve:
+          deps.peerUrl ??
+          ((node) => {
+            const address = deps.model.node(node)?.internalIPs[0];
+            return address === undefined ? undefined : peerUrlFromAddress(address, options.peerPort);
+          }),
+      }),
       renewNow: (deadlineMs) => this.renewer.renewNow(deadlineMs),
       confirmed: () => this.renewLifetimes(this.lifetimeFromNow()),
       judged: () => this.checkLiveness(),

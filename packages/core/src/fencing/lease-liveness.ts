@@ -54,6 +54,27 @@ interface Observation {
   durationMs: number;
 }
 
+/** The liveness view of an agent with these timing options (the self-fence margin is one interval). */
+export function leaseLivenessFor(
+  options: {
+    nodeName: string;
+    leaseDurationMs: number;
+    fenceMarginMs: number;
+    heartbeatIntervalMs: number;
+    selfFencing: boolean;
+  },
+  clock: Clock,
+): LeaseLiveness {
+  return new LeaseLiveness({
+    selfNode: options.nodeName,
+    leaseDurationMs: options.leaseDurationMs,
+    fenceMarginMs: options.fenceMarginMs,
+    viewGraceMs: options.heartbeatIntervalMs,
+    selfFencing: options.selfFencing,
+    clock,
+  });
+}
+
 export class LeaseLiveness implements Liveness {
   private readonly observations = new Map<string, Observation>();
   private selfRenewStartMs: number | undefined;

@@ -9,7 +9,6 @@ import { EgressModel } from '../../src/model/egress-model.js';
 import { AgentMetrics } from '../../src/observability/agent-metrics.js';
 import { FencingController, type FencingOptions } from '../../src/fencing/fencing-controller.js';
 import { LeaseLiveness } from '../../src/fencing/lease-liveness.js';
-import { PeerChecker } from '../../src/fencing/peer-fencing.js';
 import { NodeDatapath } from '../../src/agent/node-datapath.js';
 import { KubeApiError, type KubeRequest } from '../../src/kube/kube-client.js';
 import type { LeaseObject } from '../../src/kube/lease-api.js';
@@ -138,6 +137,7 @@ export const SIM_OPTIONS: Omit<FencingOptions, 'node'> = {
   selfFencing: true,
   peerFencing: false,
   restartHoldMs: 20_000,
+  peerPort: 10266,
 };
 
 /** One agent: model, liveness, controller, a recording datapath and the sync that follows decisions. */
@@ -188,7 +188,7 @@ export class SimAgent {
         client: api.clientFor(name) as never,
         model: this.model,
         liveness: this.liveness,
-        peers: new PeerChecker({ timeoutMs: 500, resolve: () => undefined }),
+        peerUrl: () => undefined,
         clock,
         metrics: new AgentMetrics(),
         logger: silent,
