@@ -1,5 +1,7 @@
-// Agent benchmark (run after `npm run build`): failover time with default heartbeat flags, agent memory
-// with 150,000 pods served by an API server in another process, and pod event → sync latency.
+// Agent benchmark (run after `npm run build`): failover time with default heartbeat flags (and whether two
+// nodes ever hosted the IP, sampled every 5 ms), apply → steering latency (the hand-over protocol: the
+// gateway claims, programs and publishes ready before a source node steers), agent memory with 150,000
+// pods served by an API server in another process, and pod event → sync latency.
 // Prints a table and one JSON line.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -14,7 +16,7 @@ import {
 } from '@egress-proxier/core';
 import { AgentCluster, NODES } from '../../test/dist/agent/support/agent-cluster.js';
 
-const RUNS = Number(process.env.FAILOVER_RUNS ?? 5);
+const RUNS = Number(process.env.FAILOVER_RUNS ?? 10);
 const PODS = Number(process.env.PODS ?? 150000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) =>
@@ -37,8 +39,59 @@ async function failoverOnce() {
     const gateway = hosts()[0];
     const killedAt = performance.now();
     await cluster.stopAgent(gateway.node);
-    while (hosts().length !== 1) await sleep(5);
-    return hosts()[0].backend.firstSync(killedAt, (t) => t.hostedEgressIPs.length > 0) - killedAt;
+    // The killed node keeps its address until the kernel drops it: its last lifetime renewal plus the
+    // lifetime, plus the 1 s the kernel may be late. Until then it counts as a holder.
+    const lastRenewal = gateway.backend.heartbeatTimes.at(-1) ?? killedAt;
+    const kernelGoneAt = lastRenewal + (gateway.backend.heartbeats.at(-1) ?? 0) * 1000 + 1000;
+    let overlaps = 0;
+    let samples = 0;
+    for (;;) {
+      const now = performance.now();
+      const holders = hosts().length + (now < kernelGoneAt ? 1 : 0);
+      samples++;
+      if (holders > 1) overlaps++;
+      if (hosts().length === 1 && now > kernelGoneAt) break;
+      await sleep(5);
+    }
+    const tookMs = hosts()[0].backend.firstSync(killedAt, (t) => t.hostedEgressIPs.length > 0) - killedAt;
+    return { tookMs, overlaps, samples };
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** Egress created → the gateway hosts its IP, and → each other node steers its pod there. */
+async function applyOnce() {
+  const cluster = await AgentCluster.start();
+  try {
+    for (const [index, node] of NODES.entries())
+      cluster.putPod('payments', `client-${index}`, node.name, `10.244.${index + 1}.5`, { app: 'db-client' });
+    for (const node of NODES)
+      await cluster.startAgent(node.name, { minSyncPeriodMs: DEFAULT_AGENT_OPTIONS.minSyncPeriodMs });
+    // Past the start-up syncs, so the runner's burst is available as in a cluster that has been running.
+    await sleep(3_000);
+    const appliedAt = performance.now();
+    cluster.putEgress('payments', {
+      podSelector: { matchLabels: { app: 'db-client' } },
+      egressIPs: ['192.0.2.10'],
+    });
+    const hosting = (t) => t.hostedEgressIPs.some((h) => h.ip === '192.0.2.10');
+    const steering = (t) => t.rules.some((r) => r.action.kind === 'steer');
+    for (;;) {
+      const gateway = [...cluster.agents.values()].find(
+        (a) => a.backend.firstSync(appliedAt, hosting) !== undefined,
+      );
+      const sources = [...cluster.agents.values()].filter((a) => a !== gateway);
+      const steered = sources.map((a) => a.backend.firstSync(appliedAt, steering));
+      if (gateway && steered.every((at) => at !== undefined))
+        return {
+          hostedMs: gateway.backend.firstSync(appliedAt, hosting) - appliedAt,
+          steeredMs: steered.map((at) => at - appliedAt),
+        };
+      if (performance.now() - appliedAt > 10_000)
+        throw new Error('the Egress was not programmed within 10 s');
+      await sleep(5);
+    }
   } finally {
     await cluster.close();
   }
@@ -134,13 +187,22 @@ async function memoryRun() {
 
 // Memory first, while this process holds nothing but the agent.
 const memory = await memoryRun();
-const failovers = [];
-for (let i = 0; i < RUNS; i++) failovers.push(await failoverOnce());
+const failoverRuns = [];
+for (let i = 0; i < RUNS; i++) failoverRuns.push(await failoverOnce());
+const failovers = failoverRuns.map((run) => run.tookMs);
+const applies = [];
+for (let i = 0; i < RUNS; i++) applies.push(await applyOnce());
+const steered = applies.flatMap((run) => run.steeredMs);
 const latencies = await latencyRun();
 
 const result = {
   failoverMedianMs: Math.round(median(failovers)),
   failoverRunsMs: failovers.map(Math.round),
+  failoverOverlapSamples: failoverRuns.reduce((n, run) => n + run.overlaps, 0),
+  failoverSamples: failoverRuns.reduce((n, run) => n + run.samples, 0),
+  applyHostedMedianMs: Math.round(median(applies.map((run) => run.hostedMs))),
+  applySteeredMedianMs: Math.round(median(steered)),
+  applySteeredP90Ms: Math.round(percentile(steered, 0.9)),
   podEventToSyncMedianMs: +median(latencies).toFixed(1),
   podEventToSyncP99Ms: +percentile(latencies, 0.99).toFixed(1),
   pods: PODS,
@@ -153,6 +215,15 @@ console.log('| measure | value | target |');
 console.log('|---|---|---|');
 console.log(
   `| failover (gateway killed → IP hosted elsewhere), median of ${RUNS} | ${result.failoverMedianMs} ms (${result.failoverRunsMs.join(', ')}) | ≤ 3000 ms |`,
+);
+console.log(
+  `| two nodes hosting the IP during those failovers (5 ms samples) | ${result.failoverOverlapSamples} of ${result.failoverSamples} | 0 |`,
+);
+console.log(
+  `| Egress created → gateway hosts the IP, median of ${RUNS} | ${result.applyHostedMedianMs} ms | |`,
+);
+console.log(
+  `| Egress created → a source node steers to the ready gateway, median / p90 (${steered.length}) | ${result.applySteeredMedianMs} / ${result.applySteeredP90Ms} ms | p90 ≤ 1000 ms |`,
 );
 console.log(
   `| pod event → sync call, median / p99 (idle runner) | ${result.podEventToSyncMedianMs} / ${result.podEventToSyncP99Ms} ms | |`,

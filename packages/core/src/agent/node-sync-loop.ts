@@ -27,8 +27,12 @@ export interface NodeSyncDependencies {
   metrics: AgentMetrics;
 }
 
-/** kube-proxy's iptables proxier allows two syncs back to back: here, a hold and the steer that follows. */
-const SYNC_BURST = 2;
+/**
+ * Syncs that may run back to back before --min-sync-period applies. A hand-over takes two on each node (the
+ * hold, then the steer or the SNAT once the gateway is confirmed); one more leaves room for an unrelated
+ * change in the same second (kube-proxy's iptables proxier uses 2, with no hand-over to order).
+ */
+const SYNC_BURST = 3;
 
 export class NodeSyncLoop {
   readonly runner: BoundedFrequencyRunner;
