@@ -95,15 +95,8 @@ log(
 
 /** @type {InstanceType<typeof DisruptionCluster> | undefined} */
 let cluster;
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.once(signal, () => {
-    interrupted = true;
-    log(`soak: ${signal}: cleaning up`);
-    // The hog's processes are killed by its exit hook; the cluster's namespaces and processes here.
-    void (cluster?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-
+// Ctrl-C / SIGTERM: the cluster removes itself and the process exits 130 (signal-cleanup.ts); the CPU hog's
+// processes are killed by its exit hook.
 /** @type {Map<string, import('../../test/dist/disruption/targets.js').RunRecord[]>} */
 const records = new Map();
 /** @type {string | undefined} */
@@ -113,7 +106,7 @@ try {
   log(`soak: cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const scenario of scenarios)
     for (const load of loads)
-      for (let run = 1; run <= runs && !interrupted; run++) {
+      for (let run = 1; run <= runs; run++) {
         const record = await runScenario(cluster, scenario, load, options);
         const key = `${scenario.name}|${load}`;
         records.set(key, [...(records.get(key) ?? []), record]);
@@ -126,7 +119,6 @@ try {
   if (cluster) process.stderr.write(`${cluster.live.logTails(10)}\n`);
 }
 await cluster?.cleanup();
-if (interrupted) process.exit(130);
 // Aborted before the first run (a missing prerequisite, a cluster that did not start): nothing to tabulate.
 if (records.size === 0) process.exit(1);
 

@@ -12,6 +12,7 @@ import type * as LiveClusterModule from '../../../scripts/demo/live-cluster.mjs'
 import type { ConnectionAttempt, LiveCluster } from '../../../scripts/demo/live-cluster.mjs';
 import { badTimeline, outageSince } from './connection-outcomes.js';
 import { flushChains, ourChains, ourRuleCount } from './our-chains.js';
+import { cleanupOnSignal } from './signal-cleanup.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const EGRESS_IP = '192.0.2.100';
@@ -26,6 +27,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 describe('iptables backend, real agents: drift repair with a connection loop running', function () {
   this.timeout(40_000);
   let live: LiveCluster | undefined;
+  let uninstallSignalCleanup = (): void => undefined;
   let waitFor: (typeof LiveClusterModule)['waitFor'];
 
   function cluster(): LiveCluster {
@@ -93,6 +95,8 @@ describe('iptables backend, real agents: drift repair with a connection loop run
       externals: [EXTERNAL],
       agentArgs: [`--sync-period=${SYNC_PERIOD_MS / 1000}s`],
     });
+    const started = live;
+    uninstallSignalCleanup = cleanupOnSignal(() => started.cleanup());
     for (const node of live.lab.nodes) live.startAgent(node);
     for (const node of live.lab.nodes) await waitUntilHealthy(node.name);
     await live.apply({
@@ -119,6 +123,7 @@ describe('iptables backend, real agents: drift repair with a connection loop run
 
   after(async () => {
     await live?.cleanup();
+    uninstallSignalCleanup();
   });
 
   it('chains flushed by hand on the client node and the gateway are repaired within one sync period', async () => {

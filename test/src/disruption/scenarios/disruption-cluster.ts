@@ -14,6 +14,7 @@ import {
   type LiveCluster,
   type LiveClusterOptions,
 } from '../../../../scripts/demo/live-cluster.mjs';
+import { cleanupOnSignal } from '../signal-cleanup.js';
 
 export interface EgressUnderTest {
   name: string;
@@ -62,7 +63,11 @@ export interface DisruptionClusterOptions {
 }
 
 export class DisruptionCluster {
-  private constructor(readonly live: LiveCluster) {}
+  private readonly uninstallSignalCleanup: () => void;
+
+  private constructor(readonly live: LiveCluster) {
+    this.uninstallSignalCleanup = cleanupOnSignal(() => live.cleanup());
+  }
 
   /** Builds the lab, starts every agent, creates BASE_EGRESS and waits for the steady state. */
   static async start(options: DisruptionClusterOptions): Promise<DisruptionCluster> {
@@ -86,7 +91,7 @@ export class DisruptionCluster {
       if (problems.length > 0) throw new Error(`the cluster did not settle: ${problems.join('; ')}`);
     } catch (error) {
       if (error instanceof Error) error.message += `\n${live.logTails(10)}`;
-      await live.cleanup();
+      await cluster.cleanup();
       throw error;
     }
     return cluster;
@@ -239,7 +244,8 @@ export class DisruptionCluster {
     return fixes;
   }
 
-  cleanup(): Promise<void> {
-    return this.live.cleanup();
+  async cleanup(): Promise<void> {
+    await this.live.cleanup();
+    this.uninstallSignalCleanup();
   }
 }
