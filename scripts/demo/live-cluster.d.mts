@@ -50,6 +50,20 @@ export interface ConnectionLoop {
   stop(): Promise<ConnectionAttempt[]>;
 }
 
+export interface PodAttempts {
+  pod: LabPod;
+  /** Ordered by start. */
+  attempts: ConnectionAttempt[];
+}
+
+export interface ConnectionLoops {
+  readonly pods: readonly LabPod[];
+  /** The loops, in `pods` order; their `attempts` grow while they run. */
+  readonly loops: readonly ConnectionLoop[];
+  /** Stops every loop (waiting for in-flight attempts) and returns each pod's attempts, in `pods` order. */
+  stop(): Promise<PodAttempts[]>;
+}
+
 export interface LiveCluster {
   readonly lab: Lab;
   readonly kubeconfig: string;
@@ -72,6 +86,10 @@ export interface LiveCluster {
   /** Names of the nodes whose uplink holds `ip`. */
   holders(ip: string): Promise<string[]>;
   startConnectionLoop(pod: LabPod, options: ConnectionLoopOptions): Promise<ConnectionLoop>;
+  /** One loop per pod, started at once and stopped together. */
+  startConnectionLoops(pods: readonly LabPod[], options: ConnectionLoopOptions): Promise<ConnectionLoops>;
+  /** POST /__fault/<action> of the in-memory API server (pause {mode, durationMs}, resume, reset…), by curl. */
+  apiFault(action: string, body?: object): Promise<unknown>;
   logTails(lines?: number): string;
   cleanup(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { assertLabPrerequisites, createLab, runIn } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, createLab, run, runIn } from '@egress-proxier/netlab';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'packages/core/dist/src/cli/main.js');
@@ -297,12 +297,47 @@ class LiveCluster {
   async holders(/** @type {string} */ ip) {
     const held = await Promise.all(
       this.lab.nodes.map(async (node) => {
-        const out = (await runIn(node.namespace, 'ip', ['-4', '-o', 'addr', 'show', 'dev', node.uplink]))
+        // `ip -n` rather than `ip netns exec … ip`: one process per node, so samplers can poll every ~50 ms.
+        const out = (await run('ip', ['-n', node.namespace, '-4', '-o', 'addr', 'show', 'dev', node.uplink]))
           .stdout;
         return out.includes(` ${ip}/32 `) ? node.name : undefined;
       }),
     );
     return held.filter((name) => name !== undefined);
+  }
+
+  /**
+   * POSTs to the in-memory API server's fault endpoint (`/__fault/<action>`, packages/testing): e.g.
+   * `apiFault('pause', { mode: 'hang', durationMs: 10000 })`, `apiFault('resume')`, `apiFault('reset')`.
+   * It goes over curl from the API server's namespace, not through kubectl: while the server hangs, every
+   * Kubernetes request (kubectl's discovery included) hangs too, but the fault endpoint still answers.
+   * @param {string} action
+   * @param {object} [body]
+   * @returns {Promise<unknown>} the endpoint's JSON answer
+   */
+  async apiFault(action, body = {}) {
+    const ca = path.join(this.work, 'apiserver-ca.pem');
+    if (!existsSync(ca)) {
+      const data = /certificate-authority-data:\s*(\S+)/.exec(readFileSync(this.kubeconfig, 'utf8'))?.[1];
+      if (data === undefined) throw new Error(`no certificate-authority-data in ${this.kubeconfig}`);
+      writeFileSync(ca, Buffer.from(data, 'base64'));
+    }
+    const { stdout } = await runIn(this.apiNamespace, 'curl', [
+      '-sS',
+      '--fail-with-body',
+      '--max-time',
+      '5',
+      '--cacert',
+      ca,
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '--data',
+      JSON.stringify(body),
+      `https://${API_IP}:6443/__fault/${action}`,
+    ]);
+    return JSON.parse(stdout || '{}');
   }
 
   /**
@@ -354,6 +389,31 @@ class LiveCluster {
         await exited;
         this.children.delete(child);
         return [...attempts].sort((a, b) => a.startedAt - b.startedAt);
+      },
+    };
+  }
+
+  /**
+   * Starts one connection loop per pod at once (see startConnectionLoop); stop() stops them all and returns
+   * each pod's attempts, ordered by start. If one loop fails to start, the others are stopped.
+   * @param {readonly import('@egress-proxier/netlab').LabPod[]} pods
+   * @param {import('./live-cluster.d.mts').ConnectionLoopOptions} options
+   * @returns {Promise<import('./live-cluster.d.mts').ConnectionLoops>}
+   */
+  async startConnectionLoops(pods, options) {
+    const started = await Promise.allSettled(pods.map((pod) => this.startConnectionLoop(pod, options)));
+    const loops = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const failure = started.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) {
+      await Promise.all(loops.map((loop) => loop.stop()));
+      throw failure.reason;
+    }
+    return {
+      pods,
+      loops,
+      stop: async () => {
+        const stopped = await Promise.all(loops.map((loop) => loop.stop()));
+        return pods.map((pod, index) => ({ pod, attempts: stopped[index] ?? [] }));
       },
     };
   }

@@ -54,18 +54,6 @@ export function describeAttempt(attempt: ConnectionAttempt): string {
   return attempt.error !== undefined ? `failed: ${attempt.error}` : `source ${attempt.source}`;
 }
 
-/** Counts of bad attempts by outcome, e.g. {"source 192.0.2.11": 3, "failed: ETIMEDOUT": 1}. */
-export function badOutcomes(
-  attempts: readonly ConnectionAttempt[],
-  expected: string,
-): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const attempt of attempts)
-    if (isBad(attempt, expected))
-      counts[describeAttempt(attempt)] = (counts[describeAttempt(attempt)] ?? 0) + 1;
-  return counts;
-}
-
 /** "+2.51 s failed: ETIMEDOUT, +2.56 s source 192.0.2.12, …": the first bad attempts from `since`. */
 export function badTimeline(
   attempts: readonly ConnectionAttempt[],

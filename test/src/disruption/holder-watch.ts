@@ -1,5 +1,5 @@
-// Polls which nodes hold an egress IP, as often as `intervalMs`, and remembers every sample: when the old
-// holder lost it, when another node gained it, and whether two nodes ever held it in the same sample.
+// Polls which nodes hold an egress IP, as often as `intervalMs`, and remembers every sample. The verdicts
+// (verdicts.ts) read the samples: two holders at once, the gateway without its IP, a hand-over.
 import type { LiveCluster } from '../../../scripts/demo/live-cluster.mjs';
 
 export interface HolderSample {
@@ -7,79 +7,36 @@ export interface HolderSample {
   holders: string[];
 }
 
-export interface HandOver {
-  /** First sample without the old holder. */
-  goneAt: number;
-  /** First sample with another holder, and which. */
-  claimedAt: number;
-  newHolder: string;
-  /** Samples in which more than one node held the IP. */
-  overlaps: HolderSample[];
-  samples: number;
-  /** Longest time between two consecutive samples (the resolution actually achieved). */
-  longestIntervalMs: number;
+export interface HolderSampler {
+  /** Every sample so far, in time order (read while sampling to wait for a state). */
+  readonly samples: readonly HolderSample[];
+  /** Stops sampling; resolves with every sample once the one in flight has finished. */
+  stop(): Promise<HolderSample[]>;
 }
 
-export async function watchHandOver(
-  live: LiveCluster,
-  ip: string,
-  oldHolder: string,
-  /** keepWatchingMs: how long to go on sampling after the claim (the old holder must not come back). */
-  options: { intervalMs: number; timeoutMs: number; keepWatchingMs: number },
-): Promise<HandOver> {
-  const samples: HolderSample[] = [];
-  const deadline = Date.now() + options.timeoutMs;
-  let gone: HolderSample | undefined;
-  let claimed: HolderSample | undefined;
-  while (gone === undefined || claimed === undefined || Date.now() < claimed.at + options.keepWatchingMs) {
-    if (Date.now() > deadline) {
-      const last = samples[samples.length - 1];
-      throw new Error(
-        `${ip} did not move from ${oldHolder} within ${options.timeoutMs} ms (last sample: ${last?.holders.join(', ') || 'nobody'})`,
-      );
-    }
-    const at = Date.now();
-    const sample = { at, holders: await live.holders(ip) };
-    samples.push(sample);
-    if (gone === undefined && !sample.holders.includes(oldHolder)) gone = sample;
-    if (claimed === undefined && sample.holders.some((node) => node !== oldHolder)) claimed = sample;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at + options.intervalMs - Date.now())));
-  }
-  let longestIntervalMs = 0;
-  for (let index = 1; index < samples.length; index++) {
-    const previous = samples[index - 1];
-    const current = samples[index];
-    if (previous && current) longestIntervalMs = Math.max(longestIntervalMs, current.at - previous.at);
-  }
-  return {
-    goneAt: gone.at,
-    claimedAt: claimed.at,
-    newHolder: claimed.holders.find((node) => node !== oldHolder) ?? '',
-    overlaps: samples.filter((sample) => sample.holders.length > 1),
-    samples: samples.length,
-    longestIntervalMs,
-  };
-}
-
-/** Samples the holders of `ip` every `intervalMs` until stop(), which returns every sample. */
-export function sampleHolders(
-  live: LiveCluster,
-  ip: string,
-  intervalMs: number,
-): { stop(): Promise<HolderSample[]> } {
+/** Samples the holders of `ip` every `intervalMs` (or as fast as the machine allows) until stop(). */
+export function sampleHolders(live: LiveCluster, ip: string, intervalMs: number): HolderSampler {
   const samples: HolderSample[] = [];
   let stopped = false;
+  let failure: unknown;
   const sampling = (async () => {
     while (!stopped) {
       const at = Date.now();
-      samples.push({ at, holders: await live.holders(ip) });
+      try {
+        samples.push({ at, holders: await live.holders(ip) });
+      } catch (error) {
+        failure = error;
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, at + intervalMs - Date.now())));
     }
   })();
   return {
+    samples,
     stop: async () => {
       stopped = true;
       await sampling;
+      if (failure !== undefined) throw failure;
       return samples;
     },
   };
