@@ -69,9 +69,10 @@ export class PeerRounds {
     const { intervalMs, liveness, metrics } = this.deps;
     const verdict = judgePeerAnswers(answers);
     // A peer reaching the API may mean it came back for everyone, this agent included (recovery is never
-    // simultaneous): try one quick renewal before giving up the confirmation. A quarter interval keeps the
-    // withdrawal well ahead of any takeover (docs/failover.md, recovery race).
-    const renewed = verdict === 'cut_off' && (await this.deps.renewNow(intervalMs / 4));
+    // simultaneous, and a server that held requests answers them all at once): try one quick renewal before
+    // giving up the confirmation. Half an interval keeps the withdrawal well ahead of any takeover
+    // (docs/failover.md, recovery race).
+    const renewed = verdict === 'cut_off' && (await this.deps.renewNow(intervalMs / 2));
     metrics.peerChecks.inc({ outcome: renewed ? 'renewed' : verdict });
     if (renewed) return this.deps.judged();
     if (verdict !== this.lastVerdict) {
@@ -83,11 +84,18 @@ export class PeerRounds {
           : 'heartbeat not renewed and no full outage confirmed by the peers: fencing on the renewal deadline',
       );
     }
-    // Valid until the next round (one interval later) has had its timeout to answer, plus a tick of slack.
-    liveness.peerConfirmed(
-      verdict === 'full_outage' ? startedAt + intervalMs + intervalMs / 2 + intervalMs / 4 : undefined,
-    );
-    if (verdict === 'full_outage') this.deps.confirmed();
+    if (verdict === 'full_outage') {
+      // Valid until the next round (one interval later) has had its timeout to answer, plus a tick of slack.
+      liveness.peerConfirmed(startedAt + intervalMs + intervalMs / 2 + intervalMs / 4);
+      this.deps.confirmed();
+    } else if (verdict === 'cut_off') {
+      // Someone reaches the API and may take over: the confirmation ends now.
+      liveness.peerConfirmed(undefined);
+    }
+    // no_answer / incomplete: nothing new is confirmed, and the last confirmation runs out by itself. Keeping
+    // it that long is safe: every peer answered "no API" after that round started, so none can take over
+    // before its start + lease + margin, well after the confirmation ends. A round whose answers were slow
+    // (a loaded node) therefore costs nothing while the next one confirms.
     this.deps.judged();
   }
 }

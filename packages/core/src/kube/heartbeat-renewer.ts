@@ -1,7 +1,7 @@
 // Renews this node's heartbeat Lease (`egress-proxier-node-<node>`) every interval, carrying whatever
 // annotations the owner supplies (the published gateway state). Each request has a deadline just under one
-// interval, so a hung API server shows up as a failed renewal, not as a stuck loop. Renewals never overlap:
-// an extra one (`renewSoon`, `renewNow`) waits for the one in flight. The lease is kept on shutdown; a planned
+// interval, so a hung API server shows up as a failed renewal, not as a stuck loop. Renewals do not overlap
+// (an extra one, `renewSoon`, waits for the one in flight), except the recovery probe `renewNow`. The lease is kept on shutdown; a planned
 // stop may instead write it with a longer duration (`holdFor`), so that a restart is not taken for a crash.
 import { leasesPath, microTime, type LeaseObject } from './lease-api.js';
 import type { Logger } from 'pino';
@@ -82,12 +82,14 @@ export class HeartbeatRenewer {
   }
 
   /**
-   * One renewal attempt now (after the one in flight), with its own deadline: when peers report the API
-   * server reachable again, this tells at once whether this agent reaches it too (true) or is cut off.
+   * One renewal attempt now, with its own deadline: when peers report the API server reachable again, this
+   * tells at once whether this agent reaches it too (true) or is cut off. It does not wait for a renewal in
+   * flight, which may be one that hung during the outage; if both reach the server, the later write fails
+   * with a conflict, which is harmless (the lease is read again next time).
    */
   async renewNow(deadlineMs: number): Promise<boolean> {
     if (!this.running) return false;
-    return this.enqueue(() => this.attempt(deadlineMs));
+    return this.attempt(deadlineMs);
   }
 
   /**

@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import pino from 'pino';
+import { PeerRounds } from '../../src/fencing/peer-rounds.js';
+import { AgentMetrics } from '../../src/observability/agent-metrics.js';
+import { ManualClock, flushMicrotasks } from '../../src/testing/manual-clock.js';
 import { clockAt } from '../support/settable-clock.js';
 import {
   ApiReachability,
@@ -162,5 +166,77 @@ describe('peer-confirmed fencing', () => {
         undefined,
       ]);
     });
+  });
+});
+
+describe('PeerRounds', () => {
+  /** Rounds with scripted verdicts; returns what the agent's entitlement was after each. */
+  async function rounds(verdicts: ('full_outage' | 'incomplete' | 'no_answer' | 'cut_off')[]) {
+    const clock = new ManualClock(0);
+    const liveness = new LeaseLiveness({
+      selfNode: 'a',
+      leaseDurationMs: 3000,
+      fenceMarginMs: 1000,
+      viewGraceMs: 1000,
+      selfFencing: true,
+      clock,
+    });
+    liveness.observe({
+      name: 'egress-proxier-node-b',
+      resourceVersion: '1',
+      holderIdentity: 'b',
+      leaseDurationSeconds: 3,
+      renewTime: '',
+      annotations: {},
+    });
+    liveness.selfRenewed(0);
+    const answers = {
+      full_outage: [{ node: 'b', live: true, status: { node: 'b', apiReachable: false } }],
+      incomplete: [{ node: 'b', live: true, status: undefined }],
+      no_answer: [{ node: 'b', live: false, status: undefined }],
+      cut_off: [{ node: 'b', live: true, status: { node: 'b', apiReachable: true } }],
+    };
+    let next = 0;
+    const peerRounds = new PeerRounds({
+      self: 'a',
+      intervalMs: 1000,
+      liveness,
+      checker: { round: async () => answers[verdicts[next++] ?? 'no_answer'] } as unknown as PeerChecker,
+      renewNow: async () => false,
+      confirmed: () => undefined,
+      judged: () => undefined,
+      clock,
+      metrics: new AgentMetrics(),
+      logger: pino({ level: 'silent' }),
+    });
+    const entitlement: string[] = [];
+    clock.advance(1_500); // renewals overdue: the first round is due
+    for (let i = 0; i < verdicts.length; i++) {
+      peerRounds.check();
+      await flushMicrotasks();
+      clock.advance(500);
+      entitlement.push(`${clock.monotonic()}:${liveness.selfEntitlement()}`);
+      clock.advance(500);
+    }
+    return entitlement;
+  }
+
+  it('keeps a confirmation through a round that got no answer in time, until it runs out', async () => {
+    // Renewal deadline 2 s. The round at 1.5 s confirms until 3.25 s; 2.5 s is incomplete (no extension); 3.5 s
+    // confirms again from its start.
+    expect(await rounds(['full_outage', 'incomplete', 'full_outage'])).to.deep.equal([
+      '2000:peers',
+      '3000:peers',
+      '4000:peers',
+    ]);
+    expect(await rounds(['full_outage', 'no_answer', 'no_answer'])).to.deep.equal([
+      '2000:peers',
+      '3000:peers',
+      '4000:none',
+    ]);
+  });
+
+  it('ends the confirmation at once when a peer reaches the API and this agent cannot renew', async () => {
+    expect(await rounds(['full_outage', 'cut_off'])).to.deep.equal(['2000:peers', '3000:none']);
   });
 });
