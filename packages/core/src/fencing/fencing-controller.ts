@@ -21,15 +21,8 @@ import { addressLifetimeSeconds } from './address-lifetime.js';
 import { ClaimBook } from './claim-book.js';
 import { GatewayClaims, type ClaimDecisions } from './gateway-claims.js';
 import { isGatewayCandidate } from './gateway-candidacy.js';
-import {
-  GATEWAY_STATE_ANNOTATION,
-  NO_GATEWAY_STATE,
-  formatGatewayState,
-  gatewayState,
-  parseGatewayState,
-  sameGatewayState,
-  type PublishedGatewayState,
-} from './gateway-state.js';
+import { GATEWAY_STATE_ANNOTATION, formatGatewayState, parseGatewayState } from './gateway-state.js';
+import { GatewayPublication } from './gateway-publication.js';
 import { heartbeatLeaseName, nodeOfLease, type LeaseLiveness } from './lease-liveness.js';
 import {
   ApiReachability,
@@ -95,14 +88,7 @@ export class FencingController {
   private readonly lifetimes = new AbortController();
   private ticker: Timer | undefined;
   private state: 'created' | 'started' | 'deciding' | 'stopped' = 'created';
-  /** What the last successful sync programmed here (the previous process's, until the first sync). */
-  private hosting = new Set<string>();
-  /** Claims the last decision wants published. */
-  private wantedClaims: readonly string[] = [];
-  /** What our lease carries, as the last successful write stored it, and that write's resourceVersion. */
-  private written: PublishedGatewayState = NO_GATEWAY_STATE;
-  private writtenVersion: string | undefined;
-  private previousProcessChecked = false;
+  private readonly publication: GatewayPublication;
   private liveSignature = '';
   private decisionSignature = '';
   private nextChangeAt: number | undefined;
@@ -115,6 +101,7 @@ export class FencingController {
     private readonly deps: FencingDependencies,
   ) {
     this.logger = deps.logger.child({ component: 'fencing' });
+    this.publication = new GatewayPublication(options.node, deps.clock, this.logger);
     const interval = options.heartbeatIntervalMs;
     this.renewer = new HeartbeatRenewer(
       deps.client,
@@ -129,7 +116,7 @@ export class FencingController {
         renewed: (startedAt, lease) => this.onRenewed(startedAt, lease),
         renewFailed: () => deps.metrics.leaseRenewFailures.inc(),
         annotations: (current) => ({
-          [GATEWAY_STATE_ANNOTATION]: formatGatewayState(this.stateToPublish(current)),
+          [GATEWAY_STATE_ANNOTATION]: formatGatewayState(this.publication.toPublish(current)),
         }),
       },
       deps.clock,
@@ -270,8 +257,7 @@ export class FencingController {
 
   /** A sync programmed `table`: it is what this node hosts, ready for source nodes to steer to. */
   synced(table: NodeEgressTable): void {
-    this.hosting = new Set(table.hostedEgressIPs.map((hosted) => hosted.ip));
-    this.previousProcessChecked = true;
+    this.publication.synced(table.hostedEgressIPs.map((hosted) => hosted.ip));
     this.decide(); // a withdrawn IP's claim goes now
     this.publishIfChanged();
   }
@@ -287,9 +273,9 @@ export class FencingController {
       owners,
       selfLive: liveness.isLive(this.options.node),
       book: this.book,
-      selfWrittenVersion: this.writtenVersion,
+      selfWrittenVersion: this.publication.writtenVersion,
       expiryOf: (node) => liveness.expiryOf(node),
-      hosting: this.hosting,
+      hosting: this.publication.hosting,
       handoverMarginMs: this.options.handoverMarginMs,
       drainMs: this.options.drainMs,
     });
@@ -308,7 +294,7 @@ export class FencingController {
     metrics.heldEgressIPs.set([...decisions.steerTo.values()].filter((to) => to === null).length);
     this.nextChangeAt = decisions.nextChangeAt;
     if (this.state === 'deciding') {
-      this.wantedClaims = decisions.claims;
+      this.publication.want(decisions.claims);
       this.publishIfChanged();
     }
     this.decisionSignature = signatureOf(decisions);
@@ -323,44 +309,12 @@ export class FencingController {
     if (this.decisionSignature !== before) this.deps.decisionsChanged();
   }
 
-  /** What the next renewal writes: claims cover every IP decided or still hosted; ready is what is hosted. */
-  private stateToPublish(current: LeaseObject | undefined): PublishedGatewayState {
-    if (!this.previousProcessChecked) this.adoptPreviousProcess(current);
-    return gatewayState([...this.wantedClaims, ...this.hosting], this.hosting);
-  }
-
-  /**
-   * At start, before any decision: the previous process's published state is kept if its lease is still
-   * fresh (a restart within the lease, or within the restart hold it wrote), since its datapath is still in
-   * place and peers have not taken anything over. An expired lease's claims are void: peers may have taken
-   * the IPs over, so nothing is kept. Judged on this node's own wall clock against the renewTime this node
-   * wrote.
-   */
-  private adoptPreviousProcess(current: LeaseObject | undefined): void {
-    this.previousProcessChecked = true;
-    const spec = current?.spec;
-    if (spec?.holderIdentity !== this.options.node || spec.renewTime === undefined) return;
-    const expiresAt = Date.parse(spec.renewTime) + Math.max(1, spec.leaseDurationSeconds ?? 1) * 1000;
-    if (!(this.deps.clock.now() < expiresAt)) return;
-    const previous = parseGatewayState(current?.metadata.annotations?.[GATEWAY_STATE_ANNOTATION]);
-    if (previous.unreadable) return;
-    this.hosting = new Set(previous.ready);
-    this.wantedClaims = previous.claimed;
-    this.logger.info(
-      { claimed: previous.claimed, ready: previous.ready },
-      'kept the gateway state of the previous process (its lease is still fresh)',
-    );
-  }
-
   private publishIfChanged(): void {
-    if (!this.renewer.isRunning) return;
-    const wanted = gatewayState([...this.wantedClaims, ...this.hosting], this.hosting);
-    if (!sameGatewayState(wanted, this.written)) this.renewer.renewSoon();
+    if (this.renewer.isRunning && this.publication.stale) this.renewer.renewSoon();
   }
 
   private onRenewed(startedAt: number, lease: LeaseObject): void {
-    this.written = parseGatewayState(lease.metadata.annotations?.[GATEWAY_STATE_ANNOTATION]);
-    this.writtenVersion = lease.metadata.resourceVersion;
+    this.publication.recordWrite(lease);
     if (this.state === 'stopped') return;
     const { liveness, metrics, clock } = this.deps;
     this.reachability.contact();
@@ -449,7 +403,8 @@ export class FencingController {
     if (this.state !== 'deciding') return;
     const candidate = isGatewayCandidate(this.deps.model, this.options.node);
     if (candidate === undefined) return;
-    const mustRenew = candidate || this.hosting.size > 0 || this.written.claimed.length > 0;
+    const { hosting, written } = this.publication;
+    const mustRenew = candidate || hosting.size > 0 || written.claimed.length > 0;
     if (mustRenew === this.renewer.isRunning) return;
     this.logger.info(
       { candidate },
