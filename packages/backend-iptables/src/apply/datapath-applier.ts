@@ -96,11 +96,13 @@ export async function applyDatapath(
   );
   for (const address of newAddresses) context.garp.announce(address.ip, address.device);
 
-  // 5. One atomic iptables-restore per family, when a chain or a jump differs.
+  // 5. One iptables-restore per family, when a chain or a jump differs.
   for (const ruleset of desired.rulesets) {
     const known = view.iptables.get(ruleset.family);
-    const jumps = known?.saved === undefined ? [] : planJumps(ruleset, known.saved);
-    if (known?.fingerprint === rulesetFingerprint(ruleset) && jumps.length === 0) continue;
+    const jumps = known?.kind === 'read' && known.saved !== undefined ? planJumps(ruleset, known.saved) : [];
+    const unchanged =
+      known?.kind === 'applied' && rulesetFingerprint(known.ruleset) === rulesetFingerprint(ruleset);
+    if (unchanged) continue;
     await run(
       { command: context.tools.restore(ruleset.family), args: ['-w', '--noflush'] },
       iptablesRestoreScript(ruleset, jumps),

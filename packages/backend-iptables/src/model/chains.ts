@@ -5,7 +5,7 @@ import type { EgressRule, IPFamily, NodeEgressTable } from '@egress-proxier/core
 import { CHAINS, clusterSetName, excludedSetName, sourceSetName } from '../names.js';
 import { hex, type IptablesOptions } from '../options.js';
 import type { ChainBody, FamilyRuleset, JumpRule } from './desired-datapath.js';
-import type { GatewaySlot } from './gateway-marks.js';
+import type { GatewaySlot } from './gateway-slots.js';
 import { cidrFamily } from './ipsets.js';
 
 export interface ChainContext {
