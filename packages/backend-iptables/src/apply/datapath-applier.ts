@@ -19,6 +19,7 @@ import {
   vxlanDelete,
   type Command,
 } from '../render/commands.js';
+import { clusterSetName } from '../names.js';
 import { ipsetScripts } from '../render/ipset-script.js';
 import { iptablesRestoreScript, rulesetFingerprint } from '../render/iptables-script.js';
 import type { CommandRunner } from './command-runner.js';
@@ -68,7 +69,7 @@ export async function applyDatapath(
   }
 
   // 2. ipsets by difference, before any rule names them.
-  const sets = ipsetScripts(desired.ipsets, view.ipsets);
+  const sets = ipsetScripts(desired.ipsets, view.ipsets, setPrecedence(desired));
   if (sets.update !== '') await run({ command: 'ipset', args: ['restore', '-exist'] }, sets.update);
 
   // 3. Steering routes, then the rules that select them.
@@ -146,6 +147,18 @@ export async function applyDatapath(
     await run(vxlanDelete(context.vxlanDevice));
   }
   return { commands, ipsetChanges: sets.changes };
+}
+
+/** Position of the first rule using each set (per family); the cluster sets, consulted first, come before all. */
+function setPrecedence(desired: DesiredDatapath): (name: string) => number {
+  const positions = new Map<string, number>();
+  for (const ruleset of desired.rulesets) {
+    ruleset.rules.forEach((rule, index) => {
+      for (const set of rule.sets) if (!positions.has(set)) positions.set(set, index);
+    });
+  }
+  const clusterSets = new Set([clusterSetName(4), clusterSetName(6)]);
+  return (name) => (clusterSets.has(name) ? -1 : (positions.get(name) ?? Infinity));
 }
 
 function sameRule(

@@ -4,7 +4,7 @@
 import type { EgressRule, IPFamily, NodeEgressTable } from '@egress-proxier/core';
 import { CHAINS, clusterSetName, excludedSetName, sourceSetName } from '../names.js';
 import { hex, type IptablesOptions } from '../options.js';
-import type { ChainBody, FamilyRuleset, JumpRule } from './desired-datapath.js';
+import type { ChainBody, ChainRule, FamilyRuleset, JumpRule } from './desired-datapath.js';
 import type { GatewaySlot } from './gateway-slots.js';
 import { cidrFamily } from './ipsets.js';
 
@@ -58,7 +58,34 @@ export function familyRuleset(
     },
     { table: 'nat', chain: CHAINS.canary, rules: [canary] },
   ];
-  return { family, chains, jumps: JUMPS };
+  return {
+    family,
+    chains,
+    jumps: JUMPS,
+    rules: rules.map((rule) => chainRule(rule, context)),
+    clusterReturn,
+  };
+}
+
+function chainRule(rule: EgressRule, { slots }: ChainContext): ChainRule {
+  const action = rule.action;
+  let actionText: string = action.kind;
+  if (action.kind === 'snat') actionText = `snat ${action.egressIP}`;
+  if (action.kind === 'steer') {
+    const mark = slots.find((slot) => slot.node === action.gateway.node)?.mark;
+    if (mark === undefined) throw new Error(`no mark assigned to gateway ${action.gateway.node}`);
+    actionText = `steer ${action.egressIP} via ${action.gateway.node} ${action.gateway.nodeIP} mark ${hex(mark)}`;
+  }
+  const fields = [rule.policy, rule.family, rule.sourceSet, rule.destination, rule.excludedCIDRs];
+  const sets = [sourceSetName(rule.sourceSet)];
+  if (rule.excludedCIDRs.length > 0) sets.push(excludedSetName(rule.family, rule.excludedCIDRs));
+  return {
+    key: JSON.stringify([...fields, rule.failurePolicy, actionText]),
+    match: matchOf(rule),
+    sourceSet: sourceSetName(rule.sourceSet),
+    sets,
+    description: describe(rule),
+  };
 }
 
 /** The rules up to and including the last one `isOwn` accepts; none when it accepts none. */
@@ -90,14 +117,17 @@ function jump(
   return { table, builtin, target, mustBeFirst, spec: `-m comment --comment "${comment}" -j ${target}` };
 }
 
-/** The match shared by a rule's lines in every chain: source set, destination, and not its exclusions. */
+/** The match shared by a rule's lines in every chain (source set, destination, not its exclusions), with comment. */
 export function ruleMatch(rule: EgressRule): string {
+  return `${matchOf(rule)} -m comment --comment "${describe(rule)}"`;
+}
+
+function matchOf(rule: EgressRule): string {
   const parts = [`-m set --match-set ${sourceSetName(rule.sourceSet)} src`];
   if (!isDefaultRoute(rule.destination)) parts.push(`-d ${rule.destination}`);
   if (rule.excludedCIDRs.length > 0) {
     parts.push(`-m set ! --match-set ${excludedSetName(rule.family, rule.excludedCIDRs)} dst`);
   }
-  parts.push(`-m comment --comment "${describe(rule)}"`);
   return parts.join(' ');
 }
 
