@@ -24,7 +24,9 @@ export function buildDatapath(
   slots: readonly GatewaySlot[],
 ): DesiredDatapath {
   const families = [...new Set([...familiesInUse(table), ...(facts.alsoFamilies ?? [])])].sort();
-  const rulesets = families.map((family) => familyRuleset(table, family, { options, slots }));
+  const rulesets = families.map((family) =>
+    familyRuleset(table, family, { options, slots, uplink: facts.uplink }),
+  );
   const steeringDevice = options.steering === 'vxlan' ? options.vxlanDevice : facts.uplink;
   const routes: SteeringRoute[] = [];
   for (const slot of slots) {

@@ -11,6 +11,8 @@ import { cidrFamily } from './ipsets.js';
 export interface ChainContext {
   options: IptablesOptions;
   slots: readonly GatewaySlot[];
+  /** The node's uplink device: steered traffic from other nodes arrives on it (or on the VXLAN device). */
+  uplink: string;
 }
 
 export function familyRuleset(
@@ -45,7 +47,19 @@ export function familyRuleset(
     },
     { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, options) },
     { table: 'mangle', chain: CHAINS.canary, rules: [canary] },
-    { table: 'filter', chain: CHAINS.forward, rules: guarded(clusterReturn, dropRules.map(forwardRule)) },
+    {
+      table: 'filter',
+      chain: CHAINS.forward,
+      rules: [
+        ...steeredInGuard(family, hasCluster, context),
+        ...guarded(clusterReturn, dropRules.map(forwardRule)),
+      ],
+    },
+    {
+      table: 'filter',
+      chain: CHAINS.steeredIn,
+      rules: hasCluster ? steeredInRules(rules.filter((rule) => rule.action.kind === 'snat')) : [],
+    },
     { table: 'filter', chain: CHAINS.canary, rules: [canary] },
     {
       table: 'nat',
@@ -165,6 +179,32 @@ function mssRules(family: IPFamily, options: IptablesOptions): string[] {
   return [
     `-o ${options.vxlanDevice} ${syn} -m comment --comment "SYN into the tunnel" -j TCPMSS --clamp-mss-to-pmtu`,
     `-m connmark ! --mark 0x0/${hex(options.mask)} ${syn} -m comment --comment "SYN-ACK of a steered connection" -j TCPMSS --set-mss ${mss}`,
+  ];
+}
+
+/**
+ * The steered-in guard. A node that receives steered traffic it has no SNAT rule for (a source node steering a
+ * pod this gateway has not learned yet, or steering to a gateway that has just withdrawn the egress IP) would
+ * let the CNI masquerade it with its own node IP. So new connections that arrive from another node (on the
+ * uplink, or the VXLAN device) with a cluster source and a destination outside the cluster go through the
+ * steered-in chain, which drops those no snat rule of this node takes. nat cannot DROP and nothing runs after
+ * nat POSTROUTING, so the guard lives here. The interface and conntrack state come first: established packets
+ * and local pods' traffic stop at the first one or two comparisons.
+ */
+function steeredInGuard(family: IPFamily, hasCluster: boolean, { options, uplink }: ChainContext): string[] {
+  if (!hasCluster) return [];
+  const devices = options.steering === 'vxlan' ? [uplink, options.vxlanDevice] : [uplink];
+  const cluster = clusterSetName(family);
+  return devices.map(
+    (device) =>
+      `-i ${device} -m conntrack --ctstate NEW -m set --match-set ${cluster} src -m set ! --match-set ${cluster} dst -m comment --comment "new connection steered in from another node" -j ${CHAINS.steeredIn}`,
+  );
+}
+
+function steeredInRules(snatRules: readonly EgressRule[]): string[] {
+  return [
+    ...snatRules.map((rule) => `${ruleMatch(rule)} -j RETURN`),
+    `-m comment --comment "steered here but not SNATed here: never masquerade it" -j DROP`,
   ];
 }
 
