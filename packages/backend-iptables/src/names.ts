@@ -30,6 +30,10 @@ export function sourceSetName(sourceSetId: string): string {
   return `${IPSET_PREFIX}S-${shortHash(sourceSetId)}`;
 }
 
+export function isSourceSetName(name: string): boolean {
+  return name.startsWith(`${IPSET_PREFIX}S-`);
+}
+
 export function excludedSetName(family: IPFamily, cidrs: readonly string[]): string {
   return `${IPSET_PREFIX}X-${shortHash(`${family}|${cidrs.join(',')}`)}`;
 }

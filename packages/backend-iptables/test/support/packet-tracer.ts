@@ -35,6 +35,13 @@ export type Verdict =
   /** An established packet that passed our chains: the connection's NAT binding, set up by its first packet, applies. */
   | { kind: 'forwarded' };
 
+/** One family's tables, set members and steering, as the tracer reads them. */
+export interface KernelForTracing {
+  tables: ParsedTables;
+  sets: Map<string, string[]>;
+  steering: ParsedSteering;
+}
+
 export interface TracedNode {
   nodeIP: string;
   table: NodeEgressTable;
@@ -52,13 +59,20 @@ export class NodeTracer {
   private readonly sets: Map<string, string[]>;
   private readonly steering: ParsedSteering;
 
-  constructor(rendered: RenderedDatapath, family: 4 | 6 = 4) {
-    const section = (title: string) => rendered.sections.find((s) => s.title === title)?.content ?? '';
-    this.tables = parseRestore(
-      section(family === 4 ? 'iptables-restore --noflush' : 'ip6tables-restore --noflush'),
-    );
-    this.sets = parseIpsetRestore(section('ipset restore -exist'));
-    this.steering = parseRouting(section('ip rule / ip route'));
+  /** From a rendered datapath (a fresh node), or from a kernel state (e.g. a SimulatedKernel snapshot). */
+  constructor(source: RenderedDatapath | KernelForTracing, family: 4 | 6 = 4) {
+    if ('sections' in source) {
+      const section = (title: string) => source.sections.find((s) => s.title === title)?.content ?? '';
+      this.tables = parseRestore(
+        section(family === 4 ? 'iptables-restore --noflush' : 'ip6tables-restore --noflush'),
+      );
+      this.sets = parseIpsetRestore(section('ipset restore -exist'));
+      this.steering = parseRouting(section('ip rule / ip route'));
+    } else {
+      this.tables = source.tables;
+      this.sets = source.sets;
+      this.steering = source.steering;
+    }
   }
 
   /**
@@ -67,9 +81,7 @@ export class NodeTracer {
    * the destination.
    */
   routeMarked(mark: number, dst: string): { via: string; device: string } | 'main' {
-    const rule = this.steering.rules
-      .sort((a, b) => a.priority - b.priority)
-      .find((candidate) => (mark & candidate.mask) === candidate.mark);
+    const rule = this.ruleFor(mark);
     if (rule === undefined) return 'main';
     const thrown = this.steering.throws.some(
       (candidate) => candidate.table === rule.table && contains(candidate.cidr, dst),
@@ -88,9 +100,7 @@ export class NodeTracer {
       mark: 0,
     };
     this.walk('mangle', 'PREROUTING', state);
-    const rule = this.steering.rules
-      .sort((a, b) => a.priority - b.priority)
-      .find((candidate) => (state.mark & candidate.mask) === candidate.mark);
+    const rule = this.ruleFor(state.mark);
     const forward = this.walk('filter', 'FORWARD', state);
     if (forward === 'drop') return { kind: 'dropped' };
     if (state.state === 'established') {
@@ -109,6 +119,13 @@ export class NodeTracer {
     }
     if (nat === 'accept') throw new Error(`unmarked packet ${packet.src} → ${packet.dst} accepted in nat`);
     return { kind: 'untouched' };
+  }
+
+  /** The first ip rule (by priority) whose fwmark matches; the main table's rules are not ours to model. */
+  private ruleFor(mark: number): ParsedSteering['rules'][number] | undefined {
+    return [...this.steering.rules]
+      .sort((a, b) => a.priority - b.priority)
+      .find((candidate) => (mark & candidate.mask) === candidate.mark);
   }
 
   private routeOf(table: number, mark: number): { via: string; device: string } {

@@ -52,6 +52,11 @@ export function parseRestore(text: string): ParsedTables {
   return tables;
 }
 
+/** One rule's arguments (what follows `-A <chain>`), parsed; throws on what the tracer cannot evaluate. */
+export function parseRuleSpec(spec: string): ParsedRule {
+  return parseRule(tokenize(spec), spec);
+}
+
 function append(chains: Map<string, ParsedRule[]>, chain: string): ParsedRule[] {
   const rules = chains.get(chain) ?? [];
   chains.set(chain, rules);
