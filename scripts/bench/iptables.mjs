@@ -207,6 +207,7 @@ async function measureGuard(gateway, sourceNode, localPod, steeredPod) {
       if (!on) await setGuard(true);
     }
   }
+  const window = await transitionWindow(gateway, table);
   await sourceProxier.cleanup(signal);
   await gatewayProxier.cleanup(signal);
   const mean = (values) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
@@ -218,6 +219,7 @@ async function measureGuard(gateway, sourceNode, localPod, steeredPod) {
       row('new steered connections', samples.steeredOn, samples.steeredOff, 'conn/s'),
       row('new connections of a gateway pod', samples.localOn, samples.localOff, 'conn/s'),
       row('one established steered upload', samples.uploadOn, samples.uploadOff, 'MB/s'),
+      `a sync changing one rule: ${fmt(window.syncMs)}, of which T1..T3 (changing rules dropped) ${fmt(window.windowMs)}`,
     ],
     figures: {
       guardSteeredConnPerSec: mean(samples.steeredOn),
@@ -228,8 +230,49 @@ async function measureGuard(gateway, sourceNode, localPod, steeredPod) {
       guardUploadMBps: mean(samples.uploadOn),
       unguardedUploadMBps: mean(samples.uploadOff),
       guardRounds: GUARD_ROUNDS,
+      transitionSyncMs: round(window.syncMs),
+      transitionWindowMs: round(window.windowMs),
     },
   };
+}
+
+/**
+ * A sync that changes one rule's action (the first policy loses its gateway, FailClosed) on the 2,000-policy
+ * gateway, with a fresh proxier that first adopts the kernel: how long the whole sync takes, and how long the
+ * transition chain is in force (from the start of T1 to the end of T3), when packets of changing rules are dropped.
+ */
+async function transitionWindow(gateway, table) {
+  const restores = [];
+  const exec = namespaceExec(gateway.namespace);
+  const timed = {
+    async run(request) {
+      const started = performance.now();
+      const result = await exec.run(request);
+      if (request.command.endsWith('-restore')) restores.push({ started, ended: performance.now() });
+      return result;
+    },
+  };
+  const proxier = await plugin.create({
+    nodeName: gateway.name,
+    exec: timed,
+    logger: pino({ level: 'silent' }),
+    clock: { now: () => Date.now() },
+    options: { garpCount: 0, uplink: gateway.uplink },
+  });
+  await proxier.sync(table, signal);
+  restores.length = 0;
+  const [first, ...rest] = table.rules;
+  const changed = {
+    ...table,
+    rules: [{ ...first, failurePolicy: 'FailClosed', action: { kind: 'drop' } }, ...rest],
+  };
+  const started = performance.now();
+  await proxier.sync(changed, signal);
+  const syncMs = performance.now() - started;
+  if (restores.length !== 3) throw new Error(`expected 3 restores (T1, T2, T3), saw ${restores.length}`);
+  const windowMs = (restores.at(-1)?.ended ?? 0) - (restores[0]?.started ?? 0);
+  await proxier.sync(table, signal);
+  return { syncMs, windowMs };
 }
 
 /** The source node's table: the steered client's one rule, steering to the gateway. */

@@ -12,7 +12,7 @@
 //       FORWARD lines;
 //       ipset additions, then deletions (a rule whose set changes members counts as changing);
 //   T2  mangle and nat, new (each still its own transaction, in either order);
-//   T3  filter, new.
+//   T3  filter FORWARD, new (T1 wrote the other filter chains in their new form already).
 //
 // Why every intermediate state is safe: a packet that matches no changing rule has the same first match in the
 // old and the new table (the unchanged rules keep their order, and their sets their members), so every version

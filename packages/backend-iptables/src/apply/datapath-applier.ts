@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { DesiredDatapath } from '../model/desired-datapath.js';
 import { transitionFilterChains } from '../model/transition-chain.js';
-import { clusterSetName } from '../names.js';
+import { CHAINS, clusterSetName } from '../names.js';
 import { planIpsets, restoreInput } from '../render/ipset-script.js';
 import { restoreScript } from '../render/iptables-script.js';
 import { planChainChange } from './chain-transition.js';
@@ -80,8 +80,12 @@ export async function applyDatapath(
   for (const { ruleset, jumps } of transitions) {
     await restore(ruleset.family, restoreScript(ruleset.chains, jumps, ['mangle', 'nat']));
   }
+  // T1 wrote every other filter chain in its new form already; T3 only replaces the transition chain.
   for (const { ruleset } of transitions) {
-    await restore(ruleset.family, restoreScript(ruleset.chains, [], ['filter']));
+    const forward = ruleset.chains.filter(
+      (chain) => chain.table === 'filter' && chain.chain === CHAINS.forward,
+    );
+    await restore(ruleset.family, restoreScript(forward, [], ['filter']));
   }
 
   // What no rule refers to any more.
