@@ -71,29 +71,7 @@ export class IptablesProxier implements NodeProxier {
       this.slots.adopt(slotsInKernel(view, this.layout, table));
     }
     this.view = undefined; // if applying fails half-way, the next sync re-reads the kernel
-    const gateways = steeredGateways(table);
-    let allocation = this.slots.allocate(gateways);
-    let applied = await this.apply(
-      runner,
-      setup,
-      dropSteeringTo(table, allocation.deferred),
-      allocation,
-      view,
-    );
-    let commands = applied.outcome.commands;
-    if (allocation.deferred.length > 0) {
-      // Every free slot was still being released by the apply above; now they are free.
-      this.context.logger.info(
-        { gateways: allocation.deferred },
-        'gateways got no slot while old slots were released; steering to them starts now',
-      );
-      allocation = this.slots.allocate(gateways);
-      if (allocation.deferred.length > 0)
-        throw new Error(`no slot for gateways ${allocation.deferred.join(', ')}`);
-      applied = await this.apply(runner, setup, table, allocation, viewOfApplied(applied.desired));
-      commands += applied.outcome.commands;
-    }
-    const { desired, outcome } = applied;
+    const { desired, commands, ipsetChanges } = await this.applyTable(runner, setup, table, view);
     this.view = viewOfApplied(desired);
     this.applied = desired;
     return {
@@ -105,12 +83,40 @@ export class IptablesProxier implements NodeProxier {
         ),
         sets: desired.ipsets.length,
         setEntries: desired.ipsets.reduce((sum, set) => sum + set.entries.length, 0),
-        setChanges: outcome.ipsetChanges,
+        setChanges: ipsetChanges,
         addresses: desired.addresses.length,
         gateways: new Set(desired.routes.map((route) => route.gatewayNode)).size,
         commands,
       },
     };
+  }
+
+  /**
+   * Applies the table with slots from the allocator. A gateway that finds every free slot still being released
+   * (at capacity) is not steered to by the first apply (its rules drop), and gets its slot from a second one.
+   */
+  private async applyTable(
+    runner: CommandRunner,
+    setup: NodeSetup,
+    table: NodeEgressTable,
+    view: KernelView,
+  ) {
+    const gateways = steeredGateways(table);
+    const first = this.slots.allocate(gateways);
+    let applied = await this.apply(runner, setup, dropSteeringTo(table, first.deferred), first, view);
+    let { commands, ipsetChanges } = applied.outcome;
+    if (first.deferred.length > 0) {
+      this.context.logger.info(
+        { gateways: first.deferred },
+        'gateways got no slot while old slots were released; steering to them starts now',
+      );
+      const second = this.slots.allocate(gateways);
+      if (second.deferred.length > 0) throw new Error(`no slot for gateways ${second.deferred.join(', ')}`);
+      applied = await this.apply(runner, setup, table, second, viewOfApplied(applied.desired));
+      commands += applied.outcome.commands;
+      ipsetChanges += applied.outcome.ipsetChanges;
+    }
+    return { desired: applied.desired, commands, ipsetChanges };
   }
 
   private async apply(

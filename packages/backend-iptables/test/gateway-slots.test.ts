@@ -5,7 +5,11 @@ import { GatewaySlotAllocator, type SlotsInKernel } from '../src/model/gateway-s
 import { SlotLayout } from '../src/model/gateway-slots.js';
 import { DEFAULT_OPTIONS, parseOptions } from '../src/options.js';
 import { parseIptablesSave } from '../src/state/iptables-save.js';
-import { CLUSTER, steer, table } from './support/cluster-tables.js';
+import type { EgressRule, NodeEgressTable } from '@egress-proxier/core';
+import { CLUSTER, sourceSet, steer, table } from './support/cluster-tables.js';
+import { NodeTracer } from './support/packet-tracer.js';
+import { SimulatedKernel, tracerView } from './support/simulated-kernel.js';
+import { simulatedProxier } from './support/transition-tracer.js';
 
 const layout = new SlotLayout(DEFAULT_OPTIONS);
 
@@ -182,5 +186,49 @@ describe('slots re-learned from the kernel', () => {
       [7, undefined],
     ]);
     expect(learned(kernel)).to.deep.equal([...expected]);
+  });
+});
+
+describe('a sync at slot capacity (real proxier, simulated kernel)', () => {
+  // Two slots only: node-b leaves and node-d joins while node-c keeps the other slot.
+  const options = { mark: '0x200', mask: '0x300' };
+  const toNodeD = (rule: EgressRule): EgressRule => ({
+    ...rule,
+    action: {
+      kind: 'steer' as const,
+      egressIP: '192.0.2.100',
+      gateway: { node: 'node-d', nodeIP: '192.0.2.14' },
+    },
+  });
+  const sets = [sourceSet('db/192.0.2.100', ['10.244.1.2']), sourceSet('web/192.0.2.101', ['10.244.1.3'])];
+  const before = table('node-a', {
+    sets,
+    rules: [steer('db', '192.0.2.100', 'node-b', '203.0.113.0/24'), steer('web', '192.0.2.101', 'node-c')],
+  });
+  const [dbRule, webRule] = before.rules;
+  if (dbRule === undefined || webRule === undefined) throw new Error('two rules expected');
+  const after: NodeEgressTable = { ...before, rules: [toNodeD(dbRule), webRule] };
+
+  it('withholds steering to the new gateway for one apply and never sends a pod to another gateway', async () => {
+    const kernel = new SimulatedKernel('eth0', '192.0.2.11');
+    const proxier = await simulatedProxier({ name: 'node-a', nodeIP: '192.0.2.11' }, kernel, options);
+    await proxier.sync(before, new AbortController().signal);
+    kernel.mark();
+    await proxier.sync(after, new AbortController().signal);
+    const verdicts = (src: string, dst: string) =>
+      kernel.snapshots.map((snapshot) => {
+        const verdict = new NodeTracer(tracerView(snapshot.state, 4)).trace({ src, dst });
+        return verdict.kind === 'steered' ? `via ${verdict.via}` : verdict.kind;
+      });
+    expect([...new Set(verdicts('10.244.1.2', '203.0.113.1'))]).to.deep.equal([
+      'via 192.0.2.12',
+      'dropped',
+      'via 192.0.2.14',
+    ]);
+    expect([...new Set(verdicts('10.244.1.3', '198.51.100.7'))]).to.deep.equal(['via 192.0.2.13']);
+    expect(kernel.state.rules.map((rule) => [rule.mark, rule.table]).sort()).to.deep.equal([
+      [0x200, 7100],
+      [0x300, 7101],
+    ]);
   });
 });
