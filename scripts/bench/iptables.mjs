@@ -4,7 +4,11 @@
 //     table with 2,000 egress IPs and 2,000 policies of 75 sources (150,000 source IPs);
 //   - the same for a naive baseline: one `-s POD -j SNAT --to EGRESS` rule per pod, one iptables-restore;
 //   - new TCP connections per second from a pod through the gateway to an external server, with 10,000 and
-//     150,000 selected sources: no egress rules (the limit), our ipset rules, the naive per-pod chain.
+//     150,000 selected sources: no egress rules (the limit), our ipset rules, the naive per-pod chain;
+//   - the steered-in guard: new connections per second from a pod on a second node steered to the gateway
+//     (2,000 policies, 10,000 sources), with the guard and with the guard's jump removed, alternated; the same for
+//     a pod on the gateway (its traffic must not pay for the guard), and the throughput of one established
+//     steered connection (neither must established packets).
 // The client pod is matched by the LAST policy / rule in both rule sets (the worst case for a linear chain).
 // Synthetic sources other than the client are 10.x addresses that never send; egress IPs other than the
 // client's are from the benchmarking range 198.18.0.0/15 and only exist inside the lab.
@@ -20,12 +24,14 @@ const CLIENT_EGRESS_IP = '192.0.2.100';
 const RATE_SECONDS = 3;
 const CONCURRENCY = 32;
 const NAIVE_CHAIN = 'EGP-NAIVE-SNAT';
+const GUARD_ROUNDS = 3;
+const UPLOAD_BYTES = 256 * 1024 * 1024;
 const signal = new AbortController().signal;
 
 await assertLabPrerequisites(['ipset', 'iptables-nft-restore']);
 const lab = await createLab({
   prefix: uniquePrefix('bipt'),
-  nodes: 1,
+  nodes: 2,
   podsPerNode: 1,
   externals: [EXTERNAL],
 });
@@ -43,16 +49,20 @@ process.exit(exitCode);
 async function main() {
   const gateway = lab.node(1);
   const client = lab.pod(1, 1);
-  for (const setting of ['net.ipv4.tcp_tw_reuse=1', 'net.ipv4.ip_local_port_range=1024 65000']) {
-    await lab.exec(client.namespace, 'sysctl', ['-q', '-w', setting]);
+  for (const pod of [client, lab.pod(2, 1)]) {
+    for (const setting of ['net.ipv4.tcp_tw_reuse=1', 'net.ipv4.ip_local_port_range=1024 65000']) {
+      await lab.exec(pod.namespace, 'sysctl', ['-q', '-w', setting]);
+    }
   }
-  // Finished connections leave the gateway's conntrack table at once, so each measurement starts from a
+  // Finished connections leave the nodes' conntrack tables at once, so each measurement starts from a
   // similar table instead of inheriting the previous one's tens of thousands of TIME_WAIT entries.
-  await lab.exec(gateway.namespace, 'sysctl', [
-    '-q',
-    '-w',
-    'net.netfilter.nf_conntrack_tcp_timeout_time_wait=1',
-  ]);
+  for (const node of lab.nodes) {
+    await lab.exec(node.namespace, 'sysctl', [
+      '-q',
+      '-w',
+      'net.netfilter.nf_conntrack_tcp_timeout_time_wait=1',
+    ]);
+  }
   const figures = {
     policies: POLICIES,
     egressIPs: POLICIES,
@@ -125,6 +135,9 @@ async function main() {
     });
   }
 
+  const guard = await measureGuard(gateway, lab.node(2), client, lab.pod(2, 1));
+  Object.assign(figures, guard.figures);
+
   console.log(`iptables backend: ${POLICIES} policies / egress IPs on one gateway, nft flavour`);
   console.log(
     '  sources   full sync ms (naive, ratio)      incremental ms (naive, ratio)    conn/s: no rules   ours   naive',
@@ -140,7 +153,167 @@ async function main() {
         `${String(row.limit).padStart(16)} ${String(row.ours).padStart(6)} ${String(row.naive).padStart(7)}`,
     );
   }
+  console.log(
+    `  steered-in guard (${POLICIES} policies, 10,000 sources; guard on / off, alternated ${GUARD_ROUNDS}x):`,
+  );
+  for (const line of guard.lines) console.log(`    ${line}`);
   console.log(`BENCH_JSON ${JSON.stringify({ bench: 'iptables', ...figures })}`);
+}
+
+/**
+ * The guard's cost. The steered client is the last policy's only pod on the gateway's table, so a guarded new
+ * connection walks all 2,000 snat rules in the steered-in chain (and again in nat). "Off" removes the guard's jump
+ * from our filter FORWARD chain, everything else unchanged.
+ */
+async function measureGuard(gateway, sourceNode, localPod, steeredPod) {
+  const table = generateTable(gateway, steeredPod.ip, 5);
+  const local = table.sourceSets.at(-1);
+  local.addresses = [...local.addresses, localPod.ip].sort();
+  const gatewayProxier = await plugin.create({
+    nodeName: gateway.name,
+    exec: namespaceExec(gateway.namespace),
+    logger: pino({ level: 'silent' }),
+    clock: { now: () => Date.now() },
+    options: { garpCount: 0, uplink: gateway.uplink },
+  });
+  const sourceProxier = await plugin.create({
+    nodeName: sourceNode.name,
+    exec: namespaceExec(sourceNode.namespace),
+    logger: pino({ level: 'silent' }),
+    clock: { now: () => Date.now() },
+    options: { garpCount: 0, uplink: sourceNode.uplink },
+  });
+  await gatewayProxier.sync(table, signal);
+  await sourceProxier.sync(steeringTable(sourceNode, gateway, steeredPod.ip, table.clusterCIDRs), signal);
+  const guardLines = (
+    await lab.exec(gateway.namespace, 'iptables-nft', ['-S', 'EGRESS-PROXIER-FORWARD'])
+  ).stdout
+    .split('\n')
+    .filter((line) => line.includes('-j EGRESS-PROXIER-STEERED-IN'))
+    .map((line) => line.replace(/^-A EGRESS-PROXIER-FORWARD /, ''));
+  if (guardLines.length !== 1) throw new Error(`expected one guard line, found ${guardLines.length}`);
+  const setGuard = async (on) => {
+    const args = on ? ['-I', 'EGRESS-PROXIER-FORWARD', '1'] : ['-D', 'EGRESS-PROXIER-FORWARD'];
+    await lab.exec(gateway.namespace, 'iptables-nft', [...args, ...splitRule(guardLines[0])]);
+  };
+  const samples = { steeredOn: [], steeredOff: [], localOn: [], localOff: [], uploadOn: [], uploadOff: [] };
+  for (let round = 0; round < GUARD_ROUNDS; round++) {
+    for (const on of round % 2 === 0 ? [true, false] : [false, true]) {
+      await setGuard(on);
+      const key = on ? 'On' : 'Off';
+      samples[`steered${key}`].push(await connectionRate(steeredPod, CLIENT_EGRESS_IP));
+      samples[`local${key}`].push(await connectionRate(localPod, CLIENT_EGRESS_IP));
+      samples[`upload${key}`].push(await uploadRate(steeredPod));
+      if (!on) await setGuard(true);
+    }
+  }
+  const window = await transitionWindow(gateway, table);
+  await sourceProxier.cleanup(signal);
+  await gatewayProxier.cleanup(signal);
+  const mean = (values) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+  const range = (values) => `${Math.min(...values)}–${Math.max(...values)}`;
+  const row = (name, on, off, unit) =>
+    `${name.padEnd(34)} guard ${String(mean(on)).padStart(6)} [${range(on)}]  no guard ${String(mean(off)).padStart(6)} [${range(off)}] ${unit}  (×${ratio(mean(on), mean(off))})`;
+  return {
+    lines: [
+      row('new steered connections', samples.steeredOn, samples.steeredOff, 'conn/s'),
+      row('new connections of a gateway pod', samples.localOn, samples.localOff, 'conn/s'),
+      row('one established steered upload', samples.uploadOn, samples.uploadOff, 'MB/s'),
+      `a sync changing one rule: ${fmt(window.syncMs)}, of which T1..T3 (changing rules dropped) ${fmt(window.windowMs)}`,
+    ],
+    figures: {
+      guardSteeredConnPerSec: mean(samples.steeredOn),
+      unguardedSteeredConnPerSec: mean(samples.steeredOff),
+      guardOverUnguardedSteered: ratio(mean(samples.steeredOn), mean(samples.steeredOff)),
+      guardLocalConnPerSec: mean(samples.localOn),
+      unguardedLocalConnPerSec: mean(samples.localOff),
+      guardUploadMBps: mean(samples.uploadOn),
+      unguardedUploadMBps: mean(samples.uploadOff),
+      guardRounds: GUARD_ROUNDS,
+      transitionSyncMs: round(window.syncMs),
+      transitionWindowMs: round(window.windowMs),
+    },
+  };
+}
+
+/**
+ * A sync that changes one rule's action (the first policy loses its gateway, FailClosed) on the 2,000-policy
+ * gateway, with a fresh proxier that first adopts the kernel: how long the whole sync takes, and how long the
+ * transition chain is in force (from the start of T1 to the end of T3), when packets of changing rules are dropped.
+ */
+async function transitionWindow(gateway, table) {
+  const restores = [];
+  const exec = namespaceExec(gateway.namespace);
+  const timed = {
+    async run(request) {
+      const started = performance.now();
+      const result = await exec.run(request);
+      if (request.command.endsWith('-restore')) restores.push({ started, ended: performance.now() });
+      return result;
+    },
+  };
+  const proxier = await plugin.create({
+    nodeName: gateway.name,
+    exec: timed,
+    logger: pino({ level: 'silent' }),
+    clock: { now: () => Date.now() },
+    options: { garpCount: 0, uplink: gateway.uplink },
+  });
+  await proxier.sync(table, signal);
+  restores.length = 0;
+  const [first, ...rest] = table.rules;
+  const changed = {
+    ...table,
+    rules: [{ ...first, failurePolicy: 'FailClosed', action: { kind: 'drop' } }, ...rest],
+  };
+  const started = performance.now();
+  await proxier.sync(changed, signal);
+  const syncMs = performance.now() - started;
+  if (restores.length !== 3) throw new Error(`expected 3 restores (T1, T2, T3), saw ${restores.length}`);
+  const windowMs = (restores.at(-1)?.ended ?? 0) - (restores[0]?.started ?? 0);
+  await proxier.sync(table, signal);
+  return { syncMs, windowMs };
+}
+
+/** The source node's table: the steered client's one rule, steering to the gateway. */
+function steeringTable(sourceNode, gateway, podIP, clusterCIDRs) {
+  const id = `client/${CLIENT_EGRESS_IP}`;
+  return {
+    node: sourceNode.name,
+    clusterCIDRs,
+    hostedEgressIPs: [],
+    sourceSets: [{ id, policy: 'client', family: 4, addresses: [podIP] }],
+    rules: [
+      {
+        policy: 'client',
+        family: 4,
+        sourceSet: id,
+        destination: '0.0.0.0/0',
+        excludedCIDRs: [],
+        failurePolicy: 'FailOpen',
+        action: {
+          kind: 'steer',
+          egressIP: CLIENT_EGRESS_IP,
+          gateway: { node: gateway.name, nodeIP: gateway.ip },
+        },
+      },
+    ],
+  };
+}
+
+/** MB/s of one connection sending UPLOAD_BYTES from the pod (every packet after the first is established). */
+async function uploadRate(pod) {
+  const started = performance.now();
+  const result = await lab.send(pod, EXTERNAL, UPLOAD_BYTES, undefined, 60_000);
+  if (result.source !== CLIENT_EGRESS_IP || result.bytes !== UPLOAD_BYTES) {
+    throw new Error(`upload left as ${result.source} with ${result.bytes} bytes`);
+  }
+  return Math.round(UPLOAD_BYTES / 1e6 / ((performance.now() - started) / 1000));
+}
+
+/** iptables-save rule text → argv (quoted comments stay one argument). */
+function splitRule(spec) {
+  return [...spec.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]);
 }
 
 /** A gateway hosting POLICIES egress IPs; policy i snats `perPolicy` sources to its own IP. The client is last. */
@@ -175,7 +348,7 @@ function generateTable(gateway, clientIP, perPolicy) {
   }
   return {
     node: gateway.name,
-    clusterCIDRs: ['10.244.0.0/16', `${gateway.ip}/32`],
+    clusterCIDRs: ['10.244.0.0/16', ...lab.nodes.map((node) => `${node.ip}/32`)].sort(),
     hostedEgressIPs: hosted.sort((a, b) => a.ip.localeCompare(b.ip)),
     sourceSets: sourceSets.sort((a, b) => a.id.localeCompare(b.id)),
     rules,

@@ -12,8 +12,10 @@ export const CHAINS = {
   mark: 'EGRESS-PROXIER-MARK',
   /** mangle: TCP MSS clamping for connections steered through the VXLAN device. */
   mss: 'EGRESS-PROXIER-MSS',
-  /** filter: drops traffic of FailClosed policies without a live gateway. */
+  /** filter: drops traffic of FailClosed policies without a live gateway, and steered-in traffic not SNATed here. */
   forward: 'EGRESS-PROXIER-FORWARD',
+  /** filter: new connections steered in from another node; RETURNs those a snat rule of this node takes. */
+  steeredIn: 'EGRESS-PROXIER-STEERED-IN',
   /** In every table we use: holds one rule; its absence means someone flushed or deleted our chains. */
   canary: 'EGRESS-PROXIER-CANARY',
 } as const;
@@ -26,6 +28,10 @@ export const IPSET_PREFIX = 'EGP-';
 
 export function sourceSetName(sourceSetId: string): string {
   return `${IPSET_PREFIX}S-${shortHash(sourceSetId)}`;
+}
+
+export function isSourceSetName(name: string): boolean {
+  return name.startsWith(`${IPSET_PREFIX}S-`);
 }
 
 export function excludedSetName(family: IPFamily, cidrs: readonly string[]): string {

@@ -11,13 +11,17 @@ import type {
 import { CommandRunner } from './apply/command-runner.js';
 import { chainsIntact } from './apply/canary.js';
 import { cleanupAll } from './apply/cleanup.js';
-import { applyDatapath } from './apply/datapath-applier.js';
+import { applyDatapath, type ApplyOutcome } from './apply/datapath-applier.js';
 import { GratuitousArp } from './apply/garp.js';
 import { detectFlavour, iptablesTools, type IptablesTools } from './apply/iptables-flavour.js';
 import { readKernelView, readOwnedAddresses, viewOfApplied, type KernelView } from './apply/kernel-view.js';
 import { detectUplink, strictReversePathFilter, uplinkAddress } from './apply/node-facts.js';
+import { slotsInKernel } from './apply/slots-in-kernel.js';
 import { buildDatapath } from './model/build-datapath.js';
 import type { DesiredDatapath, EgressAddress } from './model/desired-datapath.js';
+import { GatewaySlotAllocator, type SlotAllocation } from './model/gateway-slot-allocator.js';
+import { SlotLayout } from './model/gateway-slots.js';
+import { dropSteeringTo, steeredGateways } from './model/steered-gateways.js';
 import type { IptablesOptions } from './options.js';
 import { addressReplace } from './render/commands.js';
 
@@ -33,6 +37,9 @@ export class IptablesProxier implements NodeProxier {
   private applied: DesiredDatapath | undefined;
   private lifetimeSeconds: number;
   private readonly garp: GratuitousArp;
+  private readonly layout: SlotLayout;
+  /** Which gateway holds which mark/table/priority; kept across syncs so slots never move under traffic. */
+  private readonly slots: GatewaySlotAllocator;
 
   constructor(
     private readonly context: ProxierContext,
@@ -40,6 +47,8 @@ export class IptablesProxier implements NodeProxier {
   ) {
     this.lifetimeSeconds = options.addressLifetimeSeconds;
     this.garp = new GratuitousArp(context.exec, context.logger, options.garpCount);
+    this.layout = new SlotLayout(options);
+    this.slots = new GatewaySlotAllocator(this.layout);
   }
 
   async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
@@ -56,10 +65,72 @@ export class IptablesProxier implements NodeProxier {
         this.view = undefined;
       }
     }
-    const view = this.view ?? (await readKernelView(runner, setup.tools, this.options, setup.uplink));
+    let view = this.view;
+    if (view === undefined) {
+      view = await readKernelView(runner, setup.tools, this.options, setup.uplink);
+      this.slots.adopt(slotsInKernel(view, this.layout, table));
+    }
     this.view = undefined; // if applying fails half-way, the next sync re-reads the kernel
-    const alsoFamilies = [...view.iptables].filter(([, family]) => family.present).map(([family]) => family);
-    const desired = buildDatapath(table, this.options, { uplink: setup.uplink, alsoFamilies });
+    const { desired, commands, ipsetChanges } = await this.applyTable(runner, setup, table, view);
+    this.view = viewOfApplied(desired);
+    this.applied = desired;
+    return {
+      changed: commands > 0,
+      counts: {
+        rules: desired.rulesets.reduce(
+          (sum, ruleset) => sum + ruleset.chains.reduce((n, c) => n + c.rules.length, 0),
+          0,
+        ),
+        sets: desired.ipsets.length,
+        setEntries: desired.ipsets.reduce((sum, set) => sum + set.entries.length, 0),
+        setChanges: ipsetChanges,
+        addresses: desired.addresses.length,
+        gateways: new Set(desired.routes.map((route) => route.gatewayNode)).size,
+        commands,
+      },
+    };
+  }
+
+  /**
+   * Applies the table with slots from the allocator. A gateway that finds every free slot still being released
+   * (at capacity) is not steered to by the first apply (its rules drop), and gets its slot from a second one.
+   */
+  private async applyTable(
+    runner: CommandRunner,
+    setup: NodeSetup,
+    table: NodeEgressTable,
+    view: KernelView,
+  ) {
+    const gateways = steeredGateways(table);
+    const first = this.slots.allocate(gateways);
+    let applied = await this.apply(runner, setup, dropSteeringTo(table, first.deferred), first, view);
+    let { commands, ipsetChanges } = applied.outcome;
+    if (first.deferred.length > 0) {
+      this.context.logger.info(
+        { gateways: first.deferred },
+        'gateways got no slot while old slots were released; steering to them starts now',
+      );
+      const second = this.slots.allocate(gateways);
+      if (second.deferred.length > 0) throw new Error(`no slot for gateways ${second.deferred.join(', ')}`);
+      applied = await this.apply(runner, setup, table, second, viewOfApplied(applied.desired));
+      commands += applied.outcome.commands;
+      ipsetChanges += applied.outcome.ipsetChanges;
+    }
+    return { desired: applied.desired, commands, ipsetChanges };
+  }
+
+  private async apply(
+    runner: CommandRunner,
+    setup: NodeSetup,
+    table: NodeEgressTable,
+    allocation: SlotAllocation,
+    view: KernelView,
+  ): Promise<{ desired: DesiredDatapath; outcome: ApplyOutcome }> {
+    const alsoFamilies = [...view.iptables]
+      .filter(([, family]) => family.kind === 'applied' || family.present)
+      .map(([family]) => family);
+    const facts = { uplink: setup.uplink, alsoFamilies };
+    const desired = buildDatapath(table, this.options, facts, allocation.slots);
     const outcome = await applyDatapath(
       {
         runner,
@@ -73,23 +144,7 @@ export class IptablesProxier implements NodeProxier {
       desired,
       view,
     );
-    this.view = viewOfApplied(desired);
-    this.applied = desired;
-    return {
-      changed: outcome.commands > 0,
-      counts: {
-        rules: desired.rulesets.reduce(
-          (sum, ruleset) => sum + ruleset.chains.reduce((n, c) => n + c.rules.length, 0),
-          0,
-        ),
-        sets: desired.ipsets.length,
-        setEntries: desired.ipsets.reduce((sum, set) => sum + set.entries.length, 0),
-        setChanges: outcome.ipsetChanges,
-        addresses: desired.addresses.length,
-        gateways: new Set(desired.routes.map((route) => route.gatewayNode)).size,
-        commands: outcome.commands,
-      },
-    };
+    return { desired, outcome };
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {

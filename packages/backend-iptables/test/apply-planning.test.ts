@@ -62,6 +62,7 @@ describe('ipset updates by difference', () => {
 describe('jumps from built-in chains', () => {
   const ruleset = familyRuleset(CLUSTER['node-a'], 4, {
     options: DEFAULT_OPTIONS,
+    uplink: 'eth0',
     slots: [
       { node: 'node-b', mark: 0x100, table: 7100, priority: 7100 },
       { node: 'node-c', mark: 0x200, table: 7101, priority: 7101 },

@@ -1,11 +1,10 @@
 // The kernel state of everything we own, read at the first sync (a restarted agent adopts what is there)
 // and after drift is detected; between those, the last applied state stands in for it.
 import type { IPFamily } from '@egress-proxier/core';
-import type { DesiredDatapath, IpsetSpec } from '../model/desired-datapath.js';
+import type { DesiredDatapath, FamilyRuleset, IpsetSpec } from '../model/desired-datapath.js';
 import { CHAIN_PREFIX, IPSET_PREFIX } from '../names.js';
 import type { IptablesOptions } from '../options.js';
 import { VXLAN_DEVICE_ADDRESS } from '../render/commands.js';
-import { rulesetFingerprint } from '../render/iptables-script.js';
 import {
   parseAddresses,
   parseFloodRemotes,
@@ -22,18 +21,19 @@ import type { CommandRunner } from './command-runner.js';
 import type { IptablesTools } from './iptables-flavour.js';
 import { isOurAddress, isOurRoute, isOurRule } from './ownership.js';
 
-export interface FamilyIptablesView {
-  /** What the kernel printed, when it was read; undefined when the last apply stands in for it. */
-  saved: SavedRuleset | undefined;
-  /** Chain bodies we last wrote; undefined forces a restore. */
-  fingerprint: string | undefined;
-  /** Whether our chains exist in this family. */
-  present: boolean;
-}
+/** What we know of our chains in one family. */
+export type FamilyChainsView =
+  /**
+   * Read from the kernel (`saved` undefined: this family's tools could not run, e.g. no IPv6). Which rules our
+   * chains held is not known, only what the kernel printed.
+   */
+  | { kind: 'read'; saved: SavedRuleset | undefined; present: boolean }
+  /** Exactly what this process last applied, no drift found since. */
+  | { kind: 'applied'; ruleset: FamilyRuleset };
 
 export interface KernelView {
   ipsets: Map<string, IpsetSpec>;
-  iptables: Map<IPFamily, FamilyIptablesView>;
+  iptables: Map<IPFamily, FamilyChainsView>;
   rules: KernelRule[];
   routes: KernelRoute[];
   addresses: KernelAddress[];
@@ -54,13 +54,13 @@ export async function readKernelView(
   options: IptablesOptions,
   uplink: string,
 ): Promise<KernelView> {
-  const iptables = new Map<IPFamily, FamilyIptablesView>();
+  const iptables = new Map<IPFamily, FamilyChainsView>();
   for (const family of [4, 6] as const) {
     const saved = await readSaved(runner, tools, family);
     const present = [...(saved?.values() ?? [])].some((table) =>
       [...table.chains].some((chain) => chain.startsWith(CHAIN_PREFIX)),
     );
-    iptables.set(family, { saved, fingerprint: undefined, present });
+    iptables.set(family, { kind: 'read', saved, present });
   }
   const ipsets = parseIpsetSave(await runner.stdout('ipset', 'save'), IPSET_PREFIX);
   const rules: KernelRule[] = [];
@@ -117,14 +117,9 @@ export async function readVxlan(runner: CommandRunner, device: string): Promise<
 
 /** What the kernel holds after `desired` was applied successfully. */
 export function viewOfApplied(desired: DesiredDatapath): KernelView {
-  const iptables = new Map<IPFamily, FamilyIptablesView>();
-  for (const ruleset of desired.rulesets) {
-    iptables.set(ruleset.family, {
-      saved: undefined,
-      fingerprint: rulesetFingerprint(ruleset),
-      present: true,
-    });
-  }
+  const iptables = new Map<IPFamily, FamilyChainsView>(
+    desired.rulesets.map((ruleset) => [ruleset.family, { kind: 'applied', ruleset }]),
+  );
   return {
     ipsets: new Map(desired.ipsets.map((set) => [set.name, set])),
     iptables,

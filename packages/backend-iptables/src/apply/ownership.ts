@@ -5,7 +5,7 @@
 // our table range.
 import { addressLabel } from '../names.js';
 import type { IptablesOptions } from '../options.js';
-import { routeTableRange } from '../model/gateway-marks.js';
+import { routeTableRange } from '../model/gateway-slots.js';
 import type { KernelAddress, KernelRoute, KernelRule } from '../state/ip-json.js';
 
 export function isOurAddress(address: KernelAddress, uplink: string): boolean {

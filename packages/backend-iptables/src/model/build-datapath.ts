@@ -4,8 +4,10 @@ import { addressLabel } from '../names.js';
 import type { IptablesOptions } from '../options.js';
 import { familyRuleset } from './chains.js';
 import type { DesiredDatapath, EgressAddress, SteeringRoute, VxlanSpec } from './desired-datapath.js';
-import { gatewaySlots } from './gateway-marks.js';
+import { GatewaySlotAllocator } from './gateway-slot-allocator.js';
+import { SlotLayout, type GatewaySlot } from './gateway-slots.js';
 import { desiredIpsets } from './ipsets.js';
+import { steeredGateways } from './steered-gateways.js';
 
 export interface NodeFacts {
   /** The uplink device name (from the option or the default route). */
@@ -14,14 +16,17 @@ export interface NodeFacts {
   alsoFamilies?: readonly IPFamily[];
 }
 
+/** `slots` must hold one slot per gateway the table steers to (see GatewaySlotAllocator). */
 export function buildDatapath(
   table: NodeEgressTable,
   options: IptablesOptions,
   facts: NodeFacts,
+  slots: readonly GatewaySlot[],
 ): DesiredDatapath {
-  const slots = gatewaySlots(table, options);
   const families = [...new Set([...familiesInUse(table), ...(facts.alsoFamilies ?? [])])].sort();
-  const rulesets = families.map((family) => familyRuleset(table, family, { options, slots }));
+  const rulesets = families.map((family) =>
+    familyRuleset(table, family, { options, slots, uplink: facts.uplink }),
+  );
   const steeringDevice = options.steering === 'vxlan' ? options.vxlanDevice : facts.uplink;
   const routes: SteeringRoute[] = [];
   for (const slot of slots) {
@@ -66,6 +71,11 @@ export function buildDatapath(
         }
       : undefined;
   return { ipsets: desiredIpsets(table), rulesets, routes, addresses, vxlan };
+}
+
+/** The slots a node with no history gives a table: gateways numbered in name order (what `render` shows). */
+export function freshSlots(table: NodeEgressTable, options: IptablesOptions): GatewaySlot[] {
+  return new GatewaySlotAllocator(new SlotLayout(options)).allocate(steeredGateways(table)).slots;
 }
 
 /** IPv4 chains always exist (an empty table still owns its chains); IPv6 ones only when the table uses IPv6. */

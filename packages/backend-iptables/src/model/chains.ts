@@ -4,13 +4,15 @@
 import type { EgressRule, IPFamily, NodeEgressTable } from '@egress-proxier/core';
 import { CHAINS, clusterSetName, excludedSetName, sourceSetName } from '../names.js';
 import { hex, type IptablesOptions } from '../options.js';
-import type { ChainBody, FamilyRuleset, JumpRule } from './desired-datapath.js';
-import type { GatewaySlot } from './gateway-marks.js';
+import type { ChainBody, ChainRule, FamilyRuleset, JumpRule } from './desired-datapath.js';
+import type { GatewaySlot } from './gateway-slots.js';
 import { cidrFamily } from './ipsets.js';
 
 export interface ChainContext {
   options: IptablesOptions;
   slots: readonly GatewaySlot[];
+  /** The node's uplink device: steered traffic from other nodes arrives on it (or on the VXLAN device). */
+  uplink: string;
 }
 
 export function familyRuleset(
@@ -45,7 +47,19 @@ export function familyRuleset(
     },
     { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, options) },
     { table: 'mangle', chain: CHAINS.canary, rules: [canary] },
-    { table: 'filter', chain: CHAINS.forward, rules: guarded(clusterReturn, dropRules.map(forwardRule)) },
+    {
+      table: 'filter',
+      chain: CHAINS.forward,
+      rules: [
+        ...steeredInGuard(family, hasCluster, context),
+        ...guarded(clusterReturn, dropRules.map(forwardRule)),
+      ],
+    },
+    {
+      table: 'filter',
+      chain: CHAINS.steeredIn,
+      rules: hasCluster ? steeredInRules(rules.filter((rule) => rule.action.kind === 'snat')) : [],
+    },
     { table: 'filter', chain: CHAINS.canary, rules: [canary] },
     {
       table: 'nat',
@@ -58,7 +72,34 @@ export function familyRuleset(
     },
     { table: 'nat', chain: CHAINS.canary, rules: [canary] },
   ];
-  return { family, chains, jumps: JUMPS };
+  return {
+    family,
+    chains,
+    jumps: JUMPS,
+    rules: rules.map((rule) => chainRule(rule, context)),
+    clusterReturn,
+  };
+}
+
+function chainRule(rule: EgressRule, { slots }: ChainContext): ChainRule {
+  const action = rule.action;
+  let actionText: string = action.kind;
+  if (action.kind === 'snat') actionText = `snat ${action.egressIP}`;
+  if (action.kind === 'steer') {
+    const mark = slots.find((slot) => slot.node === action.gateway.node)?.mark;
+    if (mark === undefined) throw new Error(`no mark assigned to gateway ${action.gateway.node}`);
+    actionText = `steer ${action.egressIP} via ${action.gateway.node} ${action.gateway.nodeIP} mark ${hex(mark)}`;
+  }
+  const fields = [rule.policy, rule.family, rule.sourceSet, rule.destination, rule.excludedCIDRs];
+  const sets = [sourceSetName(rule.sourceSet)];
+  if (rule.excludedCIDRs.length > 0) sets.push(excludedSetName(rule.family, rule.excludedCIDRs));
+  return {
+    key: JSON.stringify([...fields, rule.failurePolicy, actionText]),
+    match: matchOf(rule),
+    sourceSet: sourceSetName(rule.sourceSet),
+    sets,
+    description: describe(rule),
+  };
 }
 
 /** The rules up to and including the last one `isOwn` accepts; none when it accepts none. */
@@ -90,14 +131,17 @@ function jump(
   return { table, builtin, target, mustBeFirst, spec: `-m comment --comment "${comment}" -j ${target}` };
 }
 
-/** The match shared by a rule's lines in every chain: source set, destination, and not its exclusions. */
+/** The match shared by a rule's lines in every chain (source set, destination, not its exclusions), with comment. */
 export function ruleMatch(rule: EgressRule): string {
+  return `${matchOf(rule)} -m comment --comment "${describe(rule)}"`;
+}
+
+function matchOf(rule: EgressRule): string {
   const parts = [`-m set --match-set ${sourceSetName(rule.sourceSet)} src`];
   if (!isDefaultRoute(rule.destination)) parts.push(`-d ${rule.destination}`);
   if (rule.excludedCIDRs.length > 0) {
     parts.push(`-m set ! --match-set ${excludedSetName(rule.family, rule.excludedCIDRs)} dst`);
   }
-  parts.push(`-m comment --comment "${describe(rule)}"`);
   return parts.join(' ');
 }
 
@@ -135,6 +179,32 @@ function mssRules(family: IPFamily, options: IptablesOptions): string[] {
   return [
     `-o ${options.vxlanDevice} ${syn} -m comment --comment "SYN into the tunnel" -j TCPMSS --clamp-mss-to-pmtu`,
     `-m connmark ! --mark 0x0/${hex(options.mask)} ${syn} -m comment --comment "SYN-ACK of a steered connection" -j TCPMSS --set-mss ${mss}`,
+  ];
+}
+
+/**
+ * The steered-in guard. A node that receives steered traffic it has no SNAT rule for (a source node steering a
+ * pod this gateway has not learned yet, or steering to a gateway that has just withdrawn the egress IP) would
+ * let the CNI masquerade it with its own node IP. So new connections that arrive from another node (on the
+ * uplink, or the VXLAN device) with a cluster source and a destination outside the cluster go through the
+ * steered-in chain, which drops those no snat rule of this node takes. nat cannot DROP and nothing runs after
+ * nat POSTROUTING, so the guard lives here. The interface and conntrack state come first: established packets
+ * and local pods' traffic stop at the first one or two comparisons.
+ */
+function steeredInGuard(family: IPFamily, hasCluster: boolean, { options, uplink }: ChainContext): string[] {
+  if (!hasCluster) return [];
+  const devices = options.steering === 'vxlan' ? [uplink, options.vxlanDevice] : [uplink];
+  const cluster = clusterSetName(family);
+  return devices.map(
+    (device) =>
+      `-i ${device} -m conntrack --ctstate NEW -m set --match-set ${cluster} src -m set ! --match-set ${cluster} dst -m comment --comment "new connection steered in from another node" -j ${CHAINS.steeredIn}`,
+  );
+}
+
+function steeredInRules(snatRules: readonly EgressRule[]): string[] {
+  return [
+    ...snatRules.map((rule) => `${ruleMatch(rule)} -j RETURN`),
+    `-m comment --comment "steered here but not SNATed here: never masquerade it" -j DROP`,
   ];
 }
 

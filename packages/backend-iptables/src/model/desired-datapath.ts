@@ -31,10 +31,30 @@ export interface JumpRule {
   mustBeFirst: boolean;
 }
 
+/** One rule of the table as this node's chains render it: what a sync needs to compare it with another. */
+export interface ChainRule {
+  /**
+   * The rule's whole content (policy, family, sets, destination, exclusions, failure policy, action) and, for a
+   * steer rule, its gateway's mark: rules with equal keys put equal lines in every chain.
+   */
+  key: string;
+  /** The packet match its lines share (source set, destination, not its exclusions), without comment. */
+  match: string;
+  /** The source set's kernel name. */
+  sourceSet: string;
+  /** ipsets the match names. */
+  sets: string[];
+  description: string;
+}
+
 export interface FamilyRuleset {
   family: IPFamily;
   chains: ChainBody[];
   jumps: JumpRule[];
+  /** The table's rules of this family, in the table's order. */
+  rules: ChainRule[];
+  /** The cluster-destination RETURN that opens our chains (none when the family has no cluster CIDRs). */
+  clusterReturn: string[];
 }
 
 /** One gateway's policy route: packets carrying `mark` leave via `via`. */

@@ -1,6 +1,6 @@
 // `egress-proxier render --backend iptables`: everything a sync would program on a fresh node, as sections.
 import type { NodeEgressTable, RenderedDatapath, RenderedSection } from '@egress-proxier/core';
-import { buildDatapath } from '../model/build-datapath.js';
+import { buildDatapath, freshSlots } from '../model/build-datapath.js';
 import type { IptablesOptions } from '../options.js';
 import {
   addressReplace,
@@ -29,7 +29,8 @@ export const SECTION_TITLES = {
 } as const;
 
 export function renderDatapath(table: NodeEgressTable, options: IptablesOptions): RenderedDatapath {
-  const datapath = buildDatapath(table, options, { uplink: options.uplink ?? UPLINK_PLACEHOLDER });
+  const facts = { uplink: options.uplink ?? UPLINK_PLACEHOLDER };
+  const datapath = buildDatapath(table, options, facts, freshSlots(table, options));
   const sections: RenderedSection[] = [
     { title: SECTION_TITLES.ipset, content: ipsetScripts(datapath.ipsets, new Map()).update },
   ];

@@ -166,3 +166,65 @@ export const DUAL_STACK = table('node-b', {
     { ...snat('dual', '2001:db8:e::100', '::/0', ['2001:db8:ffff::/48']), family: 6 },
   ],
 });
+
+/** A cluster-wide policy for `tablesFor`: which pods, and their egress IPs' gateways or the action without one. */
+export interface ClusterPolicy {
+  name: string;
+  pods: string[];
+  egress: { ip: string; gateway: NodeName }[] | 'drop' | 'bypass';
+  destination?: string;
+  excluded?: string[];
+}
+
+/** The node a pod of these tables runs on: 10.244.<n>.x lives on the n-th node. */
+export function homeOf(pod: string): NodeName {
+  const names = Object.keys(NODES) as NodeName[];
+  const node = names[Number(pod.split('.')[2]) - 1];
+  if (node === undefined) throw new Error(`no node for pod ${pod}`);
+  return node;
+}
+
+/**
+ * Every node's table for `policies`, following NodeEgressTable's documented semantics: rules by longer
+ * destination first (then the order given); on a gateway a set holds every pod using its IP, elsewhere local pods;
+ * pods spread over several IPs in order.
+ */
+export function tablesFor(policies: readonly ClusterPolicy[]): Record<NodeName, NodeEgressTable> {
+  const ordered = [...policies].sort((a, b) => prefixOf(b.destination) - prefixOf(a.destination));
+  const tables = {} as Record<NodeName, NodeEgressTable>;
+  for (const node of Object.keys(NODES) as NodeName[]) {
+    const sets: SourceSet[] = [];
+    const rules: EgressRule[] = [];
+    const hosted: string[] = [];
+    for (const policy of ordered) {
+      const destination = policy.destination ?? '0.0.0.0/0';
+      const excluded = policy.excluded ?? [];
+      if (policy.egress === 'drop' || policy.egress === 'bypass') {
+        const local = policy.pods.filter((pod) => homeOf(pod) === node);
+        if (local.length === 0) continue;
+        sets.push(sourceSet(`${policy.name}/unassigned/v4`, local));
+        rules.push((policy.egress === 'drop' ? drop : bypass)(policy.name, destination, excluded));
+        continue;
+      }
+      const egress = policy.egress;
+      egress.forEach(({ ip, gateway }, index) => {
+        const users = policy.pods.filter((_, podIndex) => podIndex % egress.length === index);
+        const members = gateway === node ? users : users.filter((pod) => homeOf(pod) === node);
+        if (gateway === node) hosted.push(ip);
+        if (members.length === 0) return;
+        sets.push(sourceSet(`${policy.name}/${ip}`, members));
+        rules.push(
+          gateway === node
+            ? snat(policy.name, ip, destination, excluded)
+            : steer(policy.name, ip, gateway, destination, excluded),
+        );
+      });
+    }
+    tables[node] = table(node, { hosted: hosted.sort(), sets, rules });
+  }
+  return tables;
+}
+
+function prefixOf(cidr: string | undefined): number {
+  return cidr === undefined ? 0 : Number(cidr.split('/')[1]);
+}

@@ -15,14 +15,32 @@ export interface Packet {
   src: string;
   dst: string;
   protocol?: 'tcp' | 'udp';
+  /** The device the packet arrives on: a local pod's bridge unless steered in from another node. */
+  inInterface?: string;
+  /** Conntrack state: nat sees only a connection's first packet, so an established one skips it. */
+  state?: 'new' | 'established';
 }
+
+/** Where local pods' packets arrive (the lab CNI's bridge). */
+export const POD_BRIDGE = 'cni0';
+
+const CONNTRACK_STATES = { new: 'NEW', established: 'ESTABLISHED' } as const;
 
 export type Verdict =
   | { kind: 'snat'; to: string }
   | { kind: 'steered'; mark: number; via: string; device: string }
   | { kind: 'dropped' }
   /** None of our rules applied: the CNI's masquerade (or nothing, for cluster destinations) follows. */
-  | { kind: 'untouched' };
+  | { kind: 'untouched' }
+  /** An established packet that passed our chains: the connection's NAT binding, set up by its first packet, applies. */
+  | { kind: 'forwarded' };
+
+/** One family's tables, set members and steering, as the tracer reads them. */
+export interface KernelForTracing {
+  tables: ParsedTables;
+  sets: Map<string, string[]>;
+  steering: ParsedSteering;
+}
 
 export interface TracedNode {
   nodeIP: string;
@@ -30,7 +48,7 @@ export interface TracedNode {
   rendered: RenderedDatapath;
 }
 
-interface PacketState extends Packet {
+interface PacketState extends Required<Packet> {
   mark: number;
 }
 
@@ -41,13 +59,20 @@ export class NodeTracer {
   private readonly sets: Map<string, string[]>;
   private readonly steering: ParsedSteering;
 
-  constructor(rendered: RenderedDatapath, family: 4 | 6 = 4) {
-    const section = (title: string) => rendered.sections.find((s) => s.title === title)?.content ?? '';
-    this.tables = parseRestore(
-      section(family === 4 ? 'iptables-restore --noflush' : 'ip6tables-restore --noflush'),
-    );
-    this.sets = parseIpsetRestore(section('ipset restore -exist'));
-    this.steering = parseRouting(section('ip rule / ip route'));
+  /** From a rendered datapath (a fresh node), or from a kernel state (e.g. a SimulatedKernel snapshot). */
+  constructor(source: RenderedDatapath | KernelForTracing, family: 4 | 6 = 4) {
+    if ('sections' in source) {
+      const section = (title: string) => source.sections.find((s) => s.title === title)?.content ?? '';
+      this.tables = parseRestore(
+        section(family === 4 ? 'iptables-restore --noflush' : 'ip6tables-restore --noflush'),
+      );
+      this.sets = parseIpsetRestore(section('ipset restore -exist'));
+      this.steering = parseRouting(section('ip rule / ip route'));
+    } else {
+      this.tables = source.tables;
+      this.sets = source.sets;
+      this.steering = source.steering;
+    }
   }
 
   /**
@@ -56,9 +81,7 @@ export class NodeTracer {
    * the destination.
    */
   routeMarked(mark: number, dst: string): { via: string; device: string } | 'main' {
-    const rule = this.steering.rules
-      .sort((a, b) => a.priority - b.priority)
-      .find((candidate) => (mark & candidate.mask) === candidate.mark);
+    const rule = this.ruleFor(mark);
     if (rule === undefined) return 'main';
     const thrown = this.steering.throws.some(
       (candidate) => candidate.table === rule.table && contains(candidate.cidr, dst),
@@ -69,13 +92,21 @@ export class NodeTracer {
   }
 
   trace(packet: Packet): Verdict {
-    const state: PacketState = { protocol: 'tcp', ...packet, mark: 0 };
+    const state: PacketState = {
+      protocol: 'tcp',
+      inInterface: POD_BRIDGE,
+      state: 'new',
+      ...packet,
+      mark: 0,
+    };
     this.walk('mangle', 'PREROUTING', state);
-    const rule = this.steering.rules
-      .sort((a, b) => a.priority - b.priority)
-      .find((candidate) => (state.mark & candidate.mask) === candidate.mark);
+    const rule = this.ruleFor(state.mark);
     const forward = this.walk('filter', 'FORWARD', state);
     if (forward === 'drop') return { kind: 'dropped' };
+    if (state.state === 'established') {
+      const route = rule === undefined ? undefined : this.routeOf(rule.table, state.mark);
+      return route === undefined ? { kind: 'forwarded' } : { kind: 'steered', mark: state.mark, ...route };
+    }
     const nat = this.walk('nat', 'POSTROUTING', state);
     if (typeof nat === 'object') {
       if (rule !== undefined) throw new Error(`packet ${packet.src} → ${packet.dst} both steered and SNATed`);
@@ -84,13 +115,24 @@ export class NodeTracer {
     if (rule !== undefined) {
       if (nat !== 'accept')
         throw new Error(`steered packet ${packet.src} → ${packet.dst} would be masqueraded`);
-      const route = this.steering.routes.find((candidate) => candidate.table === rule.table);
-      if (route === undefined)
-        throw new Error(`ip rule for mark ${state.mark} looks up table ${rule.table} without a route`);
-      return { kind: 'steered', mark: state.mark, via: route.via, device: route.device };
+      return { kind: 'steered', mark: state.mark, ...this.routeOf(rule.table, state.mark) };
     }
     if (nat === 'accept') throw new Error(`unmarked packet ${packet.src} → ${packet.dst} accepted in nat`);
     return { kind: 'untouched' };
+  }
+
+  /** The first ip rule (by priority) whose fwmark matches; the main table's rules are not ours to model. */
+  private ruleFor(mark: number): ParsedSteering['rules'][number] | undefined {
+    return [...this.steering.rules]
+      .sort((a, b) => a.priority - b.priority)
+      .find((candidate) => (mark & candidate.mask) === candidate.mark);
+  }
+
+  private routeOf(table: number, mark: number): { via: string; device: string } {
+    const route = this.steering.routes.find((candidate) => candidate.table === table);
+    if (route === undefined)
+      throw new Error(`ip rule for mark ${mark} looks up table ${table} without a route`);
+    return { via: route.via, device: route.device };
   }
 
   private walk(table: string, chain: string, state: PacketState): Outcome {
@@ -139,9 +181,14 @@ export class NodeTracer {
       case 'protocol':
         return state.protocol === match.protocol;
       case 'tcpFlags':
-        return false; // traced packets are not SYNs: MSS clamping does not decide a verdict
       case 'outInterface':
-        return false;
+        // Only the MSS chain (mangle FORWARD) uses these, and it decides no verdict: a chain the tracer walks
+        // must not depend on them.
+        throw new Error(`the tracer does not evaluate ${match.kind} matches`);
+      case 'inInterface':
+        return (state.inInterface === match.device) !== match.negated;
+      case 'ctstate':
+        return match.states.includes(CONNTRACK_STATES[state.state]) !== match.negated;
     }
   }
 }
@@ -154,7 +201,8 @@ function contains(entry: string, address: string): boolean {
 }
 
 /** Where a pod's packet leaves the cluster, and with which source: an IP, or 'dropped'. */
-export function leavesAs(nodes: readonly TracedNode[], podNode: TracedNode, packet: Packet): string {
+export function leavesAs(nodes: readonly TracedNode[], podNode: TracedNode, sent: Packet): string {
+  let packet = sent;
   let node = podNode;
   for (let hops = 0; hops < 3; hops++) {
     const verdict = new NodeTracer(node.rendered).trace(packet);
@@ -171,8 +219,12 @@ export function leavesAs(nodes: readonly TracedNode[], podNode: TracedNode, pack
         const gateway = nodes.find((candidate) => candidate.nodeIP === verdict.via);
         if (gateway === undefined) throw new Error(`steered to ${verdict.via}, which is no node`);
         node = gateway;
+        // On-link it arrives on the gateway's uplink (same name in these tests), or on its VXLAN device.
+        packet = { ...packet, inInterface: verdict.device };
         break;
       }
+      case 'forwarded':
+        throw new Error('leavesAs traces new connections only');
     }
   }
   throw new Error(`packet ${packet.src} → ${packet.dst} is steered in a loop`);

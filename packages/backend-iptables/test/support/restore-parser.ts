@@ -13,7 +13,9 @@ export type Match =
   | { kind: 'mark'; negated: boolean; value: number; mask: number; conntrack: boolean }
   | { kind: 'protocol'; protocol: string }
   | { kind: 'tcpFlags'; mask: string[]; set: string[] }
-  | { kind: 'outInterface'; device: string };
+  | { kind: 'outInterface'; device: string }
+  | { kind: 'inInterface'; negated: boolean; device: string }
+  | { kind: 'ctstate'; negated: boolean; states: string[] };
 
 export type Target =
   | { kind: 'jump'; chain: string }
@@ -48,6 +50,11 @@ export function parseRestore(text: string): ParsedTables {
     else throw new Error(`unsupported restore line: ${line}`);
   }
   return tables;
+}
+
+/** One rule's arguments (what follows `-A <chain>`), parsed; throws on what the tracer cannot evaluate. */
+export function parseRuleSpec(spec: string): ParsedRule {
+  return parseRule(tokenize(spec), spec);
 }
 
 function append(chains: Map<string, ParsedRule[]>, chain: string): ParsedRule[] {
@@ -89,6 +96,10 @@ function parseRule(words: string[], text: string): ParsedRule {
         if (next() !== '--mark') throw new Error(`bad mark match: ${text}`);
         const [value, mask] = parseMark(next());
         matches.push({ kind: 'mark', negated: negatedMark, value, mask, conntrack: module === 'connmark' });
+      } else if (module === 'conntrack') {
+        const negatedState = words[i] === '!' ? (i++, true) : false;
+        if (next() !== '--ctstate') throw new Error(`bad conntrack match: ${text}`);
+        matches.push({ kind: 'ctstate', negated: negatedState, states: next().split(',') });
       } else if (module === 'tcp') {
         if (next() !== '--tcp-flags') throw new Error(`bad tcp match: ${text}`);
         matches.push({ kind: 'tcpFlags', mask: next().split(','), set: next().split(',') });
@@ -98,7 +109,10 @@ function parseRule(words: string[], text: string): ParsedRule {
     } else if (word === '-p') {
       matches.push({ kind: 'protocol', protocol: next() });
     } else if (word === '-o') {
+      if (negated) throw new Error(`negated -o is not traced: ${text}`);
       matches.push({ kind: 'outInterface', device: next() });
+    } else if (word === '-i') {
+      matches.push({ kind: 'inInterface', negated, device: next() });
     } else if (word === '-j') {
       target = parseTarget(next(), () => next(), text);
     } else throw new Error(`unknown option ${word}: ${text}`);
