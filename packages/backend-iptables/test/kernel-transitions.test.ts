@@ -1,7 +1,7 @@
 // Safe transitions on a real kernel: the steered-in guard drops what a gateway does not SNAT, a connection loop
 // running through syncs of every kind sees no wrong source, and gateway slots stay put when gateways come and go.
 // Needs root, iproute2, iptables (nft), ipset; fails with a clear message without them.
-import type { Exec } from '@egress-proxier/core';
+import { systemClock, type Exec } from '@egress-proxier/core';
 import { expect } from 'chai';
 import {
   assertLabPrerequisites,
@@ -267,7 +267,7 @@ describe('gateway slots stay put when gateways leave and join (real kernel)', fu
       nodeName: node.name,
       exec,
       logger,
-      clock: { now: () => Date.now() },
+      clock: systemClock,
       options: { garpCount: 1 },
     })) as IptablesProxier;
   }

@@ -4,7 +4,7 @@
 // such combination must drop the packet or let it leave with the source (and through the gateways) that the
 // all-old or the all-new cluster gives it: never masqueraded with a node IP where either table says snat,
 // steer or drop, never steered to a gateway neither table names.
-import { cidrContainsIP, parseCidr, type NodeEgressTable } from '@egress-proxier/core';
+import { cidrContainsIP, parseCidr, systemClock, type NodeEgressTable } from '@egress-proxier/core';
 import { expect } from 'chai';
 import plugin from '../../src/index.js';
 import type { IptablesProxier } from '../../src/proxier.js';
@@ -67,7 +67,7 @@ export async function simulatedProxier(
     nodeName: node.name,
     exec: kernel,
     logger,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     options: { uplink: 'eth0', iptablesMode: 'nft', garpCount: 0, ...options },
   })) as IptablesProxier;
 }
