@@ -100,7 +100,7 @@ export class Agent {
         statusChanged: () => this.leadership.statusMayHaveChanged(),
         fencing: this.fencing,
       }),
-      { ...common, heard: () => this.fencing?.heardFromApi() },
+      { ...common, answered: () => this.fencing?.apiAnswered() },
     );
     const egresses = this.informers.cache<SlimEgress>('egresses');
     this.leadership = new Leadership(

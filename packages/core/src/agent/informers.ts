@@ -42,14 +42,17 @@ export class Informers {
       clock: Clock;
       logger: Logger;
       metrics: AgentMetrics;
-      /** The API server delivered something (a list, an event, a bookmark): proof it is reachable. */
-      heard(): void;
+      /**
+       * A list request completed: the API server answers requests. Watch events and bookmarks do not count:
+       * an open stream may go on delivering while new requests hang, and they prove nothing about those.
+       */
+      answered(): void;
     },
   ) {
     const observer = {
       watchRestarted: (resource: string, reason: string) =>
         deps.metrics.watchRestarts.inc({ resource, reason }),
-      heard: () => deps.heard(),
+      listed: () => deps.answered(),
     };
     for (const spec of specs) {
       const reflector = new Reflector<unknown>(

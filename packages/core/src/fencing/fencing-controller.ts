@@ -233,8 +233,8 @@ export class FencingController {
     this.reconsider();
   }
 
-  /** The API server answered something (a list, a watch event, a bookmark). */
-  heardFromApi(): void {
+  /** The API server answered a request of this agent (a list; renewals and probes are counted here). */
+  apiAnswered(): void {
     this.reachability.contact();
   }
 

@@ -4,7 +4,8 @@
 // their health port: each answers whether it reaches the API server right now.
 //
 // - The answering side (`ApiReachability`): reachable = this agent completed a request to the API server
-//   (a heartbeat renewal, a list, a watch event or bookmark) within `freshMs`; if not, it makes one now (a GET
+//   (a heartbeat renewal, a list, a probe; not a watch event, which an open stream may deliver while new
+//   requests hang) within `freshMs`; if not, it makes one now (a GET
 //   of its heartbeat lease, `probeTimeoutMs`) and answers with the outcome. A peer never answers "false" from
 //   stale knowledge while it could reach the API: that would be the unsafe mistake.
 // - The asking side (`PeerChecker`, `judgePeerAnswers`): every node with a heartbeat lease is asked; the
@@ -113,7 +114,7 @@ export class ApiReachability {
     return this.options.clock.monotonic();
   }
 
-  /** A request to the API server completed (renewal, list, watch event or bookmark). */
+  /** A request to the API server completed (a renewal, a list, a probe). */
   contact(): void {
     this.lastContactMs = this.now();
   }

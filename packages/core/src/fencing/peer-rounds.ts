@@ -1,5 +1,5 @@
 // The asking side of peer-confirmed fencing (docs/failover.md): while this agent's renewals are overdue
-// (none succeeded for 1.5 intervals), it asks its peers every interval whether they reach the API, and keeps
+// (none succeeded for 1.5 intervals), it asks its peers every half interval whether they reach the API, and keeps
 // counting itself live while they all confirm a full outage. The first round comes at least half an
 // interval after the API was lost, so the peers' own recent contacts (fresh for a quarter interval) have
 // aged out and they answer about now.
@@ -51,7 +51,9 @@ export class PeerRounds {
     if (lastRenewal === undefined) return;
     const now = clock.monotonic();
     if (now - lastRenewal < 1.5 * intervalMs) return;
-    if (this.lastRoundAt !== undefined && now - this.lastRoundAt < intervalMs) return;
+    // Every half interval: a confirmation lasts 1.75 intervals from its round's start, so one round whose
+    // answers come too late (a loaded node) is made up by the next before the confirmation runs out.
+    if (this.lastRoundAt !== undefined && now - this.lastRoundAt < intervalMs / 2) return;
     this.lastRoundAt = now;
     const peers = liveness
       .knownNodes()
@@ -85,7 +87,7 @@ export class PeerRounds {
       );
     }
     if (verdict === 'full_outage') {
-      // Valid until the next round (one interval later) has had its timeout to answer, plus a tick of slack.
+      // Valid for an interval, plus the next round's timeout and a tick of slack: two more rounds start in it.
       liveness.peerConfirmed(startedAt + intervalMs + intervalMs / 2 + intervalMs / 4);
       this.deps.confirmed();
     } else if (verdict === 'cut_off') {
