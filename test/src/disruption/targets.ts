@@ -16,11 +16,18 @@ export const TIMELINE = {
 } as const;
 
 export const BOUNDS = {
-  /** A new or deleted Egress reaches every agent by watch; each syncs at most one min sync period later. */
-  applyToEgressMs: TIMELINE.minSyncPeriodMs,
   /**
-   * A crash at 0 after the last renewal at −u: others see the lease expire at −u + lease ≤ lease, the new owner
-   * and every source node hold it for the hand-over margin, then sync within one min sync period.
+   * One run of apply/delete: the Egress reaches every agent by watch; the gateway syncs twice (claim, then
+   * SNAT) and publishes ready; each source node syncs twice (hold, then steer). The sync burst (3) covers that
+   * in a settled cluster, but a change in the same second may have used it: then one sync waits up to one min
+   * sync period, and the other follows. The issue's target (p90 ≤ 1 s) is checked over soak runs.
+   */
+  applyToEgressMs: 2 * TIMELINE.minSyncPeriodMs,
+  /** The issue's target for apply → egress IP over many runs. */
+  applyToEgressP90Ms: TIMELINE.minSyncPeriodMs,
+  /**
+   * A crash at 0 after the last renewal at −u: others see the lease expire at −u + lease ≤ lease, the dead
+   * node's claim counts for the hand-over margin more, then the new owner syncs within one min sync period.
    */
   failoverMaxMs: TIMELINE.leaseDurationMs + TIMELINE.handoverMarginMs + TIMELINE.minSyncPeriodMs,
   /** The issue's target for the median failover (the timeline: 2.5–3.5 s, 3 s on average). */
@@ -35,8 +42,11 @@ export interface Targets {
   noFailedConnections?: boolean;
   /** Restarts and API hangs: every holder sample shows the gateway alone. */
   ipNeverAbsent?: boolean;
-  /** apply → first egress-IP connection, per pod: p90 over runs (each run: every pod) at most this. */
-  applyToEgressP90Ms?: number;
+  /**
+   * apply → first egress-IP connection, per pod: over a soak, the p90 of every pod of every run at most
+   * `p90Ms`; in a single run, every pod at most `perRunMs` (a timeline bound, not a percentile).
+   */
+  applyToEgress?: { p90Ms: number; perRunMs: number };
   /** kill → IP held by another node: median over runs, and every run, at most these. */
   failover?: { medianMs: number; maxMs: number };
   /** kill → the old gateway's address is gone, every run. */
@@ -89,6 +99,7 @@ export interface SoakRow {
   twoHolderSamples: number;
   applyToEgressP50Ms?: number | null;
   applyToEgressP90Ms?: number | null;
+  applyToEgressMaxMs?: number | null;
   failoverP50Ms?: number | null;
   failoverMaxMs?: number | null;
   addressGoneMaxMs?: number | null;
@@ -125,6 +136,7 @@ export function summarizeRuns(scenario: string, load: Load, records: readonly Ru
   if (apply.length > 0) {
     row.applyToEgressP50Ms = finite(percentile(apply, 50));
     row.applyToEgressP90Ms = finite(percentile(apply, 90));
+    row.applyToEgressMaxMs = finite(percentile(apply, 100));
   }
   if (failover.length > 0) {
     row.failoverP50Ms = finite(percentile(failover, 50));
@@ -154,14 +166,16 @@ export function targetMisses(row: SoakRow, targets: Targets, options: { statisti
     misses.push(`${row.failed} connections failed (target 0)`);
   if (targets.ipNeverAbsent && row.ipAbsentSamples > 0)
     misses.push(`${row.ipAbsentSamples} samples without the egress IP on its gateway alone (target 0)`);
-  const applyLimit = targets.applyToEgressP90Ms;
-  if (applyLimit !== undefined && over(row.applyToEgressP90Ms, applyLimit))
-    misses.push(
-      options.statistical
-        ? `apply → egress IP p90 ${ms(row.applyToEgressP90Ms)} (target ≤ ${applyLimit} ms)`
-        : // One run: the p90 of its pods' values is the slower pod's.
-          `apply → egress IP ${ms(row.applyToEgressP90Ms)} for the slower pod (bound ${applyLimit} ms)`,
-    );
+  const apply = targets.applyToEgress;
+  if (apply !== undefined) {
+    if (options.statistical && over(row.applyToEgressP90Ms, apply.p90Ms))
+      misses.push(`apply → egress IP p90 ${ms(row.applyToEgressP90Ms)} (target ≤ ${apply.p90Ms} ms)`);
+    // Every run, in a soak too: the slowest pod of each run within the timeline bound.
+    if (over(row.applyToEgressMaxMs, apply.perRunMs))
+      misses.push(
+        `apply → egress IP ${ms(row.applyToEgressMaxMs)} for the slowest pod (bound ${apply.perRunMs} ms)`,
+      );
+  }
   if (targets.failover !== undefined) {
     if (options.statistical && over(row.failoverP50Ms, targets.failover.medianMs))
       misses.push(`failover median ${ms(row.failoverP50Ms)} (target ≤ ${targets.failover.medianMs} ms)`);

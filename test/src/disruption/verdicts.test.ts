@@ -267,18 +267,15 @@ describe('disruption targets', () => {
     expect(misses([record({}, ['moved to the wrong node'])], {})).to.deep.equal(['1 of 1 runs with errors']);
   });
 
-  it('apply → egress: p90 over every pod of every run; "never" misses', () => {
+  it('apply → egress: p90 over every pod of every run, and every run within the timeline bound; "never" misses', () => {
+    const targets: Targets = { applyToEgress: { p90Ms: 1000, perRunMs: 2000 } };
     const nine = Array.from({ length: 9 }, () => record({ applyToEgressMs: [200, 900] }));
-    expect(
-      misses([...nine, record({ applyToEgressMs: [200, 1500] })], { applyToEgressP90Ms: 1000 }),
-    ).to.deep.equal([]);
-    expect(misses([record({ applyToEgressMs: [200, null] })], { applyToEgressP90Ms: 1000 })[0]).to.contain(
-      'never',
-    );
-    // A single run: the slower pod must be within the bound.
-    expect(
-      misses([record({ applyToEgressMs: [200, 1100] })], { applyToEgressP90Ms: 1000 }, false),
-    ).to.have.length(1);
+    expect(misses([...nine, record({ applyToEgressMs: [200, 1500] })], targets)).to.deep.equal([]);
+    expect(misses([...nine, record({ applyToEgressMs: [200, 2100] })], targets)).to.have.length(1);
+    expect(misses([record({ applyToEgressMs: [200, null] })], targets)[0]).to.contain('never');
+    // A single run: the slower pod must be within the timeline bound; no percentile.
+    expect(misses([record({ applyToEgressMs: [200, 1500] })], targets, false)).to.deep.equal([]);
+    expect(misses([record({ applyToEgressMs: [200, 2100] })], targets, false)).to.have.length(1);
   });
 
   it('failover: the median only over a soak, the maximum always', () => {

@@ -89,6 +89,9 @@ export class DisruptionCluster {
       await cluster.applyEgress(BASE_EGRESS);
       const problems = await cluster.waitSteady(30_000);
       if (problems.length > 0) throw new Error(`the cluster did not settle: ${problems.join('; ')}`);
+      // The scenarios measure a cluster that has been running: the agents' start-up syncs and BASE_EGRESS
+      // have used their sync burst, which refills one sync per --min-sync-period (1 s).
+      await sleep(3_000);
     } catch (error) {
       if (error instanceof Error) error.message += `\n${live.logTails(10)}`;
       await cluster.cleanup();

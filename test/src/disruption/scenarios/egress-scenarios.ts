@@ -11,7 +11,7 @@ export const applyScenario: Scenario = {
   name: 'apply',
   title:
     'kubectl apply of an Egress: pods go from their node IP to the egress IP, with no other source between',
-  targets: { applyToEgressP90Ms: BOUNDS.applyToEgressMs },
+  targets: { applyToEgress: { p90Ms: BOUNDS.applyToEgressP90Ms, perRunMs: BOUNDS.applyToEgressMs } },
   timeoutMs: () => 90_000,
   async run({ cluster }) {
     const egress = PROBE_EGRESS;
@@ -41,7 +41,7 @@ export const applyScenario: Scenario = {
 export const firstEgressScenario: Scenario = {
   name: 'first-egress',
   title: 'the first Egress after every agent (re)started: egress IP within a sync, no other source between',
-  targets: { applyToEgressP90Ms: BOUNDS.applyToEgressMs },
+  targets: { applyToEgress: { p90Ms: BOUNDS.applyToEgressP90Ms, perRunMs: BOUNDS.applyToEgressMs } },
   timeoutMs: () => 120_000,
   async run({ cluster }) {
     const egress = BASE_EGRESS;
