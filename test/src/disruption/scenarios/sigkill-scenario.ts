@@ -34,6 +34,9 @@ export const sigkillScenario: Scenario = {
     const source = cluster.sourcePod;
     const pods = [source, cluster.podOn(gateway)];
     const observation = await observe(cluster, { pods, egress }, async (watch) => {
+      // At a random phase of the gateway's renewal cycle (1 s), as a crash comes: the failover time depends
+      // on how long before the kill the lease was last renewed (docs/failover.md: 2.5–3.5 s plus a sync).
+      await sleep(Math.random() * 1_000);
       const killedAt = Date.now();
       await live.stopAgent(gateway, 'SIGKILL');
       const claimed = await watch.until(
