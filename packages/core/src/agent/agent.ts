@@ -151,10 +151,13 @@ export class Agent {
     this.state = 'starting';
     const { plugin, clock, metrics } = this.deps;
     if (plugin.scope === 'node' && this.fencing) {
-      const datapath = new NodeDatapath(await plugin.create(this.proxierContext()));
+      const fencing = this.fencing;
+      const datapath = new NodeDatapath(await plugin.create(this.proxierContext()), () =>
+        fencing.lifetimeNow(),
+      );
       this.fencing.attachDatapath(datapath);
       this.fencing.start();
-      const { model, fencing, logger } = this;
+      const { model, logger } = this;
       this.nodeLoop = new NodeSyncLoop(this.options, { model, fencing, datapath, clock, logger, metrics });
     }
     this.informers.start();

@@ -95,6 +95,8 @@ export class FencingController {
   private owners = new Map<string, string | null>();
   private waiting = new Set<string>();
   private lastLifetimeRenewalAt: number | undefined;
+  /** When the last full-outage confirmation came: the basis of lifetimes granted on the peers' word. */
+  private confirmedAt: number | undefined;
 
   constructor(
     private readonly options: FencingOptions,
@@ -142,7 +144,10 @@ export class FencingController {
           }),
       }),
       renewNow: (deadlineMs) => this.renewer.renewNow(deadlineMs),
-      confirmed: () => this.renewLifetimes(this.lifetimeFromNow()),
+      confirmed: () => {
+        this.confirmedAt = this.deps.clock.monotonic();
+        this.renewLifetimes(this.confirmedAt, options.leaseDurationMs);
+      },
       judged: () => this.checkLiveness(),
       clock: deps.clock,
       metrics: deps.metrics,
@@ -190,21 +195,17 @@ export class FencingController {
     if (planned && holdMs > 0 && wasRenewing && live) {
       const basisMs = this.deps.clock.monotonic();
       const held = await this.renewer.holdFor(holdMs, this.options.heartbeatIntervalMs);
-      const seconds = addressLifetimeSeconds({
-        basisMs,
-        nowMs: this.deps.clock.monotonic(),
-        leaseDurationMs: holdMs,
-        handoverMarginMs: this.options.handoverMarginMs,
-      });
-      if (held && seconds > 0 && this.datapath) {
-        await this.datapath
-          .renewLifetimes(seconds, this.lifetimes.signal)
-          .catch((error: unknown) =>
-            this.logger.warn({ err: error }, 'could not extend the egress addresses for the restart hold'),
-          );
+      let seconds = 0;
+      if (held && this.datapath) {
+        seconds = await this.datapath
+          .renewLifetimes(() => this.lifetimeAt(basisMs, holdMs), this.lifetimes.signal)
+          .catch((error: unknown) => {
+            this.logger.warn({ err: error }, 'could not extend the egress addresses for the restart hold');
+            return 0;
+          });
       }
       this.logger.info(
-        { held, restartHoldMs: holdMs, addressLifetimeSeconds: held ? seconds : 0 },
+        { held, restartHoldMs: holdMs, addressLifetimeSeconds: seconds },
         held
           ? 'restart hold written: peers keep this gateway for the hold'
           : 'restart hold not written: peers fail this gateway over on its normal lease',
@@ -323,37 +324,50 @@ export class FencingController {
     liveness.selfRenewed(startedAt);
     metrics.lastHeartbeatTimestamp.set(clock.now() / 1000);
     if (!wasLive) this.checkLiveness();
-    this.renewLifetimes(
-      addressLifetimeSeconds({
-        basisMs: startedAt,
-        nowMs: clock.monotonic(),
-        leaseDurationMs: this.options.leaseDurationMs,
-        handoverMarginMs: this.options.handoverMarginMs,
-      }),
-    );
+    this.renewLifetimes(startedAt, this.options.leaseDurationMs);
     this.publishIfChanged();
     // The echo of this write may have come before its response: own claims may count as seen only now.
     this.reconsider();
   }
 
-  /** The lifetime a renewal not tied to a lease write may give (peer-confirmed outage, no self-fencing). */
-  private lifetimeFromNow(): number {
-    const now = this.deps.clock.monotonic();
+  /** The lifetime a renewal running now may grant, for a lease (or confirmation) that rests on `basisMs`. */
+  private lifetimeAt(basisMs: number, leaseDurationMs: number): number {
     return addressLifetimeSeconds({
-      basisMs: now,
-      nowMs: now,
-      leaseDurationMs: this.options.leaseDurationMs,
+      basisMs,
+      nowMs: this.deps.clock.monotonic(),
+      leaseDurationMs,
       handoverMarginMs: this.options.handoverMarginMs,
     });
   }
 
-  private renewLifetimes(seconds: number): void {
-    if (seconds < 1 || this.datapath === undefined || this.state === 'stopped') return;
+  /** Renews the kernel lifetimes, computed when the renewal runs (after any sync ahead of it). */
+  private renewLifetimes(basisMs: number, leaseDurationMs: number): void {
+    if (this.datapath === undefined || this.state === 'stopped') return;
     if (!this.deps.liveness.isLive(this.options.node)) return;
     this.lastLifetimeRenewalAt = this.deps.clock.monotonic();
-    this.datapath.renewLifetimes(seconds, this.lifetimes.signal).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'could not renew the kernel lifetime of the egress addresses');
-    });
+    this.datapath
+      .renewLifetimes(() => this.lifetimeAt(basisMs, leaseDurationMs), this.lifetimes.signal)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not renew the kernel lifetime of the egress addresses'),
+      );
+  }
+
+  /**
+   * The lifetime a renewal running now may grant: from the last lease renewal, or the last full-outage
+   * confirmation while that is what keeps this node live, or from now without self-fencing; 0 when this node
+   * may not act as a gateway.
+   */
+  lifetimeNow(): number {
+    const { liveness, clock } = this.deps;
+    if (!this.options.selfFencing) return this.lifetimeAt(clock.monotonic(), this.options.leaseDurationMs);
+    const entitlement = liveness.selfEntitlement();
+    const basis =
+      entitlement === 'renewal'
+        ? liveness.lastSelfRenewal
+        : entitlement === 'peers'
+          ? this.confirmedAt
+          : undefined;
+    return basis === undefined ? 0 : this.lifetimeAt(basis, this.options.leaseDurationMs);
   }
 
   private tick(): void {
@@ -370,7 +384,7 @@ export class FencingController {
       !this.options.selfFencing &&
       (last === undefined || clock.monotonic() - last >= this.options.heartbeatIntervalMs)
     )
-      this.renewLifetimes(this.lifetimeFromNow());
+      this.renewLifetimes(clock.monotonic(), this.options.leaseDurationMs);
     this.ticker = clock.setTimeout(() => this.tick(), LIVENESS_CHECK_MS);
   }
 
