@@ -13,11 +13,11 @@ import {
   type ProxierContext,
   type SyncReport,
 } from '../plugin/proxier.js';
-import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
+import type { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 import { buildClusterEgressTable } from '../table/build-cluster-table.js';
 import type { BackendConditionStore } from './backend-conditions.js';
-import { SyncLatency } from './sync-latency.js';
+import { SyncRunner } from './sync-runner.js';
 
 export interface ClusterSyncDependencies {
   plugin: ClusterProxierPlugin;
@@ -32,8 +32,7 @@ export interface ClusterSyncDependencies {
 }
 
 export class ClusterSyncLoop {
-  readonly runner: BoundedFrequencyRunner;
-  private readonly latency: SyncLatency;
+  private readonly loop: SyncRunner;
   /** The proxier of the current leadership term; undefined while not leading or not created yet. */
   private proxier: ClusterProxier | undefined;
   private leading = false;
@@ -43,31 +42,23 @@ export class ClusterSyncLoop {
     options: { minSyncPeriodMs: number; syncPeriodMs: number },
     private readonly deps: ClusterSyncDependencies,
   ) {
-    this.latency = new SyncLatency(deps.clock, deps.metrics);
-    this.runner = new BoundedFrequencyRunner(
-      (signal) => this.latency.measure(() => this.sync(signal)),
-      {
-        name: 'sync-cluster-proxier',
-        minIntervalMs: options.minSyncPeriodMs,
-        maxIntervalMs: options.syncPeriodMs,
-        retryInitialMs: 1_000,
-        retryMaxMs: 30_000,
-      },
-      { clock: deps.clock, logger: deps.logger },
+    this.loop = new SyncRunner(
+      { name: 'sync-cluster-proxier', ...options },
+      (signal) => this.sync(signal),
+      deps,
     );
-    this.runner.onRunFinished((outcome) => {
-      deps.metrics.syncDuration.observe(outcome.durationMs / 1000);
-      if (!outcome.ok) deps.metrics.syncFailures.inc();
-    });
+  }
+
+  get runner(): BoundedFrequencyRunner {
+    return this.loop.runner;
   }
 
   start(): void {
-    this.runner.start();
+    this.loop.start();
   }
 
   request(): void {
-    this.latency.changed();
-    this.runner.run();
+    this.loop.request();
   }
 
   startedLeading(): void {
@@ -86,7 +77,7 @@ export class ClusterSyncLoop {
   }
 
   stop(): Promise<void> {
-    return this.runner.stop();
+    return this.loop.stop();
   }
 
   private async sync(signal: AbortSignal): Promise<void> {

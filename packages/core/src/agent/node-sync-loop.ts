@@ -5,12 +5,12 @@
 import type { Logger } from 'pino';
 import type { EgressModel } from '../model/egress-model.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
-import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
+import type { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 import { buildNodeEgressTable } from '../table/build-node-table.js';
 import type { FencingController } from '../fencing/fencing-controller.js';
 import type { NodeDatapath } from './node-datapath.js';
-import { SyncLatency } from './sync-latency.js';
+import { SyncRunner } from './sync-runner.js';
 
 export interface NodeSyncOptions {
   nodeName: string;
@@ -35,45 +35,35 @@ export interface NodeSyncDependencies {
 const SYNC_BURST = 3;
 
 export class NodeSyncLoop {
-  readonly runner: BoundedFrequencyRunner;
-  private readonly latency: SyncLatency;
+  private readonly loop: SyncRunner;
 
   constructor(
     private readonly options: NodeSyncOptions,
     private readonly deps: NodeSyncDependencies,
   ) {
-    this.latency = new SyncLatency(deps.clock, deps.metrics);
-    this.runner = new BoundedFrequencyRunner(
-      (signal) => this.latency.measure(() => this.sync(signal)),
-      {
-        name: 'sync-proxier',
-        minIntervalMs: options.minSyncPeriodMs,
-        maxIntervalMs: options.syncPeriodMs,
-        retryInitialMs: 1_000,
-        retryMaxMs: 30_000,
-        burst: SYNC_BURST,
-      },
-      { clock: deps.clock, logger: deps.logger },
+    this.loop = new SyncRunner(
+      { name: 'sync-proxier', ...options, burst: SYNC_BURST },
+      (signal) => this.sync(signal),
+      deps,
     );
-    this.runner.onRunFinished((outcome) => {
-      deps.metrics.syncDuration.observe(outcome.durationMs / 1000);
-      if (!outcome.ok) deps.metrics.syncFailures.inc();
-    });
+  }
+
+  get runner(): BoundedFrequencyRunner {
+    return this.loop.runner;
   }
 
   start(): void {
-    this.runner.start();
-    this.request();
+    this.loop.start();
+    this.loop.request();
   }
 
   /** Something that can change this node's table happened. */
   request(): void {
-    this.latency.changed();
-    this.runner.run();
+    this.loop.request();
   }
 
   stop(): Promise<void> {
-    return this.runner.stop();
+    return this.loop.stop();
   }
 
   private async sync(signal: AbortSignal): Promise<void> {
@@ -82,7 +72,7 @@ export class NodeSyncLoop {
     const table = buildNodeEgressTable(model, this.options.nodeName, decision.view);
     // Come back when a hold or a drain ends by time alone.
     if (decision.nextChangeAt !== undefined)
-      this.runner.retryAfter(Math.max(0, decision.nextChangeAt - clock.monotonic()));
+      this.loop.retryAfter(Math.max(0, decision.nextChangeAt - clock.monotonic()));
     const accepted = model.acceptedPolicies().length;
     metrics.acceptedPolicies.set({ accepted: 'true' }, accepted);
     metrics.acceptedPolicies.set({ accepted: 'false' }, model.policyNames().length - accepted);

@@ -3,17 +3,18 @@
 // writes, and a watch that delivers every write to every agent in that order after a per-agent delay. Each
 // simulated agent has its own EgressModel and liveness view; its "datapath" records what it programs, and a
 // sync (the node sync loop's part) runs whenever its controller asks for one. `hosts()` samples who holds an
-// IP, to assert that two nodes never do.
+// IP, to assert that two nodes never do. Each agent runs its own NodeSyncLoop (the runner with its minimum sync
+// period and burst) and NodeDatapath on the manual clock, as the real agent composes them.
 import pino from 'pino';
 import { EgressModel } from '../../src/model/egress-model.js';
 import { AgentMetrics } from '../../src/observability/agent-metrics.js';
 import { FencingController, type FencingOptions } from '../../src/fencing/fencing-controller.js';
 import { LeaseLiveness } from '../../src/fencing/lease-liveness.js';
 import { NodeDatapath } from '../../src/agent/node-datapath.js';
+import { NodeSyncLoop } from '../../src/agent/node-sync-loop.js';
 import { KubeApiError, type KubeRequest } from '../../src/kube/kube-client.js';
 import type { LeaseObject } from '../../src/kube/lease-api.js';
 import { toSlimLease } from '../../src/kube/slim-convert.js';
-import { buildNodeEgressTable } from '../../src/table/build-node-table.js';
 import type { NodeEgressTable } from '../../src/table/node-egress-table.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { egress, node, pod } from './builders.js';
@@ -151,9 +152,8 @@ export class SimAgent {
   readonly lifetimes: [number, number][] = [];
   readonly podIP: string;
   private readonly datapath: NodeKernel;
-  private readonly nodeDatapath: NodeDatapath;
-  private syncPending = false;
-  private syncing = false;
+  /** The agent's own node sync loop (runner with min sync period 1 s and its burst), on the manual clock. */
+  private readonly loop: NodeSyncLoop;
   private stopped = false;
   /** The node sync loop starts only once the agent decides (Agent.start). */
   private deciding = false;
@@ -164,6 +164,7 @@ export class SimAgent {
     options: Partial<FencingOptions> = {},
   ) {
     const { clock, api } = sim;
+    const metrics = new AgentMetrics();
     this.podIP = `10.244.${[...sim.gateways, ...sim.workers].indexOf(name) + 1}.2`;
     this.liveness = new LeaseLiveness({
       selfNode: name,
@@ -190,7 +191,7 @@ export class SimAgent {
         liveness: this.liveness,
         peerUrl: () => undefined,
         clock,
-        metrics: new AgentMetrics(),
+        metrics,
         logger: silent,
         livenessChanged: () => {
           this.model.livenessChanged();
@@ -200,22 +201,30 @@ export class SimAgent {
       },
     );
     const kernel = sim.kernel(name);
-    this.nodeDatapath = new NodeDatapath({
-      sync: async (table) => {
-        kernel.program(
-          table.hostedEgressIPs.map((hosted) => hosted.ip),
-          clock.monotonic(),
-        );
-        return { changed: true };
+    const datapath = new NodeDatapath(
+      {
+        sync: async (table) => {
+          this.syncs.push({ at: clock.monotonic(), table });
+          kernel.program(
+            table.hostedEgressIPs.map((hosted) => hosted.ip),
+            clock.monotonic(),
+          );
+          return { changed: true };
+        },
+        heartbeat: async (seconds) => {
+          this.lifetimes.push([clock.monotonic(), seconds]);
+          kernel.renew(seconds, clock.monotonic());
+        },
+        cleanup: async () => undefined,
       },
-      heartbeat: async (seconds) => {
-        this.lifetimes.push([clock.monotonic(), seconds]);
-        kernel.renew(seconds, clock.monotonic());
-      },
-      cleanup: async () => undefined,
-    });
-    this.fencing.attachDatapath(this.nodeDatapath);
+      () => this.fencing.lifetimeNow(),
+    );
+    this.fencing.attachDatapath(datapath);
     this.datapath = kernel;
+    this.loop = new NodeSyncLoop(
+      { nodeName: name, minSyncPeriodMs: 1_000, syncPeriodMs: 30_000 },
+      { model: this.model, fencing: this.fencing, datapath, clock, logger: silent, metrics },
+    );
   }
 
   /** Starts as the agent does: list the leases, renew, decide once informers have listed. */
@@ -237,7 +246,7 @@ export class SimAgent {
     while (!renewed) await clock.advanceAsync(5);
     this.fencing.beginDeciding();
     this.deciding = true;
-    this.requestSync();
+    this.loop.start();
   }
 
   /** A relist (after an expired watch): every lease as it is now, without a known order. */
@@ -246,10 +255,11 @@ export class SimAgent {
   }
 
   async stop(planned: boolean): Promise<void> {
-    const stopping = this.fencing.stop(planned);
+    // As Agent.stop: the loop first (a sync in progress finishes), then fencing (the restart hold).
+    this.stopped = true;
+    const stopping = this.loop.stop().then(() => this.fencing.stop(planned));
     await this.sim.clock.advanceAsync(50);
     await stopping;
-    this.stopped = true;
     this.sim.api.unsubscribe(this.name);
   }
 
@@ -266,31 +276,8 @@ export class SimAgent {
     return rule.action.kind === 'steer' ? `steer:${rule.action.gateway.node}` : rule.action.kind;
   }
 
-  /** As the node sync loop: syncs never overlap, and requests made during one get one more after it. */
   requestSync(): void {
-    if (this.stopped || !this.deciding) return;
-    this.syncPending = true;
-    if (!this.syncing) void this.syncWhilePending();
-  }
-
-  private async syncWhilePending(): Promise<void> {
-    this.syncing = true;
-    while (this.syncPending && !this.stopped) {
-      this.syncPending = false;
-      await Promise.resolve(); // a burst of changes is one sync
-      const decision = this.fencing.gatewayView();
-      const table = buildNodeEgressTable(this.model, this.name, decision.view);
-      this.syncs.push({ at: this.sim.clock.monotonic(), table });
-      await this.nodeDatapath.sync(table, new AbortController().signal);
-      if (this.stopped) break;
-      this.fencing.synced(table);
-      if (decision.nextChangeAt !== undefined)
-        this.sim.clock.setTimeout(
-          () => this.requestSync(),
-          Math.max(0, decision.nextChangeAt - this.sim.clock.monotonic()),
-        );
-    }
-    this.syncing = false;
+    if (!this.stopped && this.deciding) this.loop.request();
   }
 }
 
