@@ -30,7 +30,12 @@ export const BOUNDS = {
    * node's claim counts for the hand-over margin more, then the new owner syncs within one min sync period.
    */
   failoverMaxMs: TIMELINE.leaseDurationMs + TIMELINE.handoverMarginMs + TIMELINE.minSyncPeriodMs,
-  /** The issue's target for the median failover (the timeline: 2.5–3.5 s, 3 s on average). */
+  /**
+   * The issue's target for the median failover (the timeline: 2.5–3.5 s, 3 s on average), as the agent
+   * benchmark measures it (`npm run bench`: kill → the new owner's sync hosts the IP). On the lab, kill → the
+   * address seen on the new node also counts the kernel sync and the 50 ms sampling (~0.1–0.2 s): the soak
+   * reports that median and gates each run on `failoverMaxMs`.
+   */
   failoverMedianMs: 3_000,
   /** The kernel drops a dead gateway's address: its lifetime from the last renewal, plus the granularity. */
   addressGoneMs: TIMELINE.addressLifetimeMs + TIMELINE.addressExpiryGranularityMs,
@@ -47,8 +52,8 @@ export interface Targets {
    * `p90Ms`; in a single run, every pod at most `perRunMs` (a timeline bound, not a percentile).
    */
   applyToEgress?: { p90Ms: number; perRunMs: number };
-  /** kill → IP held by another node: median over runs, and every run, at most these. */
-  failover?: { medianMs: number; maxMs: number };
+  /** kill → IP held by another node: every run at most `maxMs`; over a soak, the median at most `medianMs`. */
+  failover?: { medianMs?: number; maxMs: number };
   /** kill → the old gateway's address is gone, every run. */
   addressGoneMaxMs?: number;
   /** kill → the source pod's connections leave with the egress IP again, every run. */
@@ -177,8 +182,9 @@ export function targetMisses(row: SoakRow, targets: Targets, options: { statisti
       );
   }
   if (targets.failover !== undefined) {
-    if (options.statistical && over(row.failoverP50Ms, targets.failover.medianMs))
-      misses.push(`failover median ${ms(row.failoverP50Ms)} (target ≤ ${targets.failover.medianMs} ms)`);
+    const median = targets.failover.medianMs;
+    if (options.statistical && median !== undefined && over(row.failoverP50Ms, median))
+      misses.push(`failover median ${ms(row.failoverP50Ms)} (target ≤ ${median} ms)`);
     if (over(row.failoverMaxMs, targets.failover.maxMs))
       misses.push(`failover max ${ms(row.failoverMaxMs)} (timeline bound ${targets.failover.maxMs} ms)`);
   }

@@ -20,7 +20,8 @@ export const sigkillScenario: Scenario = {
   title:
     'SIGKILL of the gateway agent: the IP moves within the timeline, never on two nodes, no other source',
   targets: {
-    failover: { medianMs: BOUNDS.failoverMedianMs, maxMs: BOUNDS.failoverMaxMs },
+    // The 3 s median is the agent benchmark's (BOUNDS.failoverMedianMs); here every run is held to the timeline.
+    failover: { maxMs: BOUNDS.failoverMaxMs },
     addressGoneMaxMs: BOUNDS.addressGoneMs,
     // The source node ends its hand-over hold with the new owner and syncs within the same bound.
     recoveredMaxMs: BOUNDS.failoverMaxMs,
