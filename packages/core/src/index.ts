@@ -41,6 +41,7 @@ export * from './kube/kube-client.js';
 export * from './kube/slim-convert.js';
 export * from './kube/reflector.js';
 export * from './fencing/lease-liveness.js';
+export { HEARTBEAT_LEASE_PREFIX, heartbeatLeaseName, nodeOfLease } from './kube/lease-api.js';
 export * from './fencing/gateway-state.js';
 export * from './fencing/gateway-claims.js';
 export * from './fencing/claim-book.js';

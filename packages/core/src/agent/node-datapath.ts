@@ -7,6 +7,7 @@
 // renewal too old by now (a sync that waited behind a long one). If nothing is left of the lease's budget,
 // the sync fails and is retried after the next renewal, so an address is never added with a lifetime that
 // outlasts what peers wait for.
+import type { LifetimeRenewal } from '../fencing/address-lifetime.js';
 import type { NodeProxier, SyncReport } from '../plugin/proxier.js';
 import type { NodeEgressTable } from '../table/node-egress-table.js';
 
@@ -15,7 +16,7 @@ export class LifetimeBudgetError extends Error {
   override name = 'LifetimeBudgetError';
 }
 
-export class NodeDatapath {
+export class NodeDatapath implements LifetimeRenewal {
   private tail: Promise<unknown> = Promise.resolve();
   /** Egress IPs the last successful sync programmed. */
   private hosted = new Set<string>();

@@ -18,3 +18,9 @@ export function addressLifetimeSeconds(input: {
 
 /** How late after its lifetime the kernel may drop an address (expiry runs on whole seconds). */
 export const KERNEL_EXPIRY_SLACK_MS = 1_000;
+
+/** Where lifetimes are renewed: the node's datapath, serialised with its syncs (`agent/NodeDatapath`). */
+export interface LifetimeRenewal {
+  /** Renews with the lifetime `seconds()` gives when the renewal runs; resolves with what was granted. */
+  renewLifetimes(seconds: () => number, signal: AbortSignal): Promise<number>;
+}

@@ -1,8 +1,8 @@
 // Everything about who may hold an egress IP, in one place (docs/failover.md): the heartbeat lease and the
 // gateway state it publishes, lease liveness, self-fencing and peer-confirmed fencing, the hand-over
-// protocol's decisions, the kernel lifetime of hosted addresses, and the restart hold of a planned stop. It
-// is the only caller of the proxier's lifetime renewal, and that goes through the NodeDatapath, serialised
-// with syncs.
+// protocol's decisions, the kernel lifetime of hosted addresses, and the restart hold of a planned stop.
+// Every lifetime the proxier gets comes from it — its renewals, and the budget the NodeDatapath renews with
+// before a sync that adds addresses — and goes through the NodeDatapath, serialised with syncs.
 //
 // The node sync loop asks it for a GatewayView before building each table (`gatewayView`) and tells it what
 // the sync programmed (`synced`); the lease informer feeds it every heartbeat lease (`observeLease`).
@@ -14,16 +14,15 @@ import type { GatewayView } from '../table/gateway-view.js';
 import type { NodeEgressTable } from '../table/node-egress-table.js';
 import { HeartbeatRenewer } from '../kube/heartbeat-renewer.js';
 import { KubeApiError, type KubeClient } from '../kube/kube-client.js';
-import { leasePath, type LeaseObject } from '../kube/lease-api.js';
+import { heartbeatLeaseName, leasePath, nodeOfLease, type LeaseObject } from '../kube/lease-api.js';
 import type { SlimLease } from '../kube/slim-convert.js';
-import type { NodeDatapath } from '../agent/node-datapath.js';
-import { addressLifetimeSeconds } from './address-lifetime.js';
+import { addressLifetimeSeconds, type LifetimeRenewal } from './address-lifetime.js';
 import { ClaimBook } from './claim-book.js';
 import { GatewayClaims, type ClaimDecisions } from './gateway-claims.js';
 import { isGatewayCandidate } from './gateway-candidacy.js';
 import { GATEWAY_STATE_ANNOTATION, formatGatewayState, parseGatewayState } from './gateway-state.js';
 import { GatewayPublication } from './gateway-publication.js';
-import { heartbeatLeaseName, nodeOfLease, type LeaseLiveness } from './lease-liveness.js';
+import type { LeaseLiveness } from './lease-liveness.js';
 import {
   ApiReachability,
   PeerChecker,
@@ -84,7 +83,7 @@ export class FencingController {
   private readonly reachability: ApiReachability;
   private readonly peerRounds: PeerRounds;
   private readonly logger: Logger;
-  private datapath: NodeDatapath | undefined;
+  private datapath: LifetimeRenewal | undefined;
   private readonly lifetimes = new AbortController();
   private ticker: Timer | undefined;
   private state: 'created' | 'started' | 'deciding' | 'stopped' = 'created';
@@ -169,7 +168,7 @@ export class FencingController {
   }
 
   /** The proxier exists: kernel lifetimes can be renewed from now on. */
-  attachDatapath(datapath: NodeDatapath): void {
+  attachDatapath(datapath: LifetimeRenewal): void {
     this.datapath = datapath;
   }
 

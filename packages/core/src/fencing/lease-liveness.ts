@@ -21,18 +21,8 @@
 import type { Liveness } from '../gateway/gateway-assigner.js';
 import type { Clock } from '../runner/clock.js';
 import type { SlimLease } from '../kube/slim-convert.js';
+import { nodeOfLease } from '../kube/lease-api.js';
 import { selfEntitlement, type Entitlement } from './peer-fencing.js';
-
-export const HEARTBEAT_LEASE_PREFIX = 'egress-proxier-node-';
-
-export function heartbeatLeaseName(node: string): string {
-  return HEARTBEAT_LEASE_PREFIX + node;
-}
-
-/** The node a heartbeat lease belongs to; undefined for other leases. */
-export function nodeOfLease(name: string): string | undefined {
-  return name.startsWith(HEARTBEAT_LEASE_PREFIX) ? name.slice(HEARTBEAT_LEASE_PREFIX.length) : undefined;
-}
 
 export interface LeaseLivenessOptions {
   selfNode: string;

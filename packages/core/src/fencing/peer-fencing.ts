@@ -15,11 +15,9 @@
 //   self-fence deadline) or while a confirming round is recent enough.
 
 import type { Clock } from '../runner/clock.js';
+import type { PeerApiStatus } from '../observability/http-endpoints.js';
 
-export interface PeerApiStatus {
-  node: string;
-  apiReachable: boolean;
-}
+export type { PeerApiStatus } from '../observability/http-endpoints.js';
 
 /** Outcome of one round of peer checks (also the `outcome` label of `egress_proxier_peer_checks_total`). */
 export type PeerVerdict = 'full_outage' | 'cut_off' | 'no_answer' | 'incomplete';

@@ -3,11 +3,10 @@
 // interval, so a hung API server shows up as a failed renewal, not as a stuck loop. Renewals do not overlap
 // (an extra one, `renewSoon`, waits for the one in flight), except the recovery probe `renewNow`. The lease is kept on shutdown; a planned
 // stop may instead write it with a longer duration (`holdFor`), so that a restart is not taken for a crash.
-import { leasesPath, microTime, type LeaseObject } from './lease-api.js';
+import { heartbeatLeaseName, leasesPath, microTime, type LeaseObject } from './lease-api.js';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../runner/clock.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
-import { heartbeatLeaseName } from '../fencing/lease-liveness.js';
 
 export const HEARTBEAT_LABEL = 'egress.proxier.io/heartbeat';
 

@@ -34,3 +34,15 @@ export function leasePath(namespace: string, name: string): string {
 export function microTime(date = new Date()): string {
   return date.toISOString().replace(/Z$/, '000Z');
 }
+
+export const HEARTBEAT_LEASE_PREFIX = 'egress-proxier-node-';
+
+/** The heartbeat Lease of a node. */
+export function heartbeatLeaseName(node: string): string {
+  return HEARTBEAT_LEASE_PREFIX + node;
+}
+
+/** The node a heartbeat lease belongs to; undefined for other leases. */
+export function nodeOfLease(name: string): string | undefined {
+  return name.startsWith(HEARTBEAT_LEASE_PREFIX) ? name.slice(HEARTBEAT_LEASE_PREFIX.length) : undefined;
+}

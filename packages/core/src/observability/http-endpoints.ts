@@ -4,7 +4,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { PeerApiStatus } from '../fencing/peer-fencing.js';
+
+/** What an agent answers on `/peer/api-status` (peer-confirmed fencing, docs/failover.md). */
+export interface PeerApiStatus {
+  node: string;
+  apiReachable: boolean;
+}
 
 export interface HealthReport {
   healthy: boolean;
