@@ -60,7 +60,7 @@ export const DEFAULT_AGENT_OPTIONS: Omit<AgentOptions, 'nodeName' | 'clusterCIDR
   heartbeatIntervalMs: 1_000,
   leaseDurationMs: 3_000,
   fenceMarginMs: 1_000,
-  handoverMarginMs: 500,
+  handoverMarginMs: 250,
   drainMs: 500,
   restartHoldMs: 20_000,
   selfFencing: true,

@@ -30,7 +30,7 @@ import {
   type PeerApiStatus,
   type PeerUrlResolver,
 } from './peer-fencing.js';
-import { PeerRounds } from './peer-rounds.js';
+import { PeerRounds, type PeerAsker } from './peer-rounds.js';
 
 /** How often liveness is re-judged: lease expiry is a matter of time passing, not of events. */
 export const LIVENESS_CHECK_MS = 100;
@@ -61,6 +61,8 @@ export interface FencingDependencies {
   liveness: LeaseLiveness;
   /** Where peers are asked for their API status; default: `http://<InternalIP>:<peerPort>` from the model. */
   peerUrl?: PeerUrlResolver;
+  /** How peers are asked; default: over HTTP (`PeerChecker`). A simulation answers in virtual time. */
+  peerAsker?: PeerAsker;
   clock: Clock;
   metrics: AgentMetrics;
   logger: Logger;
@@ -90,11 +92,15 @@ export class FencingController {
   private readonly publication: GatewayPublication;
   private liveSignature = '';
   private decisionSignature = '';
+  /** When a decision changes by time alone (a claim stops counting, a drain ends), and its timer. */
   private nextChangeAt: number | undefined;
+  private changeTimer: Timer | undefined;
   private owners = new Map<string, string | null>();
   private waiting = new Set<string>();
-  private lastLifetimeRenewalAt: number | undefined;
-  /** When the last full-outage confirmation came: the basis of lifetimes granted on the peers' word. */
+  /** A lower bound of when the lifetime last granted runs out; a renewal in flight. */
+  private grantedUntil: number | undefined;
+  private lifetimeRenewing = false;
+  /** When the last round that confirmed a full outage started: the basis of lifetimes on the peers' word. */
   private confirmedAt: number | undefined;
 
   constructor(
@@ -133,19 +139,21 @@ export class FencingController {
       self: options.node,
       intervalMs: interval,
       liveness: deps.liveness,
-      checker: new PeerChecker({
-        timeoutMs: interval / 2,
-        resolve:
-          deps.peerUrl ??
-          ((node) => {
-            const address = deps.model.node(node)?.internalIPs[0];
-            return address === undefined ? undefined : peerUrlFromAddress(address, options.peerPort);
-          }),
-      }),
+      checker:
+        deps.peerAsker ??
+        new PeerChecker({
+          timeoutMs: interval / 2,
+          resolve:
+            deps.peerUrl ??
+            ((node) => {
+              const address = deps.model.node(node)?.internalIPs[0];
+              return address === undefined ? undefined : peerUrlFromAddress(address, options.peerPort);
+            }),
+        }),
       renewNow: (deadlineMs) => this.renewer.renewNow(deadlineMs),
-      confirmed: () => {
-        this.confirmedAt = this.deps.clock.monotonic();
-        this.renewLifetimes(this.confirmedAt, options.leaseDurationMs);
+      confirmed: (startedAt) => {
+        this.confirmedAt = startedAt;
+        this.renewLifetimes();
       },
       judged: () => this.checkLiveness(),
       clock: deps.clock,
@@ -189,6 +197,7 @@ export class FencingController {
     const live = this.deps.liveness.isLive(this.options.node);
     this.state = 'stopped';
     this.ticker?.cancel();
+    this.changeTimer?.cancel();
     await Promise.all([this.peerRounds.stop(), this.renewer.stop()]);
     const holdMs = this.options.restartHoldMs;
     if (planned && holdMs > 0 && wasRenewing && live) {
@@ -292,13 +301,24 @@ export class FencingController {
       );
     this.waiting = new Set(decisions.waiting.keys());
     metrics.heldEgressIPs.set([...decisions.steerTo.values()].filter((to) => to === null).length);
-    this.nextChangeAt = decisions.nextChangeAt;
+    this.armChangeTimer(decisions.nextChangeAt);
     if (this.state === 'deciding') {
       this.publication.want(decisions.claims);
       this.publishIfChanged();
     }
     this.decisionSignature = signatureOf(decisions);
     return decisions;
+  }
+
+  /** Re-decides exactly when a hold or a drain ends, not on the next liveness tick (failover time). */
+  private armChangeTimer(at: number | undefined): void {
+    if (at === this.nextChangeAt) return;
+    this.nextChangeAt = at;
+    this.changeTimer?.cancel();
+    this.changeTimer = undefined;
+    if (at === undefined || this.state === 'stopped') return;
+    const { clock } = this.deps;
+    this.changeTimer = clock.setTimeout(() => this.reconsider(), Math.max(0, at - clock.monotonic()));
   }
 
   /** Re-decides after an input changed; asks for a sync only if the outcome changed. */
@@ -323,7 +343,7 @@ export class FencingController {
     liveness.selfRenewed(startedAt);
     metrics.lastHeartbeatTimestamp.set(clock.now() / 1000);
     if (!wasLive) this.checkLiveness();
-    this.renewLifetimes(startedAt, this.options.leaseDurationMs);
+    this.renewLifetimes();
     this.publishIfChanged();
     // The echo of this write may have come before its response: own claims may count as seen only now.
     this.reconsider();
@@ -339,16 +359,26 @@ export class FencingController {
     });
   }
 
-  /** Renews the kernel lifetimes, computed when the renewal runs (after any sync ahead of it). */
-  private renewLifetimes(basisMs: number, leaseDurationMs: number): void {
-    if (this.datapath === undefined || this.state === 'stopped') return;
+  /**
+   * Renews the kernel lifetimes with what the lease allows when the renewal runs (after any sync ahead of
+   * it): after each lease renewal and confirming peer round, and from the liveness tick whenever what was
+   * granted runs out within a second — so an address whose renewal came too late to be given 2 s (a loaded
+   * node) is topped up on the same lease instead of lapsing before the next one.
+   */
+  private renewLifetimes(): void {
+    if (this.datapath === undefined || this.state === 'stopped' || this.lifetimeRenewing) return;
     if (!this.deps.liveness.isLive(this.options.node)) return;
-    this.lastLifetimeRenewalAt = this.deps.clock.monotonic();
+    this.lifetimeRenewing = true;
     this.datapath
-      .renewLifetimes(() => this.lifetimeAt(basisMs, leaseDurationMs), this.lifetimes.signal)
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'could not renew the kernel lifetime of the egress addresses'),
-      );
+      .renewLifetimes(() => this.lifetimeNow(), this.lifetimes.signal)
+      .then(
+        (seconds) => {
+          if (seconds > 0) this.grantedUntil = this.deps.clock.monotonic() + seconds * 1000;
+        },
+        (error: unknown) =>
+          this.logger.warn({ err: error }, 'could not renew the kernel lifetime of the egress addresses'),
+      )
+      .finally(() => (this.lifetimeRenewing = false));
   }
 
   /**
@@ -375,15 +405,12 @@ export class FencingController {
     if (this.peerFencingActive) this.peerRounds.check();
     this.checkLiveness();
     this.followCandidacy();
-    if (this.nextChangeAt !== undefined && clock.monotonic() >= this.nextChangeAt) this.reconsider();
-    // Without self-fencing the node keeps its IPs through any API trouble (docs/failover.md): its kernel
-    // lifetimes are renewed on their own cadence, not only after a successful renewal.
-    const last = this.lastLifetimeRenewalAt;
-    if (
-      !this.options.selfFencing &&
-      (last === undefined || clock.monotonic() - last >= this.options.heartbeatIntervalMs)
-    )
-      this.renewLifetimes(clock.monotonic(), this.options.leaseDurationMs);
+    if (this.nextChangeAt !== undefined && clock.monotonic() >= this.nextChangeAt) this.reconsider(); // a late timer
+    // Lifetimes running out within a second are topped up from the lease's budget. Without self-fencing that
+    // is what keeps a node's IPs through any API trouble (docs/failover.md): the budget starts from now.
+    const now = clock.monotonic();
+    const granted = this.grantedUntil ?? -Infinity;
+    if (now > granted - 1_000 && now + this.lifetimeNow() * 1000 > granted + 250) this.renewLifetimes();
     this.ticker = clock.setTimeout(() => this.tick(), LIVENESS_CHECK_MS);
   }
 

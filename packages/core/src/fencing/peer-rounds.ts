@@ -1,5 +1,6 @@
 // The asking side of peer-confirmed fencing (docs/failover.md): while this agent's renewals are overdue
-// (none succeeded for 1.5 intervals), it asks its peers every half interval whether they reach the API, and keeps
+// (none succeeded for 1.5 intervals) and it is still entitled to act as a gateway, it asks its peers every half
+// interval whether they reach the API, and keeps
 // counting itself live while they all confirm a full outage. The first round comes at least half an
 // interval after the API was lost, so the peers' own recent contacts (fresh for a quarter interval) have
 // aged out and they answer about now.
@@ -7,17 +8,26 @@ import type { Logger } from 'pino';
 import type { Clock } from '../runner/clock.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
 import type { LeaseLiveness } from './lease-liveness.js';
-import { judgePeerAnswers, type PeerAnswer, type PeerChecker, type PeerVerdict } from './peer-fencing.js';
+import { judgePeerAnswers, type PeerAnswer, type PeerVerdict } from './peer-fencing.js';
+
+/** Asks every peer at once whether it reaches the API (`PeerChecker` over HTTP; tests simulate it). */
+export interface PeerAsker {
+  round(peers: readonly { node: string; live: boolean }[]): Promise<PeerAnswer[]>;
+}
 
 export interface PeerRoundsDependencies {
   self: string;
   intervalMs: number;
   liveness: LeaseLiveness;
-  checker: PeerChecker;
+  checker: PeerAsker;
   /** One renewal now with this deadline; true if it succeeded (the API is back for this agent too). */
   renewNow(deadlineMs: number): Promise<boolean>;
-  /** A round confirmed a full outage: extend the kernel lifetime of what this node holds. */
-  confirmed(): void;
+  /**
+   * A round that started at `startedAt` confirmed a full outage: extend the kernel lifetime of what this node
+   * holds, on that start (every peer answered "no API" after it, so none can take over before it + lease +
+   * margin).
+   */
+  confirmed(startedAt: number): void;
   /** This agent's own liveness may have changed. */
   judged(): void;
   clock: Clock;
@@ -54,6 +64,9 @@ export class PeerRounds {
     // Every half interval: a confirmation lasts 1.75 intervals from its round's start, so one round whose
     // answers come too late (a loaded node) is made up by the next before the confirmation runs out.
     if (this.lastRoundAt !== undefined && now - this.lastRoundAt < intervalMs / 2) return;
+    // Peers may only extend an entitlement that still holds, never bring back one that lapsed: once this node
+    // has fenced, others may have taken its IPs over, and only a renewal of its own lease makes it live again.
+    if (liveness.selfEntitlement() === 'none') return;
     this.lastRoundAt = now;
     const peers = liveness
       .knownNodes()
@@ -89,7 +102,7 @@ export class PeerRounds {
     if (verdict === 'full_outage') {
       // Valid for an interval, plus the next round's timeout and a tick of slack: two more rounds start in it.
       liveness.peerConfirmed(startedAt + intervalMs + intervalMs / 2 + intervalMs / 4);
-      this.deps.confirmed();
+      this.deps.confirmed(startedAt);
     } else if (verdict === 'cut_off') {
       // Someone reaches the API and may take over: the confirmation ends now.
       liveness.peerConfirmed(undefined);

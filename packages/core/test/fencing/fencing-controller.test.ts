@@ -100,10 +100,10 @@ describe('FencingController (simulated agents, manual clock)', () => {
 
   it('a gateway cut off from the API withdraws, and on its return waits for the interim owner', async () => {
     const sim = await cluster();
-    sim.api.cutOff.add(WINNER);
+    sim.cut(WINNER);
     await sim.run(6_000);
     expect(sim.holders(), 'fenced and taken over').to.deep.equal([RUNNER_UP]);
-    sim.api.cutOff.delete(WINNER);
+    sim.restore(WINNER);
     await sim.run(6_000);
     expect(sim.holders()).to.deep.equal([WINNER]);
     expect(sim.overlaps(), 'two holders').to.deep.equal([]);
@@ -125,10 +125,11 @@ function random(seed: number): () => number {
 describe('FencingController under random disruptions (simulated agents, manual clock)', function () {
   this.timeout(120_000);
   const NODES = ['gw-a', 'gw-b', 'gw-c'];
-  const RUNS = Number(process.env.FENCING_SIM_RUNS ?? 25);
+  // 100 in CI (~2 s); a regression the simulation found (a fenced node brought back by peers) failed ~3 % of seeds.
+  const RUNS = Number(process.env.FENCING_SIM_RUNS ?? 100);
 
   for (let seed = 1; seed <= RUNS; seed++) {
-    it(`seed ${seed}: crashes, restarts, planned stops and API cuts never leave an IP on two nodes`, async () => {
+    it(`seed ${seed}: crashes, restarts, planned stops, API cuts, full outages and recoveries never leave an IP on two nodes`, async () => {
       const rnd = random(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
       const sim = new FencingSim(NODES, ['worker']);
@@ -143,22 +144,29 @@ describe('FencingController under random disruptions (simulated agents, manual c
       for (let step = 0; step < 12; step++) {
         await sim.run(200 + Math.floor(rnd() * 4_000));
         const up = NODES.filter((name) => !down.has(name));
-        const action = pick(['crash', 'planned', 'cut', 'restore', 'start', 'relist']);
+        const action = pick(['crash', 'planned', 'cut', 'restore', 'start', 'relist', 'outage', 'isolate']);
         const target = pick(action === 'start' ? [...down] : up);
         if (target === undefined) continue;
         log.push(`${sim.clock.monotonic()} ${action} ${target}`);
         if (action === 'crash' || action === 'planned') {
           await (sim.agents.get(target) as SimAgent).stop(action === 'planned');
           down.add(target);
-        } else if (action === 'cut') sim.api.cutOff.add(target);
-        else if (action === 'restore') sim.api.cutOff.clear();
+        } else if (action === 'cut') sim.cut(target);
+        else if (action === 'restore') {
+          // One node back at a time, in a random order: the recovery race of docs/failover.md.
+          for (const name of [...sim.api.cutOff].sort(() => rnd() - 0.5)) {
+            sim.restore(name);
+            await sim.run(Math.floor(rnd() * 1_500));
+          }
+        } else if (action === 'outage') for (const name of [...NODES, 'worker']) sim.cut(name);
+        else if (action === 'isolate') sim.cut(target, true);
         else if (action === 'relist') (sim.agents.get(target) as SimAgent).relist();
         else {
           down.delete(target);
           await start(target);
         }
       }
-      sim.api.cutOff.clear();
+      for (const name of [...sim.api.cutOff]) sim.restore(name);
       for (const name of down) await start(name);
       await sim.run(10_000);
       expect(sim.overlaps(), `two holders; steps: ${log.join('; ')}`).to.deep.equal([]);

@@ -210,33 +210,44 @@ describe('PeerRounds', () => {
       logger: pino({ level: 'silent' }),
     });
     const entitlement: string[] = [];
-    clock.advance(1_500); // renewals overdue: the first round is due
+    clock.advance(1_500); // renewals overdue: the first round is due; then one every half interval
     for (let i = 0; i < verdicts.length; i++) {
       peerRounds.check();
       await flushMicrotasks();
-      clock.advance(500);
+      clock.advance(250);
       entitlement.push(`${clock.monotonic()}:${liveness.selfEntitlement()}`);
-      clock.advance(500);
+      clock.advance(250);
     }
     return entitlement;
   }
 
   it('keeps a confirmation through a round that got no answer in time, until it runs out', async () => {
-    // Renewal deadline 2 s. The round at 1.5 s confirms until 3.25 s; 2.5 s is incomplete (no extension); 3.5 s
-    // confirms again from its start.
-    expect(await rounds(['full_outage', 'incomplete', 'full_outage'])).to.deep.equal([
-      '2000:peers',
-      '3000:peers',
-      '4000:peers',
+    // Renewal deadline 2 s; rounds at 1.5, 2, 2.5, 3 s. The round at 1.5 s confirms until 3.25 s; 2 s gets no
+    // answer in time (no extension, no withdrawal); 2.5 s confirms again from its start.
+    expect(await rounds(['full_outage', 'incomplete', 'full_outage', 'full_outage'])).to.deep.equal([
+      '1750:renewal',
+      '2250:peers',
+      '2750:peers',
+      '3250:peers',
     ]);
-    expect(await rounds(['full_outage', 'no_answer', 'no_answer'])).to.deep.equal([
-      '2000:peers',
-      '3000:peers',
-      '4000:none',
+    // Only silence after 1.5 s: the confirmation runs out at 3.25 s, and no round starts after that.
+    expect(await rounds(['full_outage', 'no_answer', 'no_answer', 'no_answer', 'full_outage'])).to.deep.equal(
+      ['1750:renewal', '2250:peers', '2750:peers', '3250:none', '3750:none'],
+    );
+  });
+
+  it('never brings back an agent that has fenced: a later full outage confirms nothing for it', async () => {
+    // The first round gets no answer and the renewal deadline (2 s) passes: fenced. Peers that later all
+    // answer "no API" must not make it live again, since another node may have taken its IPs meanwhile.
+    expect(await rounds(['no_answer', 'full_outage', 'full_outage', 'full_outage'])).to.deep.equal([
+      '1750:renewal',
+      '2250:none',
+      '2750:none',
+      '3250:none',
     ]);
   });
 
   it('ends the confirmation at once when a peer reaches the API and this agent cannot renew', async () => {
-    expect(await rounds(['full_outage', 'cut_off'])).to.deep.equal(['2000:peers', '3000:none']);
+    expect(await rounds(['full_outage', 'cut_off'])).to.deep.equal(['1750:renewal', '2250:none']);
   });
 });

@@ -17,6 +17,7 @@ import type { LeaseObject } from '../../src/kube/lease-api.js';
 import { toSlimLease } from '../../src/kube/slim-convert.js';
 import type { NodeEgressTable } from '../../src/table/node-egress-table.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
+import type { PeerAnswer } from '../../src/fencing/peer-fencing.js';
 import { egress, node, pod } from './builders.js';
 
 const silent = pino({ level: 'silent' });
@@ -89,12 +90,15 @@ export class FakeLeaseApi {
     body.metadata.resourceVersion = String(++this.version);
     this.leases.set(key, body);
     const written = structuredClone(body);
-    for (const subscriber of this.listeners.values()) {
+    for (const [agent, subscriber] of this.listeners) {
       const delivered = structuredClone(written);
       const now = this.clock.monotonic();
       const at = Math.max(subscriber.lastDeliveryAt, now + subscriber.delayMs());
       subscriber.lastDeliveryAt = at;
-      this.clock.setTimeout(() => subscriber.listener(delivered), at - now);
+      // A cut-off agent's watch is broken: it misses the event (it relists when it is back).
+      this.clock.setTimeout(() => {
+        if (!this.cutOff.has(agent)) subscriber.listener(delivered);
+      }, at - now);
     }
     return structuredClone(written);
   }
@@ -133,10 +137,10 @@ export const SIM_OPTIONS: Omit<FencingOptions, 'node'> = {
   heartbeatIntervalMs: 1_000,
   leaseDurationMs: 3_000,
   fenceMarginMs: 1_000,
-  handoverMarginMs: 500,
+  handoverMarginMs: 250,
   drainMs: 500,
   selfFencing: true,
-  peerFencing: false,
+  peerFencing: true,
   restartHoldMs: 20_000,
   peerPort: 10266,
 };
@@ -189,7 +193,7 @@ export class SimAgent {
         client: api.clientFor(name) as never,
         model: this.model,
         liveness: this.liveness,
-        peerUrl: () => undefined,
+        peerAsker: { round: (peers) => sim.askPeers(name, peers) },
         clock,
         metrics,
         logger: silent,
@@ -255,15 +259,22 @@ export class SimAgent {
   }
 
   async stop(planned: boolean): Promise<void> {
-    // As Agent.stop: the loop first (a sync in progress finishes), then fencing (the restart hold).
+    // As Agent.stop: the loop first (a sync in progress finishes), then fencing (the restart hold). Time
+    // passes meanwhile, as it would: a peer round in flight ends only by its timeout.
     this.stopped = true;
+    let done = false;
     const stopping = this.loop.stop().then(() => this.fencing.stop(planned));
-    await this.sim.clock.advanceAsync(50);
+    void stopping.finally(() => (done = true));
+    while (!done) await this.sim.clock.advanceAsync(10);
     await stopping;
     this.sim.api.unsubscribe(this.name);
   }
 
   /** What this node's kernel holds now (it outlives a crashed or stopped agent until lifetimes run out). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   hosted(): string[] {
     return this.datapath.held(this.sim.clock.monotonic());
   }
@@ -323,6 +334,46 @@ export class FencingSim {
 
   async settle(): Promise<void> {
     await this.clock.advanceAsync(0);
+  }
+
+  /**
+   * A peer round as the agents' health servers answer it: each running agent answers after a few ms what its
+   * fencing controller says (it probes the API, which answers or not); a stopped one never answers, and the
+   * asker gives up after half an interval.
+   */
+  async askPeers(asker: string, peers: readonly { node: string; live: boolean }[]): Promise<PeerAnswer[]> {
+    return Promise.all(
+      peers.map(
+        (peer) =>
+          new Promise<PeerAnswer>((resolve) => {
+            const timeout = this.clock.setTimeout(() => resolve({ ...peer, status: undefined }), 500);
+            const target = this.agents.get(peer.node);
+            if (target === undefined || target.isStopped || this.peersCutOff.has(asker)) return;
+            this.clock.setTimeout(() => {
+              void target.fencing.peerApiStatus().then((status) => {
+                timeout.cancel();
+                resolve({ ...peer, status });
+              });
+            }, 5);
+          }),
+      ),
+    );
+  }
+
+  /** Agents whose peer requests reach nobody (cut off from the other nodes too). */
+  readonly peersCutOff = new Set<string>();
+
+  /** Cuts an agent off the API (and, `fromPeers`, from the other agents). */
+  cut(name: string, fromPeers = false): void {
+    this.api.cutOff.add(name);
+    if (fromPeers) this.peersCutOff.add(name);
+  }
+
+  /** Brings it back: its watch is re-established with a relist, as a reflector does. */
+  restore(name: string): void {
+    this.api.cutOff.delete(name);
+    this.peersCutOff.delete(name);
+    this.agents.get(name)?.relist();
   }
 
   /** Samples in which more than one agent hosted the egress IP. */

@@ -142,12 +142,16 @@ export class AgentCluster {
     return found;
   }
 
-  /** Stops an agent the way a crash looks from outside: no cleanup, its lease left to expire. */
+  /**
+   * Stops an agent the way a crash looks from outside: at once its connections die (no renewal gets through
+   * while it winds down), no cleanup, its lease left to expire.
+   */
   async stopAgent(node: string): Promise<void> {
     const running = this.agent(node);
     this.agents.delete(node);
-    await running.agent.stop({ planned: false });
+    running.proxy.cut();
     await running.health.close();
+    await running.agent.stop({ planned: false });
     await running.proxy.close();
   }
 
