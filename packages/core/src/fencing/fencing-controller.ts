@@ -150,6 +150,7 @@ export class FencingController {
               return address === undefined ? undefined : peerUrlFromAddress(address, options.peerPort);
             }),
         }),
+      unansweredSince: () => this.renewer.unansweredSince,
       renewNow: (deadlineMs) => this.renewer.renewNow(deadlineMs),
       confirmed: (startedAt) => {
         this.confirmedAt = startedAt;
@@ -249,7 +250,10 @@ export class FencingController {
 
   /** This agent's answer to a peer's `/peer/api-status`. */
   async peerApiStatus(): Promise<PeerApiStatus> {
-    return { node: this.options.node, apiReachable: await this.reachability.reachable() };
+    const apiReachable = await this.reachability.reachable();
+    // The asker may stay live on this answer: hand-overs here wait a lease duration after it.
+    if (!apiReachable) this.deps.liveness.apiDenied();
+    return { node: this.options.node, apiReachable };
   }
 
   /** Who acts as gateway of each IP for the table about to be built. */
@@ -282,7 +286,7 @@ export class FencingController {
       owners,
       selfLive: liveness.isLive(this.options.node),
       book: this.book,
-      selfWrittenVersion: this.publication.writtenVersion,
+      selfClaimsSeen: this.publication.claimsSeen(this.book.versionOf(this.options.node)),
       expiryOf: (node) => liveness.expiryOf(node),
       hosting: this.publication.hosting,
       handoverMarginMs: this.options.handoverMarginMs,
@@ -406,11 +410,14 @@ export class FencingController {
     this.checkLiveness();
     this.followCandidacy();
     if (this.nextChangeAt !== undefined && clock.monotonic() >= this.nextChangeAt) this.reconsider(); // a late timer
-    // Lifetimes running out within a second are topped up from the lease's budget. Without self-fencing that
-    // is what keeps a node's IPs through any API trouble (docs/failover.md): the budget starts from now.
+    // Lifetimes running out within a second are topped up from the lease's budget whenever that moves their end
+    // (the kernel's whole-second expiry) later by a tick or more: the last top-up a lease allows comes a quarter
+    // second before its budget shrinks, so the address outlasts the next renewal's or peer round's slack.
+    // Without self-fencing that is what keeps a node's IPs through any API trouble: the budget starts from now.
     const now = clock.monotonic();
     const granted = this.grantedUntil ?? -Infinity;
-    if (now > granted - 1_000 && now + this.lifetimeNow() * 1000 > granted + 250) this.renewLifetimes();
+    if (now > granted - 1_000 && now + this.lifetimeNow() * 1000 >= granted + LIVENESS_CHECK_MS)
+      this.renewLifetimes();
     this.ticker = clock.setTimeout(() => this.tick(), LIVENESS_CHECK_MS);
   }
 

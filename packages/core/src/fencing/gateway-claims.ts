@@ -3,8 +3,8 @@
 // and which claims this node must publish. Pure given its inputs, except for when drains end.
 //
 // For an egress IP X whose owner (rendezvous over live, eligible nodes: `EgressModel.gatewayOf`) is O:
-// - O is this node: it claims X (the claim is published before anything is programmed) and hosts X once its
-//   own last write has come back through the lease watch carrying the claim, and every other claim on X that
+// - O is this node: it claims X (the claim is published before anything is programmed) and hosts X once a
+//   write of its current claims has come back through the lease watch, and every other claim on X that
 //   still counts came later in the watch's order — or once it hosts X already. A node that lost its lease
 //   (fenced) publishes its withdrawal before it claims again, so a claim never keeps an order from before a
 //   lapse in which others took the IP over. Of two nodes claiming at once, only the first in the
@@ -30,10 +30,10 @@ export interface ClaimInputs {
   /** Every node's published state as the lease watch delivered it, this node's own included. */
   book: ClaimBook;
   /**
-   * The resourceVersion of this node's last successful lease write. Its own claims count as seen only once
-   * the watch has delivered that write back: only then has it seen every write made before it.
+   * The watch has delivered back a write of this node's that carries its current claims
+   * (`GatewayPublication.claimsSeen`): only then has it seen every claim written before its own.
    */
-  selfWrittenVersion: string | undefined;
+  selfClaimsSeen: boolean;
   /** Monotonic time a node's lease expires as this agent sees it (`LeaseLiveness.expiryOf`). */
   expiryOf(node: string): number | undefined;
   /** IPs the last successful sync programmed here. */
@@ -126,7 +126,7 @@ export class GatewayClaims {
    */
   private blockingClaim(ip: string, input: ClaimInputs, wakeAt: (at: number) => void): string | undefined {
     const { book, self } = input;
-    if (book.versionOf(self) !== input.selfWrittenVersion || !claims(book.state(self), ip)) return self;
+    if (!input.selfClaimsSeen || !claims(book.state(self), ip)) return self;
     const ours = book.orderOf(self, ip);
     let blocker: string | undefined;
     for (const node of book.nodes()) {

@@ -17,7 +17,8 @@ export class GatewayPublication {
   private hostingNow = new Set<string>();
   private wanted: readonly string[] = [];
   private writtenState: PublishedGatewayState = NO_GATEWAY_STATE;
-  private writtenResourceVersion: string | undefined;
+  /** Our writes since the claims last changed; 'seen' once the watch delivered one of them back. */
+  private claimsEcho: Set<string> | 'seen' = new Set();
   private previousProcessChecked = false;
 
   constructor(
@@ -36,9 +37,18 @@ export class GatewayPublication {
     return this.writtenState;
   }
 
-  /** The resourceVersion of that write: own claims count once the watch has delivered it back. */
-  get writtenVersion(): string | undefined {
-    return this.writtenResourceVersion;
+  /**
+   * Whether the lease watch has delivered back a write of ours that carries our current claims (`observed`:
+   * the resourceVersion of our lease as the watch last delivered it). Only then has this node seen every
+   * claim written before its own. Renewals that carry the same claims do not start the wait again: if they
+   * did, a node whose sync runs at the renewal's cadence could find its newest write not yet echoed at every
+   * sync, and never host (the fencing simulation found it).
+   */
+  claimsSeen(observed: string | undefined): boolean {
+    if (this.claimsEcho === 'seen') return true;
+    if (observed === undefined || !this.claimsEcho.has(observed)) return false;
+    this.claimsEcho = 'seen';
+    return true;
   }
 
   /** The claims the latest decision wants published. */
@@ -68,8 +78,12 @@ export class GatewayPublication {
 
   /** A write succeeded; `lease` is what the server stored. */
   recordWrite(lease: LeaseObject): void {
-    this.writtenState = parseGatewayState(lease.metadata.annotations?.[GATEWAY_STATE_ANNOTATION]);
-    this.writtenResourceVersion = lease.metadata.resourceVersion;
+    const state = parseGatewayState(lease.metadata.annotations?.[GATEWAY_STATE_ANNOTATION]);
+    const version = lease.metadata.resourceVersion;
+    const claimsChanged = state.claimed.join(',') !== this.writtenState.claimed.join(',');
+    this.writtenState = state;
+    if (claimsChanged) this.claimsEcho = new Set();
+    if (this.claimsEcho !== 'seen' && version !== undefined) this.claimsEcho.add(version);
   }
 
   /**

@@ -17,6 +17,10 @@
 //   for hand-over purposes, earlier than one lease duration after the view came back: the previous owner may
 //   itself still be peer-confirmed through the outage and needs that time to learn that this agent reaches
 //   the API again and withdraw (peer-confirmed fencing, docs/failover.md).
+// - For the same reason, once this agent has told a peer that it cannot reach the API, no lease expires, for
+//   hand-overs, earlier than one lease duration after that answer: the asker may be kept live on it. This holds
+//   even when this agent's view never went blind (an API server whose watch cache serves lists while its
+//   writes and reads fail, etcd down).
 // - Self liveness may also be granted by peers confirming a full API outage (`peerConfirmed`).
 import type { Liveness } from '../gateway/gateway-assigner.js';
 import type { Clock } from '../runner/clock.js';
@@ -71,6 +75,7 @@ export class LeaseLiveness implements Liveness {
   private lastViewEventMs: number | undefined;
   private recoveredAtMs: number | undefined;
   private peerConfirmedUntilMs: number | undefined;
+  private apiDeniedAtMs: number | undefined;
 
   constructor(private readonly options: LeaseLivenessOptions) {}
 
@@ -147,6 +152,11 @@ export class LeaseLiveness implements Liveness {
     this.peerConfirmedUntilMs = untilMs;
   }
 
+  /** This agent answered a peer "I cannot reach the API" (`/peer/api-status`): see the rules above. */
+  apiDenied(): void {
+    this.apiDeniedAtMs = this.now();
+  }
+
   /** Why this agent counts itself live now: its own renewal, its peers' confirmation, or not at all. */
   selfEntitlement(): Entitlement {
     return selfEntitlement({
@@ -165,15 +175,14 @@ export class LeaseLiveness implements Liveness {
 
   /**
    * Monotonic time at which `node`'s lease expires as this agent sees it, for hand-overs: never earlier than
-   * one lease duration after this agent's view came back from a blind spell. Undefined if never seen.
+   * one lease duration after this agent's view came back from a blind spell, or after it last told a peer
+   * that it cannot reach the API. Undefined if never seen.
    */
   expiryOf(node: string): number | undefined {
     const observation = this.observations.get(node);
     if (!observation) return undefined;
-    const expiry = observation.observedAtMs + observation.durationMs;
-    return this.recoveredAtMs === undefined
-      ? expiry
-      : Math.max(expiry, this.recoveredAtMs + observation.durationMs);
+    const floors = [this.recoveredAtMs, this.apiDeniedAtMs].filter((at) => at !== undefined);
+    return Math.max(observation.observedAtMs, ...floors) + observation.durationMs;
   }
 
   /** The lease view is current: an event arrived within the grace period, or none was due. */

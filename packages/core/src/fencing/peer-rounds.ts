@@ -1,9 +1,13 @@
-// The asking side of peer-confirmed fencing (docs/failover.md): while this agent's renewals are overdue
-// (none succeeded for 1.5 intervals) and it is still entitled to act as a gateway, it asks its peers every half
-// interval whether they reach the API, and keeps
-// counting itself live while they all confirm a full outage. The first round comes at least half an
-// interval after the API was lost, so the peers' own recent contacts (fresh for a quarter interval) have
-// aged out and they answer about now.
+// The asking side of peer-confirmed fencing (docs/failover.md): while this agent's renewals are overdue and it
+// is still entitled to act as a gateway, it asks its peers every half interval whether they reach the API, and
+// keeps counting itself live while they all confirm a full outage.
+//
+// The first round comes as early as the peers can answer about now: a renewal was due (one interval after the
+// last success) and the oldest unanswered one was sent `FIRST_ROUND_AFTER` intervals ago. A request the
+// peers completed before the API stopped answering is then older than their quarter-interval freshness, so
+// they probe. Early matters on a loaded node: the confirmation, and the kernel lifetime it renews, must land
+// before the self-fence deadline and before the lifetime granted on the last renewal runs out (both about
+// two intervals after it).
 import type { Logger } from 'pino';
 import type { Clock } from '../runner/clock.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
@@ -20,6 +24,8 @@ export interface PeerRoundsDependencies {
   intervalMs: number;
   liveness: LeaseLiveness;
   checker: PeerAsker;
+  /** When the oldest renewal not answered since the last success was sent; undefined: none is. */
+  unansweredSince(): number | undefined;
   /** One renewal now with this deadline; true if it succeeded (the API is back for this agent too). */
   renewNow(deadlineMs: number): Promise<boolean>;
   /**
@@ -34,6 +40,9 @@ export interface PeerRoundsDependencies {
   metrics: AgentMetrics;
   logger: Logger;
 }
+
+/** Intervals after the oldest unanswered renewal was sent before peers are asked: their freshness + slack. */
+export const FIRST_ROUND_AFTER = 0.3;
 
 export class PeerRounds {
   private round: Promise<void> | undefined;
@@ -60,7 +69,12 @@ export class PeerRounds {
     const lastRenewal = liveness.lastSelfRenewal;
     if (lastRenewal === undefined) return;
     const now = clock.monotonic();
-    if (now - lastRenewal < 1.5 * intervalMs) return;
+    const unanswered = this.deps.unansweredSince();
+    const firstRoundAt =
+      unanswered === undefined
+        ? lastRenewal + 1.5 * intervalMs // nothing sent since the last success: a stalled renewer
+        : Math.max(lastRenewal + intervalMs, unanswered) + FIRST_ROUND_AFTER * intervalMs;
+    if (now < firstRoundAt) return;
     // Every half interval: a confirmation lasts 1.75 intervals from its round's start, so one round whose
     // answers come too late (a loaded node) is made up by the next before the confirmation runs out.
     if (this.lastRoundAt !== undefined && now - this.lastRoundAt < intervalMs / 2) return;

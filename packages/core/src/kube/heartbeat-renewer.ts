@@ -38,6 +38,7 @@ export class HeartbeatRenewer {
   /** The renewal in flight, if any; every renewal waits for the previous one. */
   private tail: Promise<unknown> = Promise.resolve();
   private extraRequested = false;
+  private unansweredSinceMs: number | undefined;
   private firstAttemptSettled!: () => void;
   /** Settles once the first renewal attempt has succeeded or failed. */
   readonly firstAttempt = new Promise<void>((resolve) => (this.firstAttemptSettled = resolve));
@@ -56,6 +57,15 @@ export class HeartbeatRenewer {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /**
+   * When the oldest renewal sent since the last success was sent (monotonic): it hung or failed. Undefined
+   * while the last attempt succeeded. The API was already unanswering then, so requests that others completed
+   * are older than this (peer-confirmed fencing asks them a little later, docs/failover.md).
+   */
+  get unansweredSince(): number | undefined {
+    return this.unansweredSinceMs;
   }
 
   start(): void {
@@ -126,8 +136,10 @@ export class HeartbeatRenewer {
   /** One renewal; never throws. */
   private async attempt(deadlineMs: number, durationMs = this.options.leaseDurationMs): Promise<boolean> {
     const started = this.clock.monotonic();
+    this.unansweredSinceMs ??= started;
     try {
       const stored = await this.renewOnce(started, deadlineMs, durationMs);
+      this.unansweredSinceMs = undefined;
       this.listener.renewed(started, stored);
       return true;
     } catch (error) {

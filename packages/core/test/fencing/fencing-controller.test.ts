@@ -108,6 +108,29 @@ describe('FencingController (simulated agents, manual clock)', () => {
     expect(sim.holders()).to.deep.equal([WINNER]);
     expect(sim.overlaps(), 'two holders').to.deep.equal([]);
   });
+
+  it('a peer that saw the holder lapse through lists during a full outage waits after its last "no API"', async () => {
+    // etcd down: the watch cache still serves lists, writes and reads fail. The runner-up's relist makes the
+    // holder's lease look observed long ago, so it lapses in that view; the holder stays live on its peers'
+    // word. The runner-up's API comes back first: it may not take over before the holder heard of it.
+    for (let phase = 0; phase < 1_000; phase += 100) {
+      const sim = await cluster();
+      await sim.run(phase);
+      for (const name of GATEWAYS) sim.cut(name);
+      // Each list after a silence ages the holder's unchanged lease by a grace period in this view: after two,
+      // the silence that follows no longer looks like blindness, and the lease lapses here.
+      for (const wait of [2_000, 2_500]) {
+        await sim.run(wait);
+        (sim.agents.get(RUNNER_UP) as SimAgent).relist();
+      }
+      await sim.run(3_500);
+      expect(sim.holders(), `phase ${phase}: the outage changed nothing`).to.deep.equal([WINNER]);
+      sim.restore(RUNNER_UP);
+      await sim.run(6_000);
+      expect(sim.holders(), `phase ${phase}: the holder, still cut off, fenced`).to.deep.equal([RUNNER_UP]);
+      expect(sim.overlaps(), `phase ${phase}: two holders`).to.deep.equal([]);
+    }
+  });
 });
 
 /** A small seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */

@@ -24,8 +24,8 @@ interface Case {
   owners: Record<string, string | null>;
   /** In the order the watch delivered them. */
   book: Observation[];
-  /** This node's last successful write's resourceVersion (default: its last observation's). */
-  selfWritten?: string;
+  /** A write of this node's current claims has come back through the watch (default: true). */
+  selfClaimsSeen?: boolean;
   hosting?: string[];
   selfLive?: boolean;
   now?: number;
@@ -52,10 +52,10 @@ const cases: Case[] = [
     expect: { hosted: [X], claims: [X], waiting: {} },
   },
   {
-    name: 'a claim seen only in an older write does not count: the last write must have come back',
+    name: 'a claim seen only in a write from before the claims last changed does not count',
     owners: { [X]: 'self' },
     book: [{ node: 'self', claimed: [X], rv: '5' }],
-    selfWritten: '6',
+    selfClaimsSeen: false,
     expect: { hosted: [], waiting: { [X]: 'self' } },
   },
   {
@@ -194,7 +194,7 @@ function decide(c: Case): ClaimDecisions {
     owners: new Map(Object.entries(c.owners)),
     selfLive: c.selfLive ?? true,
     book,
-    selfWrittenVersion: c.selfWritten ?? book.versionOf('self'),
+    selfClaimsSeen: c.selfClaimsSeen ?? true,
     expiryOf: (node) => {
       const expiry = c.expiry?.[node] ?? 10_000;
       return Number.isNaN(expiry) ? undefined : expiry;
@@ -227,7 +227,7 @@ describe('GatewayClaims', () => {
       owners: new Map([[X, 'b']]),
       selfLive: true,
       book,
-      selfWrittenVersion: '1',
+      selfClaimsSeen: true,
       expiryOf: () => 10_000,
       hosting: new Set([X]),
       handoverMarginMs: 500,

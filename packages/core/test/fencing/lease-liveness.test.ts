@@ -69,6 +69,21 @@ describe('LeaseLiveness', () => {
     expect(liveness.expiryOf('b')).to.equal(13_000);
   });
 
+  it('after telling a peer "no API", holds hand-overs a lease duration from that answer', () => {
+    // A view that never went blind (a watch cache serving lists while writes fail): b's lease expires for
+    // liveness as usual, but the peer that asked may be kept live on this agent's answer.
+    const { liveness, clock } = setup();
+    liveness.observe(lease('b', '1'));
+    for (let t = 500; t <= 3_500; t += 500) {
+      clock.t = t;
+      liveness.observe(lease('c', String(t))); // c keeps renewing, so the view is current
+      if (t === 2_000) liveness.apiDenied();
+    }
+    expect(liveness.isLive('b')).to.equal(false);
+    expect(liveness.expiryOf('b')).to.equal(5_000);
+    expect(liveness.expiryOf('c')).to.equal(6_500, 'a later observation counts as it is');
+  });
+
   it('counts itself live only until a fence margin before its lease can expire elsewhere', () => {
     const { liveness, clock } = setup();
     expect(liveness.isLive('a')).to.equal(false); // never renewed

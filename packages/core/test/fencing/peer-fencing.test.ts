@@ -170,8 +170,16 @@ describe('peer-confirmed fencing', () => {
 });
 
 describe('PeerRounds', () => {
-  /** Rounds with scripted verdicts; returns what the agent's entitlement was after each. */
-  async function rounds(verdicts: ('full_outage' | 'incomplete' | 'no_answer' | 'cut_off')[]) {
+  type Verdict = 'full_outage' | 'incomplete' | 'no_answer' | 'cut_off';
+  const answers = {
+    full_outage: [{ node: 'b', live: true, status: { node: 'b', apiReachable: false } }],
+    incomplete: [{ node: 'b', live: true, status: undefined }],
+    no_answer: [{ node: 'b', live: false, status: undefined }],
+    cut_off: [{ node: 'b', live: true, status: { node: 'b', apiReachable: true } }],
+  };
+
+  /** Agent `a` renewed at 0 (lease 3 s, interval 1 s) and knows peer `b`; rounds get scripted verdicts. */
+  function fixture(verdicts: Verdict[], unansweredSince: () => number | undefined) {
     const clock = new ManualClock(0);
     const liveness = new LeaseLiveness({
       selfNode: 'a',
@@ -190,18 +198,19 @@ describe('PeerRounds', () => {
       annotations: {},
     });
     liveness.selfRenewed(0);
-    const answers = {
-      full_outage: [{ node: 'b', live: true, status: { node: 'b', apiReachable: false } }],
-      incomplete: [{ node: 'b', live: true, status: undefined }],
-      no_answer: [{ node: 'b', live: false, status: undefined }],
-      cut_off: [{ node: 'b', live: true, status: { node: 'b', apiReachable: true } }],
-    };
+    const started: number[] = [];
     let next = 0;
     const peerRounds = new PeerRounds({
       self: 'a',
       intervalMs: 1000,
       liveness,
-      checker: { round: async () => answers[verdicts[next++] ?? 'no_answer'] } as unknown as PeerChecker,
+      checker: {
+        round: async () => {
+          started.push(clock.monotonic());
+          return answers[verdicts[next++] ?? 'no_answer'];
+        },
+      } as unknown as PeerChecker,
+      unansweredSince,
       renewNow: async () => false,
       confirmed: () => undefined,
       judged: () => undefined,
@@ -209,6 +218,12 @@ describe('PeerRounds', () => {
       metrics: new AgentMetrics(),
       logger: pino({ level: 'silent' }),
     });
+    return { clock, liveness, peerRounds, started };
+  }
+
+  /** Rounds with scripted verdicts (the renewal sent at 1 s hung); the entitlement after each. */
+  async function rounds(verdicts: Verdict[]) {
+    const { clock, liveness, peerRounds } = fixture(verdicts, () => 1_000);
     const entitlement: string[] = [];
     clock.advance(1_500); // renewals overdue: the first round is due; then one every half interval
     for (let i = 0; i < verdicts.length; i++) {
@@ -220,6 +235,28 @@ describe('PeerRounds', () => {
     }
     return entitlement;
   }
+
+  /** When the first round starts, checked every 100 ms as the liveness tick does. */
+  async function firstRoundAt(unansweredSince: () => number | undefined): Promise<number | undefined> {
+    const { clock, peerRounds, started } = fixture(['full_outage'], unansweredSince);
+    for (let t = 0; t <= 2_000 && started.length === 0; t += 100) {
+      peerRounds.check();
+      await flushMicrotasks();
+      clock.advance(100);
+    }
+    return started[0];
+  }
+
+  it('asks first 0.3 intervals after the oldest unanswered renewal was sent, once a renewal was due', async () => {
+    // The renewal due at 1 s hung: peers' own requests are older than 1 s, stale by 1.25 s; asked at 1.3 s.
+    expect(await firstRoundAt(() => 1_000)).to.equal(1_300);
+    // Sent late (a loaded node): the peers may have completed requests until 1.2 s; asked at 1.5 s.
+    expect(await firstRoundAt(() => 1_200)).to.equal(1_500);
+    // An extra renewal (new annotations) hung at 0.4 s: still no round before a renewal was due.
+    expect(await firstRoundAt(() => 400)).to.equal(1_300);
+    // Nothing sent since the last success (a stalled renewer): 1.5 intervals after it.
+    expect(await firstRoundAt(() => undefined)).to.equal(1_500);
+  });
 
   it('keeps a confirmation through a round that got no answer in time, until it runs out', async () => {
     // Renewal deadline 2 s; rounds at 1.5, 2, 2.5, 3 s. The round at 1.5 s confirms until 3.25 s; 2 s gets no
