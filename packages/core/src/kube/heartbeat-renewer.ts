@@ -93,8 +93,8 @@ export class HeartbeatRenewer {
   /**
    * One renewal attempt now, with its own deadline: when peers report the API server reachable again, this
    * tells at once whether this agent reaches it too (true) or is cut off. It does not wait for a renewal in
-   * flight, which may be one that hung during the outage; if both reach the server, the later write fails
-   * with a conflict, which is harmless (the lease is read again next time).
+   * flight, which may be one that hung during the outage; if both reach the server, the later write meets
+   * a conflict, and is written again once on the lease read back (`renewOnce`).
    */
   async renewNow(deadlineMs: number): Promise<boolean> {
     if (!this.running) return false;
@@ -153,36 +153,47 @@ export class HeartbeatRenewer {
     const timeoutMs = (): number => Math.max(50, deadlineMs - (this.clock.monotonic() - started));
     const path = leasesPath(this.options.namespace);
     const now = microTime(new Date(this.clock.now()));
-    if (!this.lease) {
+    for (let write = 1; ; write++) {
+      if (!this.lease) {
+        const current = await this.read(timeoutMs());
+        if (current === undefined)
+          return (this.lease = await this.client.request<LeaseObject>({
+            method: 'POST',
+            path,
+            timeoutMs: timeoutMs(),
+            body: this.desired(undefined, now, durationMs),
+          }));
+        this.lease = current;
+      }
       try {
-        this.lease = await this.client.request<LeaseObject>({
-          method: 'GET',
+        return (this.lease = await this.client.request<LeaseObject>({
+          method: 'PUT',
           path: `${path}/${this.leaseName}`,
           timeoutMs: timeoutMs(),
-        });
+          body: this.desired(this.lease, now, durationMs),
+        }));
       } catch (error) {
-        if (!(error instanceof KubeApiError && error.statusCode === 404)) throw error;
-        this.lease = await this.client.request<LeaseObject>({
-          method: 'POST',
-          path,
-          timeoutMs: timeoutMs(),
-          body: this.desired(undefined, now, durationMs),
-        });
-        return this.lease;
+        const status = error instanceof KubeApiError ? error.statusCode : undefined;
+        // Someone else wrote it (or it was deleted): read it again.
+        if (status === 409 || status === 404) this.lease = undefined;
+        // A conflict is most often this agent's own earlier write applied late (a server that held requests
+        // answers them all when it recovers): write once more within the same deadline, rather than fail the
+        // renewal that decides whether this gateway keeps its IPs through the recovery.
+        if (status !== 409 || write > 1) throw error;
       }
     }
+  }
+
+  /** The lease as the server has it; undefined if it does not exist. */
+  private async read(timeoutMs: number): Promise<LeaseObject | undefined> {
     try {
-      this.lease = await this.client.request<LeaseObject>({
-        method: 'PUT',
-        path: `${path}/${this.leaseName}`,
-        timeoutMs: timeoutMs(),
-        body: this.desired(this.lease, now, durationMs),
+      return await this.client.request<LeaseObject>({
+        method: 'GET',
+        path: `${leasesPath(this.options.namespace)}/${this.leaseName}`,
+        timeoutMs,
       });
-      return this.lease;
     } catch (error) {
-      // Someone else wrote it (or it was deleted): read it again next time.
-      if (error instanceof KubeApiError && (error.statusCode === 409 || error.statusCode === 404))
-        this.lease = undefined;
+      if (error instanceof KubeApiError && error.statusCode === 404) return undefined;
       throw error;
     }
   }
