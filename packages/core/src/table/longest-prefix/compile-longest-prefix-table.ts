@@ -55,7 +55,8 @@ export function compileLongestPrefixTable(table: NodeEgressTable): LongestPrefix
   // per-source work is done once per distinct list (a handful), not once per pod (tens of thousands).
   const sets = new Map(table.sourceSets.map((set) => [set.id, set]));
   const rules: (CompiledRule | null)[] = [];
-  const rulesOfSource = new Map<string, { family: IPFamily; indices: number[] }>();
+  // The list is kept as its text ("0,3,7"), the key under which its entries are computed once.
+  const rulesOfSource = new Map<string, { family: IPFamily; list: string }>();
   table.rules.forEach((rule, index) => {
     const set = sets.get(rule.sourceSet);
     if (set === undefined)
@@ -67,19 +68,21 @@ export function compileLongestPrefixTable(table: NodeEgressTable): LongestPrefix
     rules.push(compileRule(rule, parser, cluster));
     for (const address of set.addresses) {
       const source = rulesOfSource.get(address);
-      if (source) source.indices.push(index);
-      else rulesOfSource.set(address, { family: set.family, indices: [index] });
+      if (source) source.list += `,${index}`;
+      else rulesOfSource.set(address, { family: set.family, list: `${index}` });
     }
   });
 
   const decidedByList = new Map<string, Decided[]>();
-  const sources: { address: string; family: IPFamily; value: bigint; decided: Decided[] }[] = [];
-  for (const [address, { family, indices }] of rulesOfSource) {
-    const listKey = indices.join(',');
-    let decided = decidedByList.get(listKey);
+  const sources: { address: string; family: IPFamily; value: number | bigint; decided: Decided[] }[] = [];
+  for (const [address, { family, list }] of rulesOfSource) {
+    let decided = decidedByList.get(list);
     if (decided === undefined) {
-      const live = indices.map((i) => rules[i]).filter((rule): rule is CompiledRule => rule != null);
-      decidedByList.set(listKey, (decided = decideSource(live, cluster)));
+      const live = list
+        .split(',')
+        .map((i) => rules[Number(i)])
+        .filter((rule): rule is CompiledRule => rule != null);
+      decidedByList.set(list, (decided = decideSource(live, cluster)));
     }
     if (decided.length > 0) sources.push({ address, family, value: addressValue(address, family), decided });
   }

@@ -14,37 +14,82 @@ export interface Prefix {
 
 const WIDTH: Record<IPFamily, bigint> = { 4: 32n, 6: 128n };
 
-/** The integer value of a canonical address; IPv4 without the parser, since sources are most of the work. */
-export function addressValue(canonical: string, family: IPFamily): bigint {
+/**
+ * A canonical address as an integer, for sorting sources: a number for IPv4 (read without the parser, since
+ * sources are most of the work), a bigint for IPv6. Values of one family compare with `<`.
+ */
+export function addressValue(canonical: string, family: IPFamily): number | bigint {
   if (family === 4) {
-    const [a = 0, b = 0, c = 0, d = 0] = canonical.split('.').map(Number);
-    return BigInt(((a << 24) >>> 0) + (b << 16) + (c << 8) + d);
+    const value = ipv4Value(canonical);
+    if (value === null) throw new Error(`table holds an invalid IPv4 address ${canonical}`);
+    return value;
   }
   let value = 0n;
   for (const byte of ipaddr.parse(canonical).toByteArray()) value = (value << 8n) | BigInt(byte);
   return value;
 }
 
-/** Parses canonical CIDR text once per distinct text (a table repeats the same few destinations). */
+/** Parses CIDR text once per distinct text (a table repeats the same few destinations). */
 export class PrefixParser {
   private readonly cache = new Map<string, Prefix>();
 
   parse(text: string): Prefix {
     let prefix = this.cache.get(text);
     if (prefix === undefined) {
-      const parsed = parseCidr(text);
-      if ('error' in parsed) throw new Error(`table holds an invalid CIDR ${text}: ${parsed.error}`);
-      const { family, network, prefixLength } = parsed.cidr;
-      prefix = {
-        family,
-        network: addressValue(network, family),
-        length: prefixLength,
-        text: parsed.cidr.text,
-      };
+      prefix = canonicalIPv4Prefix(text) ?? fromCidr(text);
       this.cache.set(text, prefix);
     }
     return prefix;
   }
+}
+
+function fromCidr(text: string): Prefix {
+  const parsed = parseCidr(text);
+  if ('error' in parsed) throw new Error(`table holds an invalid CIDR ${text}: ${parsed.error}`);
+  const { family, network, prefixLength } = parsed.cidr;
+  return {
+    family,
+    network: BigInt(addressValue(network, family)),
+    length: prefixLength,
+    text: parsed.cidr.text,
+  };
+}
+
+/**
+ * The common case without the general parser: a cluster's thousands of node IPs are canonical IPv4 host
+ * routes. Anything else (IPv6, or text that is not canonical) is null and goes through `parseCidr`.
+ */
+function canonicalIPv4Prefix(text: string): Prefix | null {
+  const slash = text.indexOf('/');
+  if (slash < 0 || text.includes(':')) return null;
+  const value = ipv4Value(text.slice(0, slash));
+  const length = Number(text.slice(slash + 1));
+  if (value === null || !Number.isInteger(length) || length < 0 || length > 32) return null;
+  if (`${length}` !== text.slice(slash + 1) || value % 2 ** (32 - length) !== 0) return null;
+  return { family: 4, network: BigInt(value), length, text };
+}
+
+/** A canonical dotted-quad IPv4 address (no leading zeros) as a number, or null. */
+function ipv4Value(text: string): number | null {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || ++dots > 3) return null;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return null;
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return null;
+    } else return null;
+  }
+  return dots === 3 && digits > 0 ? value * 256 + part : null;
 }
 
 /** True when `inner` lies entirely within `outer` (equal prefixes included). */
