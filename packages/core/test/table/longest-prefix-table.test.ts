@@ -309,6 +309,13 @@ describe('compileLongestPrefixTable', () => {
     );
   });
 
+  it('looks up canonical addresses only, instead of guessing what 010.244.1.2 means', () => {
+    const lookup = new LongestPrefixLookup({ node: 'node-a', clusterDestinations: [], entries: [] });
+    expect(lookup.lookup('10.244.1.2', '8.8.8.8')).to.deep.equal({ kind: 'noRule' });
+    expect(() => lookup.lookup('010.244.1.2', '8.8.8.8')).to.throw(/not a canonical IP address/);
+    expect(() => lookup.lookup('10.244.1.2', '2001:DB8::1')).to.throw(/not a canonical IP address/);
+  });
+
   it('refuses a rule whose source set the table does not hold', () => {
     const table: NodeEgressTable = {
       node: 'node-a',

@@ -19,15 +19,15 @@ export class LongestPrefixLookup {
     }
   }
 
+  /** Addresses in canonical text, as tables hold them (anything else throws rather than guessing). */
   lookup(source: string, destination: string): LongestPrefixVerdict {
-    const src = ipaddr.parse(source);
-    const dst = ipaddr.parse(destination);
+    const src = canonicalAddress(source);
+    const dst = canonicalAddress(destination);
     const within = ([network, length]: Range) => network.kind() === dst.kind() && dst.match(network, length);
     if (src.kind() !== dst.kind()) return { kind: 'noRule' };
     if (this.cluster.some(within)) return { kind: 'noRule' };
     let best: { entry: LongestPrefixEntry; range: Range } | undefined;
-    // Entries hold canonical text, which is what ipaddr.js prints.
-    for (const candidate of this.bySource.get(src.toString()) ?? []) {
+    for (const candidate of this.bySource.get(source) ?? []) {
       if (!within(candidate.range)) continue;
       if (best === undefined || candidate.range[1] > best.range[1]) best = candidate;
     }
@@ -49,4 +49,12 @@ function rangeOf(text: string): Range {
   if ('error' in parsed)
     throw new Error(`longest-prefix table holds an invalid CIDR ${text}: ${parsed.error}`);
   return [ipaddr.parse(parsed.cidr.network), parsed.cidr.prefixLength];
+}
+
+/** Canonical text is what ipaddr.js prints back (`canonicalIP` in net/ip.ts rests on the same). */
+function canonicalAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  const address = ipaddr.isValid(text) ? ipaddr.parse(text) : null;
+  if (address === null || address.toString() !== text)
+    throw new Error(`${text} is not a canonical IP address`);
+  return address;
 }
