@@ -1,9 +1,15 @@
 // Core benchmark (issue 2): a generated cluster of 5,000 nodes, 150,000 pods and 2,000 policies.
 // Measures cold model build + one node's table, the tables of all gateway nodes, one pod event applied
 // incrementally (median / p99), and heap. Baseline in the same run: the naive way of handling a pod
-// event, matching the pod against every policy's selectors without the namespace index.
+// event, matching the pod against every policy's selectors without the namespace index. Then (issue 10)
+// the gateway tables compiled into longest-prefix form, against building those tables in the same passes.
 import { performance } from 'node:perf_hooks';
-import { EgressModel, buildNodeEgressTable, compileLabelSelector } from '@egress-proxier/core';
+import {
+  EgressModel,
+  buildNodeEgressTable,
+  compileLabelSelector,
+  compileLongestPrefixTable,
+} from '@egress-proxier/core';
 
 const NODES = 5000;
 const GATEWAYS = 10;
@@ -11,6 +17,7 @@ const PODS = 150_000;
 const POLICIES = 2000;
 const NAMESPACES = 1000;
 const EVENTS = 5000;
+const COMPILE_RUNS = 7;
 
 const ms = (start) => performance.now() - start;
 const quantile = (values, q) =>
@@ -119,6 +126,48 @@ for (let e = 0; e < EVENTS; e++) {
   if (matched.length > POLICIES) throw new Error('unreachable');
 }
 
+// Longest-prefix form: each pass builds the 10 gateway tables (the baseline) and compiles them; medians.
+const buildRuns = [];
+const compileRuns = [];
+let compiled = [];
+let gatewayTables = [];
+for (let run = 0; run < COMPILE_RUNS; run++) {
+  start = performance.now();
+  gatewayTables = Array.from({ length: GATEWAYS }, (_, g) => buildNodeEgressTable(model, `node-${g}`));
+  buildRuns.push(ms(start));
+  start = performance.now();
+  compiled = gatewayTables.map(compileLongestPrefixTable);
+  compileRuns.push(ms(start));
+}
+const lpmEntries = compiled.reduce((n, t) => n + t.entries.length, 0);
+const lpmSources = compiled.reduce((n, t) => n + new Set(t.entries.map((e) => e.source)).size, 0);
+// Sources whose entries are identical could share them (a source → class map in front of a {class,
+// destination} trie): how many distinct entry lists there are, per gateway, summed.
+const distinctLists = (tables) =>
+  tables.reduce((n, t) => {
+    const lists = new Map();
+    for (const e of t.entries)
+      lists.set(e.source, `${lists.get(e.source) ?? ''}|${e.destination} ${JSON.stringify(e.verdict)}`);
+    return n + new Set(lists.values()).size;
+  }, 0);
+const noRuleEntries = (tables) =>
+  tables.reduce((n, t) => n + t.entries.filter((e) => e.verdict.kind === 'noRule').length, 0);
+
+// The cluster's policies have no excludedCIDRs, so a variant of the same tables gives every rule three
+// (one of them inside the /24 destinations): what exclusions cost in entries and compile time.
+const EXCLUDED = ['192.0.2.0/24', '198.51.100.0/25', '203.0.113.128/25'];
+const excludingTables = gatewayTables.map((t) => ({
+  ...t,
+  rules: t.rules.map((rule) => ({ ...rule, excludedCIDRs: rule.family === 4 ? EXCLUDED : [] })),
+}));
+const excludingRuns = [];
+let excludingCompiled = [];
+for (let run = 0; run < COMPILE_RUNS; run++) {
+  start = performance.now();
+  excludingCompiled = excludingTables.map(compileLongestPrefixTable);
+  excludingRuns.push(ms(start));
+}
+
 const figures = {
   nodes: NODES,
   pods: PODS,
@@ -138,6 +187,20 @@ const figures = {
   naiveOverIncrementalMedian: +(quantile(naiveTimes, 0.5) / quantile(eventTimes, 0.5)).toFixed(1),
   heapUsedMB: +(heapAfter - heapBefore).toFixed(1),
   heapTotalUsedMB: +heapAfter.toFixed(1),
+  gatewayTablesBuildMedianMs: +quantile(buildRuns, 0.5).toFixed(1),
+  lpmCompileGatewaysMedianMs: +quantile(compileRuns, 0.5).toFixed(1),
+  lpmCompileOverBuild: +(quantile(compileRuns, 0.5) / quantile(buildRuns, 0.5)).toFixed(2),
+  lpmEntries,
+  lpmSources,
+  lpmNoRuleEntries: noRuleEntries(compiled),
+  lpmDistinctEntryLists: distinctLists(compiled),
+  lpmMaxEntriesOneGateway: Math.max(...compiled.map((t) => t.entries.length)),
+  lpmClusterCIDRsPerTable: gatewayTables[0].clusterCIDRs.length,
+  lpmClusterDestinationsPerTable: compiled[0].clusterDestinations.length,
+  lpmExcl3CompileMedianMs: +quantile(excludingRuns, 0.5).toFixed(1),
+  lpmExcl3Entries: excludingCompiled.reduce((n, t) => n + t.entries.length, 0),
+  lpmExcl3NoRuleEntries: noRuleEntries(excludingCompiled),
+  lpmExcl3DistinctEntryLists: distinctLists(excludingCompiled),
 };
 
 const targets = { coldOneNodeMs: 1000, allGatewayTablesMs: 1000, podEventP99Ms: 2, heapTotalUsedMB: 300 };

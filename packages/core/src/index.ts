@@ -61,3 +61,6 @@ export { startAgentFromArgs, type RunningAgentProcess } from './cli/commands/run
 export { agentOptionsFromArgs, parseDuration, type RunArgs } from './cli/agent-flags.js';
 export { loadKubeConfig, KubeconfigError } from './cli/kubeconfig.js';
 export * from './fencing/peer-fencing.js';
+export * from './table/longest-prefix/longest-prefix-table.js';
+export * from './table/longest-prefix/compile-longest-prefix-table.js';
+export * from './table/longest-prefix/lookup-longest-prefix.js';
