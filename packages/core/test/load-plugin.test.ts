@@ -85,6 +85,13 @@ describe('loadProxierPlugin', () => {
     expect(plugin.scope).to.equal('cluster');
   });
 
+  it('loads a package directory through its package.json entry, as npm would name it', async () => {
+    const plugin = await loadProxierPlugin('./package-plugin', { cwd: fixturesDir });
+    expect(plugin.name).to.equal('package-fixture');
+    const absolute = await loadProxierPlugin(path.join(fixturesDir, 'package-plugin'));
+    expect(absolute.name).to.equal('package-fixture');
+  });
+
   it('refuses a module that exports garbage and lists what is wrong', async () => {
     const error = await loadError(loadProxierPlugin('./not-a-plugin.mjs', { cwd: fixturesDir }));
     expect(error.message).to.contain(

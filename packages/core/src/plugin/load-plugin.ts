@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUILT_IN_BACKENDS } from './built-in-backends.js';
+import { packageEntry } from './package-entry.js';
 import type { ProxierPlugin } from './proxier.js';
 import { validateProxierPlugin } from './validate-plugin.js';
 
@@ -35,7 +36,10 @@ const EXPECTED_SHAPE = 'expected default export or `plugin` with name, scope, ca
 
 const importModule: ModuleImporter = (specifier) => import(specifier) as Promise<unknown>;
 
-/** Paths start with `.` or `/` (relative to `cwd`); other values are built-in names, then module names. */
+/**
+ * Paths start with `.` or `/` (relative to `cwd`; a package directory means its entry point); other values
+ * are built-in names, then module names.
+ */
 export function resolvePluginSource(
   nameOrPath: string,
   builtIns: Readonly<Record<string, string>> = BUILT_IN_BACKENDS,
@@ -44,7 +48,7 @@ export function resolvePluginSource(
   if (nameOrPath.startsWith('.') || nameOrPath.startsWith('/')) {
     const absolute = path.resolve(cwd, nameOrPath);
     // Import through a file URL: a bare absolute path is not a valid ESM specifier on every platform.
-    return { kind: 'path', path: absolute, specifier: pathToFileURL(absolute).href };
+    return { kind: 'path', path: absolute, specifier: pathToFileURL(packageEntry(absolute)).href };
   }
   const builtIn = Object.hasOwn(builtIns, nameOrPath) ? builtIns[nameOrPath] : undefined;
   if (builtIn !== undefined) return { kind: 'built-in', name: nameOrPath, specifier: builtIn };
