@@ -222,6 +222,7 @@ export class Agent {
   }
 
   private proxierContext(): ProxierContext {
+    const fencing = this.fencing;
     return {
       nodeName: this.options.nodeName,
       exec: this.deps.exec,
@@ -229,6 +230,9 @@ export class Agent {
       clock: this.deps.clock,
       options: this.options.pluginOptions,
       kubeConfig: this.deps.kubeConfig,
+      // The same figure the NodeDatapath renews with before a sync that adds addresses, computed when
+      // called: a backend that adds an address with it never outlasts what peers wait for.
+      ...(fencing ? { addressLifetime: () => fencing.lifetimeNow() } : {}),
     };
   }
 }

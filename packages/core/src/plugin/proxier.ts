@@ -30,6 +30,17 @@ export interface ProxierContext {
   options: PluginOptionValues;
   /** API access for backends that program through Kubernetes (cluster scope); absent offline. */
   kubeConfig?: KubeConfig;
+  /**
+   * The kernel lifetime, in whole seconds, that an egress address added now must get (`ip addr add …
+   * valid_lft N preferred_lft N`): what this node's heartbeat lease allows, so that the address is gone
+   * before a peer may take the IP over even if the agent dies at once. Computed at each call from the
+   * fencing controller (it shrinks as the last renewal ages); 0 means no egress address may be added now
+   * (this node is not entitled to hold egress IPs, or the lease's budget is spent). Use it instead of a
+   * default of the backend's own; `heartbeat(lifetimeSeconds)` still renews what the node already holds.
+   * The agent sets it for node proxiers (and their companions); absent where nothing is fenced: cluster
+   * scope, `cleanup`, `preflight`, and contexts that tests build by hand.
+   */
+  addressLifetime?(): number;
 }
 
 /** The exact datapath state a table becomes, for `egress-proxier render` and golden tests. */
