@@ -114,12 +114,42 @@ export interface Companion {
   stop(): Promise<void>;
 }
 
+/** One thing a backend needs from the host (a tool, a kernel feature, a setting), checked before it starts. */
+export interface PreflightCheck {
+  /** Short and stable, e.g. `iptables-restore`, `kernel: xt_mark`, `net.ipv4.ip_forward`. */
+  name: string;
+  ok: boolean;
+  /** What was found, passing or not: a version, a value, the error. */
+  detail?: string;
+  /** What the user should do when it fails, e.g. `install the ipset package`. */
+  remedy?: string;
+  /**
+   * `error` (the default): a failure stops the agent. `warning`: reported, but the agent starts (a setting
+   * that breaks only some setups, e.g. strict rp_filter on a gateway that receives steered traffic).
+   */
+  severity?: 'error' | 'warning';
+}
+
+export interface PreflightReport {
+  checks: readonly PreflightCheck[];
+}
+
 interface PluginBase {
   /** Name used with `--backend`, lowercase letters, digits and dashes. */
   name: string;
   description: string;
   capabilities: readonly ProxierCapability[];
   options?: Readonly<Record<string, PluginOption>>;
+  /**
+   * Probes the tools and kernel features the backend needs, through `context.exec` (so tests fake the
+   * probes), and lists every check with what it found. The agent runs it before it creates the proxier and
+   * before its heartbeat makes the node a gateway candidate, and refuses to start (exit code 1) with the
+   * failed checks as the reason, instead of failing at the first sync; `egress-proxier preflight` prints the
+   * same report. It must leave the host as it found it: probes run for real even under `--dry-run` (a
+   * skipped probe would prove nothing). Honour `signal`: the agent gives up after a minute. A preflight
+   * that throws counts as one failed check.
+   */
+  preflight?(context: ProxierContext, signal: AbortSignal): Promise<PreflightReport>;
   /**
    * Started on every agent once its informers have listed, whatever the leadership, and stopped when the
    * agent stops. A companion that fails to start makes the agent unready (`/healthz`), not dead.
