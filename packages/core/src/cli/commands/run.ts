@@ -1,7 +1,7 @@
 // `egress-proxier run`: the node agent. Flags (cli/agent-flags.ts) → options → an Agent with its health and
-// metrics endpoints. A start that fails (a backend option the backend refuses, a kubeconfig that is not one)
-// exits non-zero with the reason, so kubelet restarts the container and the user sees why; SIGTERM stops
-// the agent with the restart hold, leaving the datapath in place.
+// metrics endpoints. A start that fails (a backend option the backend refuses, a kubeconfig that is not one,
+// a failed preflight check) exits non-zero with the reason, so kubelet restarts the container and the user
+// sees why; SIGTERM stops the agent with the restart hold, leaving the datapath in place.
 import type { Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../logging/logger.js';
 import { createContainer } from '../../composition/container.js';
@@ -89,6 +89,8 @@ export async function startAgentFromArgs(
     kubeConfig,
     plugin,
     exec: resolveService(container, TOKENS.Exec),
+    // Preflight probes run for real under --dry-run: one the dry run skipped would pass without proof.
+    ...(args['dry-run'] ? { probeExec: resolveService(createContainer({ logger }), TOKENS.Exec) } : {}),
     logger,
     clock: resolveService(container, TOKENS.Clock),
     metrics,
