@@ -59,7 +59,7 @@ describe('egress-proxier run', function () {
     expect(() => agentOptionsFromArgs({ ...args, 'peer-port': 70000 }, {})).to.throw(/port/);
   });
 
-  it('a passing preflight starts the agent, and a failing warning does not stop it', async () => {
+  it('a passing preflight starts the agent (a failing warning does not stop it) and its sync counts reach /metrics', async () => {
     const cluster = await AgentCluster.start();
     const dir = await mkdtemp(join(tmpdir(), 'egress-proxier-run-'));
     try {
@@ -78,6 +78,11 @@ describe('egress-proxier run', function () {
           return res;
         }, 10_000);
         expect(res.ok).to.equal(true);
+        // The fixture's sync counts reach /metrics (no policy here: no rules).
+        const metrics = await (await fetch(`http://127.0.0.1:${running.metrics?.port}/metrics`)).text();
+        expect(metrics).to.include(
+          'egress_proxier_backend_counts{backend="preflight-fixture",kind="rules"} 0',
+        );
       } finally {
         await running.stop();
       }

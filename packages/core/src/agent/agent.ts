@@ -179,7 +179,15 @@ export class Agent {
       this.fencing.attachDatapath(datapath);
       this.fencing.start();
       const { model, logger } = this;
-      this.nodeLoop = new NodeSyncLoop(this.options, { model, fencing, datapath, clock, logger, metrics });
+      this.nodeLoop = new NodeSyncLoop(this.options, {
+        backend: plugin.name,
+        model,
+        fencing,
+        datapath,
+        clock,
+        logger,
+        metrics,
+      });
     }
     this.informers.start();
     await this.informers.waitForSync();

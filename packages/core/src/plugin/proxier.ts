@@ -58,7 +58,11 @@ export interface RenderedSection {
 export interface SyncReport {
   /** False when the backend found nothing to change. */
   changed: boolean;
-  /** Counts for metrics, e.g. `{ rules: 12, setEntries: 3000 }`. */
+  /**
+   * Counts for metrics, e.g. `{ rules: 12, setEntries: 3000 }`: each becomes the gauge
+   * `egress_proxier_backend_counts{backend,kind}`, set by every successful sync; a kind a later report leaves
+   * out is removed. Report them all every time, as stable camelCase names.
+   */
   counts?: Readonly<Record<string, number>>;
   /**
    * Conditions only the backend can know (e.g. Calico's `PodsPendingRecreate`), per Egress name. The status
