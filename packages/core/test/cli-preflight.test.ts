@@ -126,5 +126,7 @@ describe('egress-proxier preflight (CLI)', function () {
       .and.include('FAIL (run refuses to start, with the same reason)')
       .and.include('Exit code: 0 when no check failed')
       .and.not.include('--dry-run');
+    const runHelp = await run(['run', '--help']);
+    expect(runHelp.stdout).to.include('run runs the backend’s preflight checks');
   });
 });

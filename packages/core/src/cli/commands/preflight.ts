@@ -73,7 +73,10 @@ export async function preflightOutcome(
     logger: logger.child({ backend: plugin.name }),
     clock: resolveService(container, TOKENS.Clock),
     options: pluginOptions,
-    ...(plugin.scope === 'cluster' ? { kubeConfig: loadKubeConfig(args.kubeconfig) } : {}),
+    // Only a cluster-scope preflight may need the API; none at all should not fail for want of a kubeconfig.
+    ...(plugin.scope === 'cluster' && plugin.preflight
+      ? { kubeConfig: loadKubeConfig(args.kubeconfig) }
+      : {}),
   };
   return runPreflight(plugin, context);
 }

@@ -29,6 +29,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
           backend: 'Backend: built-in name (iptables, calico), module name or path',
           kubeconfig: 'Path to a kubeconfig; default: in-cluster config, then $KUBECONFIG / ~/.kube/config',
         }),
+      ).epilogue(
+        'Before anything else, run runs the backend’s preflight checks (the tools and kernel features it needs; see `egress-proxier preflight --backend X`) and exits with code 1, naming each failed check and what to do, when one fails. Any start that cannot succeed (a refused backend option, a bad kubeconfig) exits 1 with the reason; SIGTERM stops the agent and leaves the datapath in place.',
       ),
       preloadedBackend()?.plugin,
     ) as unknown as Argv<RunArgs>,
