@@ -90,6 +90,8 @@ describe('@egress-proxier/core/plugin (the backend authors’ entry)', function 
       'sleepOn',
       'emptyNodeEgressTable',
       'tableDigest',
+      'compileLongestPrefixTable',
+      'lookupLongestPrefix',
       'parseCidr',
       'cidrContainsIP',
       'ipFamily',

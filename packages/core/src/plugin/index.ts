@@ -16,6 +16,10 @@ export { validateProxierPlugin, type PluginValidation } from './validate-plugin.
 export * from '../table/node-egress-table.js';
 export * from '../table/cluster-egress-table.js';
 export { tableDigest } from '../table/table-digest.js';
+// The node table in longest-prefix form, for LPM tries, interval maps and classifiers.
+export * from '../table/longest-prefix/longest-prefix-table.js';
+export * from '../table/longest-prefix/compile-longest-prefix-table.js';
+export * from '../table/longest-prefix/lookup-longest-prefix.js';
 export * from '../exec/exec.js';
 export * from '../exec/exit-code.js';
 export * from '../runner/clock.js';
