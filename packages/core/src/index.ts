@@ -33,6 +33,7 @@ export * from './plugin/capability-check.js';
 export * from './runner/bounded-frequency-runner.js';
 export * from './plugin/built-in-backends.js';
 export * from './plugin/validate-plugin.js';
+export * from './plugin/preflight.js';
 export * from './plugin/load-plugin.js';
 export * from './logging/logger.js';
 export * from './composition/tokens.js';

@@ -145,6 +145,16 @@ const cases: Case[] = [
     problems: ['companion: must be a function when present'],
   },
   {
+    name: 'a preflight',
+    value: { ...valid, preflight: async () => ({ checks: [] }) },
+    problems: [],
+  },
+  {
+    name: 'preflight that is not a function',
+    value: { ...valid, preflight: { checks: [] } },
+    problems: ['preflight: must be a function when present, got an object'],
+  },
+  {
     name: 'every problem is reported',
     value: { name: 'X', scope: 'x', capabilities: ['y'] },
     problems: ['name:', 'description:', 'scope:', 'capabilities[0]:', 'create:', 'render:'],

@@ -71,6 +71,26 @@ describe('agent end to end (in-memory API server, recording backend)', function 
     expect(cluster.agent(gateway).backend.heartbeats[0]).to.equal(2);
   });
 
+  it('hands the node proxier the lease-derived address lifetime, computed at each call', async () => {
+    const gateway = await eventually(() => {
+      const hosts = hostsOf(cluster, '192.0.2.10');
+      expect(hosts).to.have.length(1);
+      return cluster.agent(hosts[0] as string);
+    });
+    const context = gateway.backend.context;
+    expect(context?.addressLifetime, 'set for node proxiers').to.be.a('function');
+    const lifetime = (): number => context?.addressLifetime?.() ?? -1;
+    // Live: a 3 s lease renewed every second, a 250 ms hand-over margin and the kernel's 1 s of expiry
+    // slack leave 2 s right after a renewal and 1 s later in the interval; never more.
+    const samples: number[] = [];
+    for (let i = 0; i < 60; i++, await sleep(25)) samples.push(lifetime());
+    expect(Math.max(...samples), samples.join(',')).to.equal(2);
+    // Cut off from the API, no renewal comes: the lifetime it allows runs out by itself.
+    gateway.proxy.cut();
+    await eventually(() => expect(lifetime()).to.equal(0), 5_000);
+    for (let i = 0; i < 20; i++, await sleep(25)) expect(lifetime()).to.equal(0);
+  });
+
   it('moves a pod in and out of a policy when its labels change', async () => {
     await eventually(() => expect(cluster.egressStatus('payments').selectedPods).to.equal(2));
     cluster.putPod('payments', 'other', 'node-c', '10.244.3.9', { app: 'db-client' });

@@ -2,7 +2,7 @@
 // created is retried and reported as failing, not silently skipped; agents without a node name still have
 // distinct identities, so exactly one of them leads.
 import { expect } from 'chai';
-import type { ClusterEgressTable, ClusterProxierPlugin } from '@egress-proxier/core';
+import type { ClusterEgressTable, ClusterProxierPlugin, ProxierContext } from '@egress-proxier/core';
 import { AgentCluster, eventually, type RunningAgent } from './support/agent-cluster.js';
 
 /** A cluster-scope plugin whose create() fails `failures` times before it works; it records its syncs. */
@@ -10,15 +10,18 @@ function flakyClusterPlugin(failures: number): {
   plugin: ClusterProxierPlugin;
   creates: () => number;
   synced: ClusterEgressTable[];
+  contexts: ProxierContext[];
 } {
   let attempts = 0;
   const synced: ClusterEgressTable[] = [];
+  const contexts: ProxierContext[] = [];
   const plugin: ClusterProxierPlugin = {
     name: 'flaky-cluster',
     description: 'fails to create at first (tests)',
     scope: 'cluster',
     capabilities: ['multipleEgressIPs'],
-    create: () => {
+    create: (context) => {
+      contexts.push(context);
       attempts++;
       if (attempts <= failures) throw new Error(`backend API unavailable (attempt ${attempts})`);
       return {
@@ -31,7 +34,7 @@ function flakyClusterPlugin(failures: number): {
     },
     render: () => ({ sections: [] }),
   };
-  return { plugin, creates: () => attempts, synced };
+  return { plugin, creates: () => attempts, synced, contexts };
 }
 
 describe('agent with a cluster-scope backend', function () {
@@ -59,6 +62,8 @@ describe('agent with a cluster-scope backend', function () {
       10_000,
     );
     expect(flaky.creates()).to.equal(3);
+    // Nothing is fenced in cluster scope: no address lifetime to offer.
+    expect(flaky.contexts[0]).to.not.have.property('addressLifetime');
     const failures = (await running.metrics.syncFailures.get()).values[0]?.value ?? 0;
     expect(failures, 'failed syncs').to.equal(2);
   });

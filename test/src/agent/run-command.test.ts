@@ -7,10 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { agentOptionsFromArgs, parseDuration, startAgentFromArgs, type RunArgs } from '@egress-proxier/core';
+import {
+  agentOptionsFromArgs,
+  heartbeatLeaseName,
+  parseDuration,
+  startAgentFromArgs,
+  type RunArgs,
+} from '@egress-proxier/core';
 import { AgentCluster, eventually } from './support/agent-cluster.js';
 import { REPO_ROOT } from '../deploy/repo-root.js';
 import { recordedTables } from './support/recording-plugin-module.js';
+
+/** A backend whose preflight probes `--preflight-fixture-tool` (default `node`) with `--version`. */
+const PREFLIGHT_FIXTURE = join(REPO_ROOT, 'packages/core/test/fixtures/preflight-plugin.mjs');
+const MISSING_TOOL = 'egress-proxier-test-no-such-tool';
 
 describe('egress-proxier run', function () {
   this.timeout(30_000);
@@ -47,6 +57,39 @@ describe('egress-proxier run', function () {
     expect(() => agentOptionsFromArgs(noPort, {})).to.throw(/--peer-port/);
     expect(agentOptionsFromArgs({ ...noPort, 'peer-fencing': false }, {}).peerFencing).to.equal(false);
     expect(() => agentOptionsFromArgs({ ...args, 'peer-port': 70000 }, {})).to.throw(/port/);
+  });
+
+  it('a passing preflight starts the agent (a failing warning does not stop it) and its sync counts reach /metrics', async () => {
+    const cluster = await AgentCluster.start();
+    const dir = await mkdtemp(join(tmpdir(), 'egress-proxier-run-'));
+    try {
+      const running = await startAgentFromArgs({
+        ...baseArgs(),
+        kubeconfig: await kubeconfigFor(cluster, dir),
+        backend: PREFLIGHT_FIXTURE,
+        'preflight-fixture-tool': 'node',
+        'preflight-fixture-optional-tool': MISSING_TOOL,
+      });
+      try {
+        await running.started;
+        const res = await eventually(async () => {
+          const res = await fetch(`http://127.0.0.1:${running.healthz?.port}/healthz`);
+          expect(res.status).to.equal(200);
+          return res;
+        }, 10_000);
+        expect(res.ok).to.equal(true);
+        // The fixture's sync counts reach /metrics (no policy here: no rules).
+        const metrics = await (await fetch(`http://127.0.0.1:${running.metrics?.port}/metrics`)).text();
+        expect(metrics).to.include(
+          'egress_proxier_backend_counts{backend="preflight-fixture",kind="rules"} 0',
+        );
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await cluster.close();
+    }
   });
 
   it('runs the agent with a backend loaded by path, and serves healthz, livez and metrics', async () => {
@@ -165,6 +208,35 @@ describe('egress-proxier run: a start that cannot succeed exits with the reason'
       expect(output).to.include(`--kubeconfig ${file}: `).and.include(reason);
       expect(output).to.not.include('Cannot read properties');
     }
+  });
+
+  it('a failed preflight check: exit 1 with the check, what it found and the remedy, before any heartbeat', async () => {
+    const kubeconfig = await kubeconfigFor(cluster, dir);
+    // --dry-run too: the probes still run for real (a skipped probe would pass without proof).
+    for (const dryRun of [[], ['--dry-run']]) {
+      const started = Date.now();
+      const { code, output } = await runCli([
+        'run',
+        `--backend=${PREFLIGHT_FIXTURE}`,
+        ...agentFlags,
+        ...dryRun,
+        `--kubeconfig=${kubeconfig}`,
+        '--metrics-bind-address=',
+        `--preflight-fixture-tool=${MISSING_TOOL}`,
+      ]);
+      expect(code, output).to.equal(1);
+      expect(output).to.include(
+        `the agent could not start: preflight of backend preflight-fixture failed (1 of 1 checks): command ${MISSING_TOOL}: ${MISSING_TOOL} --version: command not found: ${MISSING_TOOL} (is the package installed?) → install ${MISSING_TOOL}`,
+      );
+      expect(Date.now() - started, 'it exits at once').to.be.lessThan(10_000);
+    }
+    const lease = cluster.api.store.get(
+      'coordination.k8s.io/v1',
+      'Lease',
+      heartbeatLeaseName('node-a'),
+      'egress-proxier',
+    );
+    expect(lease, 'no heartbeat: the node never became a gateway candidate').to.equal(undefined);
   });
 
   it('startAgentFromArgs reports a failed start through `started`', async () => {

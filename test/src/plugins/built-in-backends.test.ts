@@ -26,8 +26,8 @@ describe('built-in backends', () => {
     });
   }
 
-  it('lists a backend’s own flags in --help of run, render and cleanup', async () => {
-    for (const command of ['run', 'render', 'cleanup']) {
+  it('lists a backend’s own flags in --help of run, render, cleanup and preflight', async () => {
+    for (const command of ['run', 'render', 'cleanup', 'preflight']) {
       const text = await help([command, '--backend=iptables']);
       expect(text, command).to.contain('--iptables-uplink');
       expect(text, command).to.contain('--iptables-route-table-base');

@@ -4,7 +4,8 @@
 import type { HealthReport } from '../observability/http-endpoints.js';
 import type { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 
-export type AgentState = 'created' | 'starting' | 'running' | 'stopped';
+/** `failed`: the start rejected (a failed preflight, a backend that could not be created); not live. */
+export type AgentState = 'created' | 'starting' | 'running' | 'failed' | 'stopped';
 
 export interface HealthInputs {
   state: AgentState;

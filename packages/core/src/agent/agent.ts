@@ -10,6 +10,7 @@ import { noNodeGateways } from '../gateway/gateway-assigner.js';
 import { sleepOn, type Clock } from '../runner/clock.js';
 import type { Exec } from '../exec/exec.js';
 import type { ProxierContext, ProxierPlugin } from '../plugin/proxier.js';
+import { PreflightFailedError, runPreflight } from '../plugin/preflight.js';
 import { KubeClient } from '../kube/kube-client.js';
 import type { SlimEgress } from '../kube/slim-convert.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
@@ -34,6 +35,11 @@ export interface AgentDependencies {
   kubeConfig: KubeConfig;
   plugin: ProxierPlugin;
   exec: Exec;
+  /**
+   * Runs the backend's preflight probes; default `exec`. Under `--dry-run`, `exec` skips every command it
+   * does not know to be read-only, and a skipped probe would prove nothing: `run` passes the host's here.
+   */
+  probeExec?: Exec;
   logger: Logger;
   clock: Clock;
   metrics: AgentMetrics;
@@ -52,6 +58,8 @@ export class Agent {
   private readonly clusterLoop: ClusterSyncLoop | undefined;
   private nodeLoop: NodeSyncLoop | undefined;
   private state: AgentState = 'created';
+  /** Aborted by `stop`: a start still in its preflight gives up. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly options: AgentOptions,
@@ -141,15 +149,28 @@ export class Agent {
   }
 
   /**
-   * Creates the node proxier (a failure rejects: the process exits with the reason), starts heartbeats and
-   * informers, and resolves once every informer has listed and the loops run. Nothing is synced before
-   * every informer has listed, nor before this node's first renewal said whether it is live (deciding
-   * earlier would withdraw the IPs a restarting gateway still holds).
+   * Runs the backend's preflight (a failed check rejects with PreflightFailedError, before anything else
+   * happens), creates the node proxier (a failure rejects: the process exits with the reason), starts
+   * heartbeats and informers, and resolves once every informer has listed and the loops run. Nothing is
+   * synced before every informer has listed, nor before this node's first renewal said whether it is live
+   * (deciding earlier would withdraw the IPs a restarting gateway still holds).
    */
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`agent already ${this.state}`);
     this.state = 'starting';
+    try {
+      await this.startParts();
+    } catch (error) {
+      if (this.state === 'starting') this.state = 'failed';
+      throw error;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const { plugin, clock, metrics } = this.deps;
+    // Before the first heartbeat: a node whose backend cannot work must not become a gateway candidate.
+    await this.preflight();
+    if (this.state !== 'starting') return;
     if (plugin.scope === 'node' && this.fencing) {
       const fencing = this.fencing;
       const datapath = new NodeDatapath(await plugin.create(this.proxierContext()), () =>
@@ -158,7 +179,15 @@ export class Agent {
       this.fencing.attachDatapath(datapath);
       this.fencing.start();
       const { model, logger } = this;
-      this.nodeLoop = new NodeSyncLoop(this.options, { model, fencing, datapath, clock, logger, metrics });
+      this.nodeLoop = new NodeSyncLoop(this.options, {
+        backend: plugin.name,
+        model,
+        fencing,
+        datapath,
+        clock,
+        logger,
+        metrics,
+      });
     }
     this.informers.start();
     await this.informers.waitForSync();
@@ -183,6 +212,7 @@ export class Agent {
   async stop(options: { planned?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    this.stopping.abort();
     this.informers.stop();
     await Promise.all([
       this.leadership.stop(),
@@ -221,7 +251,28 @@ export class Agent {
     this.leadership.statusMayHaveChanged();
   }
 
+  /** Logs every check, and rejects with the blocking ones when the backend must not start. */
+  private async preflight(): Promise<void> {
+    const { addressLifetime: _unfenced, ...context } = this.proxierContext();
+    const outcome = await runPreflight(
+      this.deps.plugin,
+      { ...context, exec: this.deps.probeExec ?? this.deps.exec },
+      { signal: this.stopping.signal },
+    );
+    if (!outcome.declared || this.stopping.signal.aborted) return;
+    const logger = this.logger.child({ backend: outcome.backend });
+    for (const check of outcome.checks) {
+      const fields = { check: check.name, detail: check.detail, remedy: check.remedy };
+      if (check.ok) logger.debug(fields, `preflight: ${check.name}: ok`);
+      else if (check.severity === 'warning') logger.warn(fields, `preflight: ${check.name}: warning`);
+      else logger.error(fields, `preflight: ${check.name}: failed`);
+    }
+    if (!outcome.ok) throw new PreflightFailedError(outcome);
+    logger.info({ checks: outcome.checks.length }, 'preflight passed');
+  }
+
   private proxierContext(): ProxierContext {
+    const fencing = this.fencing;
     return {
       nodeName: this.options.nodeName,
       exec: this.deps.exec,
@@ -229,6 +280,9 @@ export class Agent {
       clock: this.deps.clock,
       options: this.options.pluginOptions,
       kubeConfig: this.deps.kubeConfig,
+      // The same figure the NodeDatapath renews with before a sync that adds addresses, computed when
+      // called: a backend that adds an address with it never outlasts what peers wait for.
+      ...(fencing ? { addressLifetime: () => fencing.lifetimeNow() } : {}),
     };
   }
 }

@@ -2,10 +2,11 @@
 // created inside a sync, so a backend that cannot be created (its API is down, a bad option) fails that
 // sync: the runner retries it with backoff, the failure shows in metrics, and /healthz turns unhealthy when
 // changes stay unserved, instead of a leader that silently never programs anything. The conditions its syncs
-// report go to the status writer.
+// report go to the status writer, their counts to metrics (until this agent stops leading).
 import type { Logger } from 'pino';
 import type { EgressModel } from '../model/egress-model.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
+import { BackendCountsMetric } from '../observability/backend-counts.js';
 import {
   SyncFailedError,
   type ClusterProxier,
@@ -33,6 +34,7 @@ export interface ClusterSyncDependencies {
 
 export class ClusterSyncLoop {
   private readonly loop: SyncRunner;
+  private readonly counts: BackendCountsMetric;
   /** The proxier of the current leadership term; undefined while not leading or not created yet. */
   private proxier: ClusterProxier | undefined;
   private leading = false;
@@ -42,6 +44,7 @@ export class ClusterSyncLoop {
     options: { minSyncPeriodMs: number; syncPeriodMs: number },
     private readonly deps: ClusterSyncDependencies,
   ) {
+    this.counts = new BackendCountsMetric(deps.metrics.backendCounts, deps.plugin.name);
     this.loop = new SyncRunner(
       { name: 'sync-cluster-proxier', ...options },
       (signal) => this.sync(signal),
@@ -74,6 +77,7 @@ export class ClusterSyncLoop {
     this.term++;
     this.proxier = undefined;
     this.deps.conditions.clear();
+    this.counts.clear(); // the next leader's backend counts for itself
   }
 
   stop(): Promise<void> {
@@ -98,7 +102,9 @@ export class ClusterSyncLoop {
       if (current() && this.deps.conditions.record(names, report)) this.deps.conditionsChanged();
     };
     try {
-      record(await proxier.sync(table, signal));
+      const report = await proxier.sync(table, signal);
+      if (current()) this.counts.record(report.counts);
+      record(report);
     } catch (error) {
       if (error instanceof SyncFailedError)
         record({ changed: false, policyConditions: error.policyConditions });

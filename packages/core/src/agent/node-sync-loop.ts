@@ -1,10 +1,11 @@
 // The node backend's sync loop: on every change (coalesced and rate-limited by a BoundedFrequencyRunner with
 // kube-proxy's burst of 2), build this node's table from the model and the fencing controller's gateway
 // view, hand it to the proxier through the NodeDatapath, and tell the fencing controller what is now
-// programmed. Periodic runs repair drift.
+// programmed; the backend's counts become metrics. Periodic runs repair drift.
 import type { Logger } from 'pino';
 import type { EgressModel } from '../model/egress-model.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
+import { BackendCountsMetric } from '../observability/backend-counts.js';
 import type { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
 import type { Clock } from '../runner/clock.js';
 import { buildNodeEgressTable } from '../table/build-node-table.js';
@@ -19,6 +20,8 @@ export interface NodeSyncOptions {
 }
 
 export interface NodeSyncDependencies {
+  /** The backend's name, for its metrics. */
+  backend: string;
   model: EgressModel;
   fencing: FencingController;
   datapath: NodeDatapath;
@@ -36,11 +39,13 @@ const SYNC_BURST = 3;
 
 export class NodeSyncLoop {
   private readonly loop: SyncRunner;
+  private readonly counts: BackendCountsMetric;
 
   constructor(
     private readonly options: NodeSyncOptions,
     private readonly deps: NodeSyncDependencies,
   ) {
+    this.counts = new BackendCountsMetric(deps.metrics.backendCounts, deps.backend);
     this.loop = new SyncRunner(
       { name: 'sync-proxier', ...options, burst: SYNC_BURST },
       (signal) => this.sync(signal),
@@ -80,6 +85,7 @@ export class NodeSyncLoop {
     metrics.tableSourceIPs.set(table.sourceSets.reduce((n, set) => n + set.addresses.length, 0));
     metrics.tableRules.set(table.rules.length);
     const report = await datapath.sync(table, signal);
+    this.counts.record(report.counts);
     metrics.hostedEgressIPs.set(table.hostedEgressIPs.length);
     fencing.synced(table);
     this.deps.logger.debug({ changed: report.changed, counts: report.counts }, 'synced');

@@ -1,13 +1,13 @@
 // The agent's flags (kube-proxy's where they mean the same thing): their declarations for yargs and their
 // conversion into AgentOptions, checked together so that a bad combination stops the agent with the flags'
-// names before anything starts. `cleanup` shares the flags that say which backend and node.
+// names before anything starts. `cleanup` and `preflight` share the flags that say which backend and node.
 import type { Argv } from 'yargs';
 import { DEFAULT_AGENT_OPTIONS, type AgentOptions } from '../agent/agent-options.js';
 import type { LogLevel } from '../logging/logger.js';
 import { parseBindAddress } from '../observability/http-endpoints.js';
 import { splitList } from './list-args.js';
 
-/** Flags of every command that acts on a node's backend (`run`, `cleanup`). */
+/** Flags of every command that acts on a node's backend (`run`, `cleanup`; `preflight` without dry-run). */
 export interface BackendCommandArgs {
   backend: string;
   'node-name'?: string;
@@ -48,21 +48,31 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-export function backendCommandFlags(yargs: Argv, what: { backend: string; kubeconfig: string }): Argv {
-  return yargs
+/**
+ * `--backend`, `--node-name`, `--kubeconfig`, `--dry-run` and the log flags. `preflight` changes nothing, so
+ * it has no `--dry-run`, and logs only errors by default (its report is the output).
+ */
+export function backendCommandFlags(
+  yargs: Argv,
+  what: { backend: string; kubeconfig: string; nodeName?: string },
+  flags: { dryRun?: boolean; logLevel?: LogLevel } = {},
+): Argv {
+  yargs
     .option('backend', { type: 'string', demandOption: true, describe: what.backend })
     .option('node-name', {
       type: 'string',
       default: process.env.NODE_NAME,
       defaultDescription: '$NODE_NAME',
-      describe: 'This node’s name (required for node backends)',
+      describe: what.nodeName ?? 'This node’s name (required for node backends)',
     })
-    .option('kubeconfig', { type: 'string', describe: what.kubeconfig })
-    .option('dry-run', {
+    .option('kubeconfig', { type: 'string', describe: what.kubeconfig });
+  if (flags.dryRun !== false)
+    yargs.option('dry-run', {
       type: 'boolean',
       default: false,
       describe: 'Log the commands that would change the host instead of running them',
-    })
+    });
+  return yargs
     .option('log-pretty', {
       type: 'boolean',
       default: false,
@@ -70,7 +80,7 @@ export function backendCommandFlags(yargs: Argv, what: { backend: string; kubeco
     })
     .option('log-level', {
       choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
-      default: 'info' as const,
+      default: flags.logLevel ?? 'info',
       describe: 'Log level (JSON logs on stderr)',
     });
 }

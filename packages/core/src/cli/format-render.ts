@@ -2,6 +2,7 @@
 import type { PolicyOutcome } from '../model/policy-outcome.js';
 import type { RenderedDatapath } from '../plugin/proxier.js';
 import type { EgressAction, NodeEgressTable } from '../table/node-egress-table.js';
+import { columns } from './text-columns.js';
 
 export interface RenderedNode {
   node: string;
@@ -96,12 +97,4 @@ function actionText(action: EgressAction): string {
     case 'bypass':
       return 'leave unchanged (FailOpen, no live gateway)';
   }
-}
-
-function columns(header: string[], rows: string[][]): string[] {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  return all.map((row) =>
-    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
-  );
 }

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { loadProxierPlugin } from '../plugin/load-plugin.js';
 import { peekBackend, setPreloadedBackend } from './backend-options.js';
 import { cleanupCommand } from './commands/cleanup.js';
+import { preflightCommand } from './commands/preflight.js';
 import { renderCommand } from './commands/render.js';
 import { runCommand } from './commands/run.js';
 import { coreVersion, versionCommand } from './commands/version.js';
@@ -35,6 +36,7 @@ export async function main(rawArgv: string[]): Promise<void> {
     .command(runCommand)
     .command(renderCommand)
     .command(cleanupCommand)
+    .command(preflightCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()

@@ -63,6 +63,13 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly backendCounts = new Gauge({
+    name: `${PREFIX}backend_counts`,
+    help: "What the backend counted in its last successful sync (SyncReport.counts), by backend and kind: datapath objects such as rules or set entries, and that sync's work such as commands",
+    labelNames: ['backend', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly acceptedPolicies = new Gauge({
     name: `${PREFIX}policies`,
     help: 'Egress policies known to the agent, by acceptance',

@@ -30,6 +30,17 @@ export interface ProxierContext {
   options: PluginOptionValues;
   /** API access for backends that program through Kubernetes (cluster scope); absent offline. */
   kubeConfig?: KubeConfig;
+  /**
+   * The kernel lifetime, in whole seconds, that an egress address added now must get (`ip addr add …
+   * valid_lft N preferred_lft N`): what this node's heartbeat lease allows, so that the address is gone
+   * before a peer may take the IP over even if the agent dies at once. Computed at each call from the
+   * fencing controller (it shrinks as the last renewal ages); 0 means no egress address may be added now
+   * (this node is not entitled to hold egress IPs, or the lease's budget is spent). Use it instead of a
+   * default of the backend's own; `heartbeat(lifetimeSeconds)` still renews what the node already holds.
+   * The agent sets it for node proxiers (and their companions); absent where nothing is fenced: cluster
+   * scope, `cleanup`, `preflight`, and contexts that tests build by hand.
+   */
+  addressLifetime?(): number;
 }
 
 /** The exact datapath state a table becomes, for `egress-proxier render` and golden tests. */
@@ -47,7 +58,11 @@ export interface RenderedSection {
 export interface SyncReport {
   /** False when the backend found nothing to change. */
   changed: boolean;
-  /** Counts for metrics, e.g. `{ rules: 12, setEntries: 3000 }`. */
+  /**
+   * Counts for metrics, e.g. `{ rules: 12, setEntries: 3000 }`: each becomes the gauge
+   * `egress_proxier_backend_counts{backend,kind}`, set by every successful sync; a kind a later report leaves
+   * out is removed. Report them all every time, as stable camelCase names.
+   */
   counts?: Readonly<Record<string, number>>;
   /**
    * Conditions only the backend can know (e.g. Calico's `PodsPendingRecreate`), per Egress name. The status
@@ -103,12 +118,42 @@ export interface Companion {
   stop(): Promise<void>;
 }
 
+/** One thing a backend needs from the host (a tool, a kernel feature, a setting), checked before it starts. */
+export interface PreflightCheck {
+  /** Short and stable, e.g. `iptables-restore`, `kernel: xt_mark`, `net.ipv4.ip_forward`. */
+  name: string;
+  ok: boolean;
+  /** What was found, passing or not: a version, a value, the error. */
+  detail?: string;
+  /** What the user should do when it fails, e.g. `install the ipset package`. */
+  remedy?: string;
+  /**
+   * `error` (the default): a failure stops the agent. `warning`: reported, but the agent starts (a setting
+   * that breaks only some setups, e.g. strict rp_filter on a gateway that receives steered traffic).
+   */
+  severity?: 'error' | 'warning';
+}
+
+export interface PreflightReport {
+  checks: readonly PreflightCheck[];
+}
+
 interface PluginBase {
   /** Name used with `--backend`, lowercase letters, digits and dashes. */
   name: string;
   description: string;
   capabilities: readonly ProxierCapability[];
   options?: Readonly<Record<string, PluginOption>>;
+  /**
+   * Probes the tools and kernel features the backend needs, through `context.exec` (so tests fake the
+   * probes), and lists every check with what it found. The agent runs it before it creates the proxier and
+   * before its heartbeat makes the node a gateway candidate, and refuses to start (exit code 1) with the
+   * failed checks as the reason, instead of failing at the first sync; `egress-proxier preflight` prints the
+   * same report. It must leave the host as it found it: probes run for real even under `--dry-run` (a
+   * skipped probe would prove nothing). Honour `signal`: the agent gives up after a minute. A preflight
+   * that throws counts as one failed check.
+   */
+  preflight?(context: ProxierContext, signal: AbortSignal): Promise<PreflightReport>;
   /**
    * Started on every agent once its informers have listed, whatever the leadership, and stopped when the
    * agent stops. A companion that fails to start makes the agent unready (`/healthz`), not dead.

@@ -31,6 +31,9 @@ export function validateProxierPlugin(value: unknown): PluginValidation {
   if (value.companion !== undefined && typeof value.companion !== 'function') {
     problems.push(`companion: must be a function when present, got ${describe(value.companion)}`);
   }
+  if (value.preflight !== undefined && typeof value.preflight !== 'function') {
+    problems.push(`preflight: must be a function when present, got ${describe(value.preflight)}`);
+  }
   if (options !== undefined) problems.push(...optionsProblems(options));
   return problems.length === 0 ? { plugin: value as unknown as ProxierPlugin } : { problems };
 }

@@ -227,7 +227,7 @@ export class SimAgent {
     this.datapath = kernel;
     this.loop = new NodeSyncLoop(
       { nodeName: name, minSyncPeriodMs: 1_000, syncPeriodMs: 30_000 },
-      { model: this.model, fencing: this.fencing, datapath, clock, logger: silent, metrics },
+      { backend: 'sim', model: this.model, fencing: this.fencing, datapath, clock, logger: silent, metrics },
     );
   }
 

@@ -93,11 +93,15 @@ export class AgentCluster {
     return new AgentCluster(api);
   }
 
-  /** Starts an agent for `node` with the recording backend, or with `plugin` (e.g. a cluster-scope one). */
+  /**
+   * Starts an agent for `node` with the recording backend, or with `plugin` (e.g. a cluster-scope one);
+   * `seams` replaces the Exec that refuses every command (and sets the preflight's own).
+   */
   async startAgent(
     node: string,
     overrides: Partial<AgentOptions> = {},
     plugin?: ProxierPlugin,
+    seams: { exec?: Exec; probeExec?: Exec } = {},
   ): Promise<RunningAgent> {
     const target = new URL(this.api.url);
     const proxy = await TcpProxy.start(target.hostname, Number(target.port));
@@ -113,7 +117,8 @@ export class AgentCluster {
     const agent = new Agent(testAgentOptions(node, overrides), {
       kubeConfig,
       plugin: plugin ?? backend.plugin,
-      exec: noExec,
+      exec: seams.exec ?? noExec,
+      ...(seams.probeExec ? { probeExec: seams.probeExec } : {}),
       logger: silentLogger(),
       clock: systemClock,
       metrics,

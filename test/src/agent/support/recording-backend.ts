@@ -1,6 +1,11 @@
 // A node backend for tests: records every table it is asked to program (with the time), and every
 // heartbeat, instead of touching a kernel.
-import { ALL_CAPABILITIES, type NodeEgressTable, type NodeProxierPlugin } from '@egress-proxier/core';
+import {
+  ALL_CAPABILITIES,
+  type NodeEgressTable,
+  type NodeProxierPlugin,
+  type ProxierContext,
+} from '@egress-proxier/core';
 
 export interface RecordedSync {
   /** performance.now() when sync was called. */
@@ -14,25 +19,30 @@ export class RecordingBackend {
   /** performance.now() of each heartbeat (kernel-lifetime renewal). */
   readonly heartbeatTimes: number[] = [];
   cleanups = 0;
+  /** What the agent created the proxier with. */
+  context: ProxierContext | undefined;
 
   readonly plugin: NodeProxierPlugin = {
     name: 'recording',
     description: 'records tables (tests)',
     scope: 'node',
     capabilities: ALL_CAPABILITIES,
-    create: () => ({
-      sync: async (table) => {
-        this.syncs.push({ at: performance.now(), table: structuredClone(table) });
-        return { changed: true };
-      },
-      heartbeat: async (lifetimeSeconds) => {
-        this.heartbeats.push(lifetimeSeconds);
-        this.heartbeatTimes.push(performance.now());
-      },
-      cleanup: async () => {
-        this.cleanups++;
-      },
-    }),
+    create: (context) => {
+      this.context = context;
+      return {
+        sync: async (table) => {
+          this.syncs.push({ at: performance.now(), table: structuredClone(table) });
+          return { changed: true };
+        },
+        heartbeat: async (lifetimeSeconds) => {
+          this.heartbeats.push(lifetimeSeconds);
+          this.heartbeatTimes.push(performance.now());
+        },
+        cleanup: async () => {
+          this.cleanups++;
+        },
+      };
+    },
     render: () => ({ sections: [] }),
   };
 

@@ -1,7 +1,7 @@
 // `egress-proxier run`: the node agent. Flags (cli/agent-flags.ts) → options → an Agent with its health and
-// metrics endpoints. A start that fails (a backend option the backend refuses, a kubeconfig that is not one)
-// exits non-zero with the reason, so kubelet restarts the container and the user sees why; SIGTERM stops
-// the agent with the restart hold, leaving the datapath in place.
+// metrics endpoints. A start that fails (a backend option the backend refuses, a kubeconfig that is not one,
+// a failed preflight check) exits non-zero with the reason, so kubelet restarts the container and the user
+// sees why; SIGTERM stops the agent with the restart hold, leaving the datapath in place.
 import type { Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../logging/logger.js';
 import { createContainer } from '../../composition/container.js';
@@ -29,6 +29,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
           backend: 'Backend: built-in name (iptables, calico), module name or path',
           kubeconfig: 'Path to a kubeconfig; default: in-cluster config, then $KUBECONFIG / ~/.kube/config',
         }),
+      ).epilogue(
+        'Before anything else, run runs the backend’s preflight checks (the tools and kernel features it needs; see `egress-proxier preflight --backend X`) and exits with code 1, naming each failed check and what to do, when one fails. Any start that cannot succeed (a refused backend option, a bad kubeconfig) exits 1 with the reason; SIGTERM stops the agent and leaves the datapath in place.',
       ),
       preloadedBackend()?.plugin,
     ) as unknown as Argv<RunArgs>,
@@ -89,6 +91,8 @@ export async function startAgentFromArgs(
     kubeConfig,
     plugin,
     exec: resolveService(container, TOKENS.Exec),
+    // Preflight probes run for real under --dry-run: one the dry run skipped would pass without proof.
+    ...(args['dry-run'] ? { probeExec: resolveService(createContainer({ logger }), TOKENS.Exec) } : {}),
     logger,
     clock: resolveService(container, TOKENS.Clock),
     metrics,
