@@ -50,7 +50,9 @@ export async function applyDatapath(
 
   // What the chains will use: the VXLAN device, new sets, routes and rules, addresses. Members of sets in use
   // change here when no chain changes, otherwise inside the transition window below.
-  commands += await prepareNode(run, context, desired, view);
+  // (awaited first: `commands += await …` would add to the count read before the awaited runs.)
+  const addressExecs = await prepareNode(run, context, desired, view);
+  commands += addressExecs;
   await ipsetRestore(transitions.length === 0 ? [...sets.create, ...sets.update] : sets.create);
 
   // Chains that change: T1 (filter, transition chain) for every family, set members, T2 (mangle, nat), T3 (filter).
@@ -72,7 +74,8 @@ export async function applyDatapath(
   }
 
   // What no rule refers to any more.
-  commands += await retireNode(run, context, desired, view);
+  const withdrawExecs = await retireNode(run, context, desired, view);
+  commands += withdrawExecs;
   await ipsetRestore(sets.destroy);
   return { commands, ipsetChanges: sets.changes };
 }
