@@ -49,6 +49,12 @@ describe('egress addresses on a real kernel', function () {
     ],
   };
 
+  /** The neighbour believes another host (the previous gateway) holds `ip`. */
+  async function plantStale(family: 4 | 6, ip: string): Promise<void> {
+    const args = ['neigh', 'replace', ip, 'lladdr', STALE_MAC, 'dev', 'eth0', 'nud', 'stale'];
+    await lab.sh(lab.neighbour, 'ip', `-${family}`, ...args);
+  }
+
   async function neighbourEntry(family: 4 | 6, ip: string): Promise<string | undefined> {
     const text = await lab.sh(lab.neighbour, 'ip', '-j', `-${family}`, 'neigh', 'show', ip, 'dev', 'eth0');
     return (JSON.parse(text || '[]') as { lladdr?: string }[])[0]?.lladdr;
@@ -60,20 +66,7 @@ describe('egress addresses on a real kernel', function () {
       [4, V4],
       [6, V6],
     ] as const) {
-      await lab.sh(
-        lab.neighbour,
-        'ip',
-        `-${family}`,
-        'neigh',
-        'replace',
-        ip,
-        'lladdr',
-        STALE_MAC,
-        'dev',
-        'eth0',
-        'nud',
-        'stale',
-      );
+      await plantStale(family, ip);
     }
     // A neighbour entry younger than `locktime` (1 s) is not overridden: in a failover it is much older.
     await sleep(1200);
@@ -91,20 +84,7 @@ describe('egress addresses on a real kernel', function () {
   });
 
   it('without the NA the neighbour keeps the stale IPv6 entry (negative control)', async () => {
-    await lab.sh(
-      lab.neighbour,
-      'ip',
-      '-6',
-      'neigh',
-      'replace',
-      V6,
-      'lladdr',
-      STALE_MAC,
-      'dev',
-      'eth0',
-      'nud',
-      'stale',
-    );
+    await plantStale(6, V6);
     const runner = new CommandRunner(lab.exec(lab.gateway), undefined);
     await sleep(1200);
     await renewAddresses(runner, desiredAddresses(table, 'eth0'), 30);

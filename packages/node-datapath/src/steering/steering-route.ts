@@ -1,5 +1,6 @@
 // One gateway's policy route on a source node: packets carrying the gateway slot's mark leave via `via`.
 import type { IPFamily } from '@egress-proxier/core';
+import type { GatewaySlot } from './slots/slot-layout.js';
 
 export interface SteeringRoute {
   family: IPFamily;
@@ -35,4 +36,16 @@ export function sameRule(rule: PolicyRuleKey, route: PolicyRuleKey): boolean {
     rule.mask === route.mask &&
     rule.table === route.table
   );
+}
+
+/** The route of `slot` toward the gateway's node IP, leaving by `device`. */
+export function slotRoute(
+  hop: { family: IPFamily; slot: GatewaySlot; nodeIP: string },
+  mask: number,
+  device: string,
+  tunnelEndpoint: string | undefined,
+): SteeringRoute {
+  const { family, slot, nodeIP } = hop;
+  const { node, mark, table, priority } = slot;
+  return { family, gatewayNode: node, mark, mask, table, priority, via: nodeIP, device, tunnelEndpoint };
 }

@@ -29,18 +29,7 @@ export async function createPairLab(suite: string): Promise<PairLab> {
       created.push(namespace);
       await runIn(namespace, 'ip', ['link', 'set', 'lo', 'up']);
     }
-    await runIn(gateway, 'ip', [
-      'link',
-      'add',
-      'eth0',
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      neighbour,
-    ]);
+    await runIn(gateway, 'ip', [...'link add eth0 type veth peer name eth0 netns'.split(' '), neighbour]);
     for (const [namespace, host] of [
       [gateway, '11'],
       [neighbour, '1'],

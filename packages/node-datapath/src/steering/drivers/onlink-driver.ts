@@ -2,7 +2,7 @@
 // onlink`. The only device work is removing a VXLAN device left by an earlier `steering=vxlan`.
 import { vxlanDelete } from '../../iproute2/vxlan-commands.js';
 import type { NodeKernelView } from '../../kernel/node-kernel-view.js';
-import type { SteeringRoute } from '../steering-route.js';
+import { slotRoute, type SteeringRoute } from '../steering-route.js';
 import type { GatewayHop, Run, SteeringDriver } from './steering-driver.js';
 
 export class OnLinkSteering implements SteeringDriver {
@@ -15,18 +15,8 @@ export class OnLinkSteering implements SteeringDriver {
     private readonly formerTunnel: string,
   ) {}
 
-  route({ family, slot, nodeIP }: GatewayHop): SteeringRoute {
-    return {
-      family,
-      gatewayNode: slot.node,
-      mark: slot.mark,
-      mask: this.mask,
-      table: slot.table,
-      priority: slot.priority,
-      via: nodeIP,
-      device: this.uplink,
-      tunnelEndpoint: undefined,
-    };
+  route(hop: GatewayHop): SteeringRoute {
+    return slotRoute(hop, this.mask, this.uplink, undefined);
   }
 
   tunnel(): undefined {

@@ -9,7 +9,7 @@ import {
   vxlanDelete,
 } from '../../iproute2/vxlan-commands.js';
 import type { NodeKernelView } from '../../kernel/node-kernel-view.js';
-import type { SteeringRoute } from '../steering-route.js';
+import { slotRoute, type SteeringRoute } from '../steering-route.js';
 import type { VxlanSpec } from '../vxlan-spec.js';
 import type { DriverContext, GatewayHop, Run, SteeringDriver } from './steering-driver.js';
 
@@ -29,18 +29,9 @@ export class VxlanSteering implements SteeringDriver {
     private readonly settings: VxlanSettings,
   ) {}
 
-  route({ family, slot, nodeIP }: GatewayHop): SteeringRoute {
-    return {
-      family,
-      gatewayNode: slot.node,
-      mark: slot.mark,
-      mask: this.mask,
-      table: slot.table,
-      priority: slot.priority,
-      via: nodeIP,
-      device: this.settings.device,
-      tunnelEndpoint: family === 4 ? nodeIP : undefined,
-    };
+  route(hop: GatewayHop): SteeringRoute {
+    const endpoint = hop.family === 4 ? hop.nodeIP : undefined;
+    return slotRoute(hop, this.mask, this.settings.device, endpoint);
   }
 
   tunnel(routes: readonly SteeringRoute[]): VxlanSpec {
