@@ -110,7 +110,12 @@ export class IptablesProxier implements NodeProxier {
     known: KernelView,
   ): Promise<KernelView | undefined> {
     const families = this.applied?.rulesets.map((ruleset) => ruleset.family) ?? [];
-    const problems = await chainsIntact(runner, setup.tools, families);
+    // All three checks in parallel: renewals of address lifetimes wait behind a sync, so it must stay short.
+    const [problems, node, setDrift] = await Promise.all([
+      chainsIntact(runner, setup.tools, families),
+      readNodeKernelView(runner, this.options, setup.uplink),
+      setsDrifted(runner, known.ipsets),
+    ]);
     if (problems.length > 0) {
       this.context.logger.warn(
         { problems },
@@ -118,7 +123,6 @@ export class IptablesProxier implements NodeProxier {
       );
       return undefined;
     }
-    const node = await readNodeKernelView(runner, this.options, setup.uplink);
     const drift = nodeDrift(known, node);
     if (drift.length > 0) {
       this.context.logger.warn(
@@ -126,7 +130,6 @@ export class IptablesProxier implements NodeProxier {
         'node routing state was changed by someone else; repairing',
       );
     }
-    const setDrift = await setsDrifted(runner, known.ipsets);
     if (setDrift.length > 0) {
       this.context.logger.warn({ problems: setDrift }, 'our ipsets were changed by someone else; repairing');
     }
