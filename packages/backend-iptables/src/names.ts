@@ -47,16 +47,6 @@ export function tempSetName(name: string): string {
   return `${IPSET_PREFIX}T-${shortHash(name)}`;
 }
 
-/**
- * The label that marks an IPv4 egress address as ours (`ip addr` has no owner field). Linux requires a label
- * to start with the device name and fit in 15 characters; for longer device names there is no label and
- * ownership falls back to the IPv6 rule (full-length prefix, finite lifetime, nodad).
- */
-export function addressLabel(uplink: string): string | undefined {
-  const label = `${uplink}:egp`;
-  return label.length <= 15 ? label : undefined;
-}
-
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16).toUpperCase();
 }

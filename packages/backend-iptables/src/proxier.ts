@@ -1,6 +1,8 @@
 // The iptables NodeProxier: turns each table into a DesiredDatapath and applies the difference from what the
-// kernel holds. The first sync (and any sync after drift) reads the kernel, so a restarted agent adopts its
-// predecessor's state without tearing it down; later syncs compare against what they last applied.
+// kernel holds. The first sync (and any sync after drift of our chains) reads the whole kernel, so a restarted
+// agent adopts its predecessor's state without tearing it down; later syncs compare our chains against what
+// they last applied (drift there is caught by the canary), and re-read the node-level state (rules, routes,
+// addresses, VXLAN and FDB) and the sets' census on every sync, so drift there is repaired by the next sync.
 import type {
   IPFamily,
   NodeEgressTable,
@@ -8,22 +10,34 @@ import type {
   ProxierContext,
   SyncReport,
 } from '@egress-proxier/core';
-import { CommandRunner } from './apply/command-runner.js';
+import {
+  adoptAddresses,
+  CommandRunner,
+  detectUplink,
+  dropSteeringTo,
+  GatewaySlotAllocator,
+  NeighbourAnnouncer,
+  nodeDrift,
+  nodeFactWarnings,
+  readNodeFacts,
+  readNodeKernelView,
+  renewAddresses,
+  SlotLayout,
+  steeredGateways,
+  steeringDriver,
+  uplinkAddress,
+  type SlotAllocation,
+} from '@egress-proxier/node-datapath';
 import { chainsIntact } from './apply/canary.js';
 import { cleanupAll } from './apply/cleanup.js';
 import { applyDatapath, type ApplyOutcome } from './apply/datapath-applier.js';
-import { GratuitousArp } from './apply/garp.js';
 import { detectFlavour, iptablesTools, type IptablesTools } from './apply/iptables-flavour.js';
-import { readKernelView, readOwnedAddresses, viewOfApplied, type KernelView } from './apply/kernel-view.js';
-import { detectUplink, strictReversePathFilter, uplinkAddress } from './apply/node-facts.js';
+import { readIpsets, readKernelView, viewOfApplied, type KernelView } from './apply/kernel-view.js';
+import { setsDrifted } from './apply/set-census.js';
 import { slotsInKernel } from './apply/slots-in-kernel.js';
 import { buildDatapath } from './model/build-datapath.js';
-import type { DesiredDatapath, EgressAddress } from './model/desired-datapath.js';
-import { GatewaySlotAllocator, type SlotAllocation } from './model/gateway-slot-allocator.js';
-import { SlotLayout } from './model/gateway-slots.js';
-import { dropSteeringTo, steeredGateways } from './model/steered-gateways.js';
+import type { DesiredDatapath } from './model/desired-datapath.js';
 import type { IptablesOptions } from './options.js';
-import { addressReplace } from './render/commands.js';
 
 interface NodeSetup {
   uplink: string;
@@ -36,7 +50,7 @@ export class IptablesProxier implements NodeProxier {
   private view: KernelView | undefined;
   private applied: DesiredDatapath | undefined;
   private lifetimeSeconds: number;
-  private readonly garp: GratuitousArp;
+  private readonly announcer: NeighbourAnnouncer;
   private readonly layout: SlotLayout;
   /** Which gateway holds which mark/table/priority; kept across syncs so slots never move under traffic. */
   private readonly slots: GatewaySlotAllocator;
@@ -46,7 +60,12 @@ export class IptablesProxier implements NodeProxier {
     private readonly options: IptablesOptions,
   ) {
     this.lifetimeSeconds = options.addressLifetimeSeconds;
-    this.garp = new GratuitousArp(context.exec, context.logger, options.garpCount);
+    this.announcer = new NeighbourAnnouncer(
+      context.exec,
+      context.logger,
+      context.clock,
+      options.announceCount,
+    );
     this.layout = new SlotLayout(options);
     this.slots = new GatewaySlotAllocator(this.layout);
   }
@@ -54,18 +73,7 @@ export class IptablesProxier implements NodeProxier {
   async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
     const runner = new CommandRunner(this.context.exec, signal);
     const setup = await this.ensureSetup(runner);
-    if (this.view !== undefined && this.applied !== undefined) {
-      const families = this.applied.rulesets.map((ruleset) => ruleset.family);
-      const problems = await chainsIntact(runner, setup.tools, families);
-      if (problems.length > 0) {
-        this.context.logger.warn(
-          { problems },
-          'our iptables chains were changed by someone else; resyncing everything',
-        );
-        this.view = undefined;
-      }
-    }
-    let view = this.view;
+    let view = this.view === undefined ? undefined : await this.withDriftRepaired(runner, setup, this.view);
     if (view === undefined) {
       view = await readKernelView(runner, setup.tools, this.options, setup.uplink);
       this.slots.adopt(slotsInKernel(view, this.layout, table));
@@ -88,6 +96,47 @@ export class IptablesProxier implements NodeProxier {
         gateways: new Set(desired.routes.map((route) => route.gatewayNode)).size,
         commands,
       },
+    };
+  }
+
+  /**
+   * The view of a sync that follows a successful one: our chains as last applied unless the canary says
+   * otherwise (then undefined: read everything), the node-level state as the kernel holds it now, and the sets
+   * re-read when their census differs from what was applied. Whatever drifted is then repaired by this sync.
+   */
+  private async withDriftRepaired(
+    runner: CommandRunner,
+    setup: NodeSetup,
+    known: KernelView,
+  ): Promise<KernelView | undefined> {
+    const families = this.applied?.rulesets.map((ruleset) => ruleset.family) ?? [];
+    // All three checks in parallel: renewals of address lifetimes wait behind a sync, so it must stay short.
+    const [problems, node, setDrift] = await Promise.all([
+      chainsIntact(runner, setup.tools, families),
+      readNodeKernelView(runner, this.options, setup.uplink),
+      setsDrifted(runner, known.ipsets),
+    ]);
+    if (problems.length > 0) {
+      this.context.logger.warn(
+        { problems },
+        'our iptables chains were changed by someone else; resyncing everything',
+      );
+      return undefined;
+    }
+    const drift = nodeDrift(known, node);
+    if (drift.length > 0) {
+      this.context.logger.warn(
+        { problems: drift },
+        'node routing state was changed by someone else; repairing',
+      );
+    }
+    if (setDrift.length > 0) {
+      this.context.logger.warn({ problems: setDrift }, 'our ipsets were changed by someone else; repairing');
+    }
+    return {
+      ...known,
+      ...node,
+      ipsets: setDrift.length > 0 ? await readIpsets(runner) : known.ipsets,
     };
   }
 
@@ -135,10 +184,10 @@ export class IptablesProxier implements NodeProxier {
       {
         runner,
         tools: setup.tools,
-        garp: this.garp,
+        announcer: this.announcer,
+        steering: steeringDriver(this.options, setup.uplink),
         logger: this.context.logger,
         addressLifetimeSeconds: this.lifetimeSeconds,
-        vxlanDevice: this.options.vxlanDevice,
         uplinkAddress: () => uplinkAddress(runner, setup.uplink),
       },
       desired,
@@ -150,31 +199,19 @@ export class IptablesProxier implements NodeProxier {
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
     this.lifetimeSeconds = lifetimeSeconds;
     const runner = new CommandRunner(this.context.exec, signal);
-    const addresses = this.applied?.addresses ?? (await this.addressesLeftByPreviousProcess(runner));
-    await runner.runIpBatch(addresses.map((address) => addressReplace(address, lifetimeSeconds)));
-  }
-
-  /**
-   * Before this process's first sync, the egress addresses a previous process left on the uplink (a
-   * restart). Renewing them keeps a restarting gateway's IPs from expiring while its informers list; the
-   * first sync then keeps or withdraws them as the table says.
-   */
-  private async addressesLeftByPreviousProcess(runner: CommandRunner): Promise<EgressAddress[]> {
-    const { uplink } = await this.ensureSetup(runner);
-    return (await readOwnedAddresses(runner, uplink)).map((address) => ({
-      ip: address.local,
-      family: address.family,
-      cidr: `${address.local}/${address.prefixLength}`,
-      device: address.device,
-      label: address.label,
-    }));
+    // Before this process's first sync, renew what a previous process left (a restart; see adoptAddresses).
+    const addresses =
+      this.applied?.addresses ?? (await adoptAddresses(runner, (await this.ensureSetup(runner)).uplink));
+    await renewAddresses(runner, addresses, lifetimeSeconds);
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {
     const runner = new CommandRunner(this.context.exec, signal);
     const uplink =
-      this.setup?.uplink ?? this.options.uplink ?? (await detectUplink(runner).catch(() => undefined));
-    await this.garp.settled();
+      this.setup?.uplink ??
+      this.options.uplink ??
+      (await detectUplink(runner, '--iptables-uplink').catch(() => undefined));
+    await this.announcer.settled();
     await cleanupAll(runner, this.options, uplink);
     this.view = undefined;
     this.applied = undefined;
@@ -185,21 +222,18 @@ export class IptablesProxier implements NodeProxier {
     return this.applied?.rulesets.map((ruleset) => ruleset.family) ?? [];
   }
 
-  /** Resolves when background gratuitous ARP bursts have finished. */
+  /** Resolves when background announcements (gratuitous ARP, neighbour advertisements) have finished. */
   settled(): Promise<void> {
-    return this.garp.settled();
+    return this.announcer.settled();
   }
 
   private async ensureSetup(runner: CommandRunner): Promise<NodeSetup> {
     if (this.setup !== undefined) return this.setup;
-    const uplink = this.options.uplink ?? (await detectUplink(runner));
+    const uplink = this.options.uplink ?? (await detectUplink(runner, '--iptables-uplink'));
     const flavour = await detectFlavour(runner, this.options.iptablesMode);
-    if (await strictReversePathFilter(runner, uplink)) {
-      this.context.logger.warn(
-        { uplink },
-        'strict rp_filter on the uplink: as a gateway, this node drops steered packets whose pod source routes elsewhere (set rp_filter=2)',
-      );
-    }
+    const facts = await readNodeFacts(runner, uplink);
+    for (const warning of nodeFactWarnings(facts, this.options))
+      this.context.logger.warn({ uplink }, warning);
     this.context.logger.info({ uplink, flavour, steering: this.options.steering }, 'iptables backend ready');
     this.setup = { uplink, tools: iptablesTools(flavour) };
     return this.setup;

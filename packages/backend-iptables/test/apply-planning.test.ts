@@ -5,9 +5,14 @@ import { parseOptions, DEFAULT_OPTIONS } from '../src/options.js';
 import { ipsetScripts } from '../src/render/ipset-script.js';
 import { parseIpsetSave } from '../src/state/ipset-save.js';
 import { parseIptablesSave } from '../src/state/iptables-save.js';
-import { parseAddresses, parseRules } from '../src/state/ip-json.js';
-import { isOurAddress } from '../src/apply/ownership.js';
-import { addressDelete, addressReplace, ipBatch } from '../src/render/commands.js';
+import {
+  addressDelete,
+  addressReplace,
+  ipBatch,
+  isOurAddress,
+  parseAddresses,
+  parseRules,
+} from '@egress-proxier/node-datapath';
 import { CLUSTER } from './support/cluster-tables.js';
 
 describe('ipset updates by difference', () => {

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { slotsInKernel } from '../src/apply/slots-in-kernel.js';
 import type { KernelView } from '../src/apply/kernel-view.js';
-import { GatewaySlotAllocator, type SlotsInKernel } from '../src/model/gateway-slot-allocator.js';
-import { SlotLayout } from '../src/model/gateway-slots.js';
+import { GatewaySlotAllocator, SlotLayout, type SlotsInKernel } from '@egress-proxier/node-datapath';
 import { DEFAULT_OPTIONS, parseOptions } from '../src/options.js';
 import { parseIptablesSave } from '../src/state/iptables-save.js';
 import type { EgressRule, NodeEgressTable } from '@egress-proxier/core';

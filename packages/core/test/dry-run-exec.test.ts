@@ -52,6 +52,16 @@ describe('isReadOnlyCommand', () => {
     { line: 'tc filter show dev eth0 ingress', readOnly: true },
     { line: 'tc qdisc add dev eth0 clsact', readOnly: false },
     { line: 'arping -U -c 1 -I eth0 192.0.2.10', readOnly: false },
+    { line: 'bridge -j fdb show dev egp-vx', readOnly: true },
+    { line: 'bridge fdb append 00:00:00:00:00:00 dev egp-vx dst 192.0.2.12', readOnly: false },
+    { line: 'bridge fdb del 00:00:00:00:00:00 dev egp-vx dst 192.0.2.12', readOnly: false },
+    { line: 'iptables-nft -w -t nat -S EGRESS-PROXIER-CANARY', readOnly: true },
+    { line: 'ip6tables-legacy -w -t nat -S POSTROUTING 1', readOnly: true },
+    { line: 'iptables-nft -w -t nat -F EGRESS-PROXIER-CANARY', readOnly: false },
+    { line: 'sysctl -n net.ipv4.conf.all.rp_filter net.ipv4.conf.eth0.rp_filter', readOnly: true },
+    { line: 'sysctl -q -w net.ipv4.conf.egp-vx.rp_filter=2', readOnly: false },
+    { line: 'sysctl net.ipv4.ip_forward=1', readOnly: false },
+    { line: 'sysctl -p', readOnly: false },
   ];
   for (const testCase of cases) {
     it(`${testCase.line} → ${testCase.readOnly ? 'runs' : 'skipped'}`, () => {

@@ -33,6 +33,7 @@ function debianPackageOf(tool: string): string {
     bridge: 'iproute2',
     tc: 'iproute2',
     sysctl: 'procps',
+    ndptool: 'libndp-tools',
   };
   return packages[tool] ?? tool;
 }

@@ -3,8 +3,8 @@
 // firewall reload), and the next sync re-reads the kernel and rewrites everything. Also checks that our nat
 // jump is still POSTROUTING's first rule, since a CNI that inserts its masquerade at the top would win.
 import type { IPFamily } from '@egress-proxier/core';
+import type { CommandRunner } from '@egress-proxier/node-datapath';
 import { CHAINS, TABLES } from '../names.js';
-import type { CommandRunner } from './command-runner.js';
 import type { IptablesTools } from './iptables-flavour.js';
 
 export async function chainsIntact(
@@ -15,7 +15,7 @@ export async function chainsIntact(
   const problems: string[] = [];
   const checks = families.flatMap((family) => [
     ...TABLES.map(async (table) => {
-      const result = await runner.run(
+      const result = await runner.read(
         { command: tools.iptables(family), args: ['-w', '-t', table, '-S', CHAINS.canary] },
         { allowedExitCodes: [1] },
       );
@@ -24,7 +24,7 @@ export async function chainsIntact(
       }
     }),
     (async () => {
-      const result = await runner.run(
+      const result = await runner.read(
         { command: tools.iptables(family), args: ['-w', '-t', 'nat', '-S', 'POSTROUTING', '1'] },
         { allowedExitCodes: [1] },
       );

@@ -1,17 +1,14 @@
 // `cleanup`: removes exactly what this backend creates, in both iptables flavours (the host may have switched
-// since), and nothing else: jumps to and our EGRESS-PROXIER-* chains, EGP-* ipsets, fwmark rules and routes of
-// our table range, the VXLAN device, and our egress addresses (see ownership.ts).
+// since), and nothing else: jumps to and our EGRESS-PROXIER-* chains, EGP-* ipsets, then the node-level state
+// (fwmark rules and routes of our table range, the VXLAN device, our egress addresses: node-datapath's
+// cleanupNode).
 import type { IPFamily } from '@egress-proxier/core';
-import { CHAIN_PREFIX, IPSET_PREFIX, TABLES } from '../names.js';
+import { cleanupNode, type CommandRunner } from '@egress-proxier/node-datapath';
+import { CHAIN_PREFIX, TABLES } from '../names.js';
 import type { IptablesOptions } from '../options.js';
-import { addressDelete, routeFlush, ruleDelete, vxlanDelete } from '../render/commands.js';
-import { parseRoutes, parseRules } from '../state/ip-json.js';
-import { parseIpsetSave } from '../state/ipset-save.js';
 import { jumpTarget, parseIptablesSave } from '../state/iptables-save.js';
-import type { CommandRunner } from './command-runner.js';
 import { iptablesTools, type IptablesFlavour } from './iptables-flavour.js';
-import { readOwnedAddresses, readVxlan } from './kernel-view.js';
-import { isOurRoute, isOurRule } from './ownership.js';
+import { readIpsets } from './kernel-view.js';
 
 export async function cleanupAll(
   runner: CommandRunner,
@@ -21,32 +18,13 @@ export async function cleanupAll(
   for (const flavour of ['nft', 'legacy'] as const) {
     for (const family of [4, 6] as const) await removeChains(runner, flavour, family);
   }
-  const sets = parseIpsetSave(await runner.stdout('ipset', 'save'), IPSET_PREFIX);
+  const sets = await readIpsets(runner);
   if (sets.size > 0) {
     const script = [...sets.keys()].map((name) => `destroy ${name}\n`).join('');
     await runner.run({ command: 'ipset', args: ['restore', '-exist'] }, { input: script });
   }
-  for (const family of [4, 6] as const) {
-    const rules = parseRules(await runner.stdout('ip', '-j', `-${family}`, 'rule', 'show'), family);
-    for (const rule of rules.filter((candidate) => isOurRule(candidate, options)))
-      await runner.run(ruleDelete(rule));
-    const routes = parseRoutes(
-      await runner.stdout('ip', '-j', `-${family}`, 'route', 'show', 'table', 'all'),
-      family,
-    );
-    const tables = new Set(routes.filter((route) => isOurRoute(route, options)).map((route) => route.table));
-    for (const table of tables) await runner.run(routeFlush(family, table));
-  }
-  if ((await readVxlan(runner, options.vxlanDevice)).exists)
-    await runner.run(vxlanDelete(options.vxlanDevice));
-  if (uplink !== undefined) {
-    const addresses = await readOwnedAddresses(runner, uplink);
-    await runner.runIpBatch(
-      addresses.map((address) => addressDelete(`${address.local}/${address.prefixLength}`, address.device)),
-    );
-  }
+  await cleanupNode(runner, options, uplink);
 }
-
 async function removeChains(
   runner: CommandRunner,
   flavour: IptablesFlavour,

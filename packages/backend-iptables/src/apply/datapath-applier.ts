@@ -2,6 +2,7 @@
 // order whose every intermediate state is safe: everything a rule refers to (sets, routes, addresses) exists
 // before the restore that uses it, what is no longer used goes only after the last one, and chains that change
 // go through the transition of chain-transition.ts, with set members changing inside its window.
+import { prepareNode, retireNode, type NodeApplyContext, type Run } from '@egress-proxier/node-datapath';
 import type { Logger } from 'pino';
 import type { DesiredDatapath } from '../model/desired-datapath.js';
 import { transitionFilterChains } from '../model/transition-chain.js';
@@ -9,28 +10,12 @@ import { CHAINS, clusterSetName } from '../names.js';
 import { planIpsets, restoreInput } from '../render/ipset-script.js';
 import { restoreScript } from '../render/iptables-script.js';
 import { planChainChange } from './chain-transition.js';
-import type { CommandRunner } from './command-runner.js';
-import type { GratuitousArp } from './garp.js';
 import type { IptablesTools } from './iptables-flavour.js';
 import type { KernelView } from './kernel-view.js';
-import {
-  addAddresses,
-  addSteering,
-  addVxlan,
-  removeAddresses,
-  removeSteering,
-  removeVxlan,
-  type Run,
-} from './steering-apply.js';
 
-export interface ApplyContext {
-  runner: CommandRunner;
+export interface ApplyContext extends NodeApplyContext {
   tools: IptablesTools;
-  garp: GratuitousArp;
   logger: Logger;
-  addressLifetimeSeconds: number;
-  vxlanDevice: string;
-  uplinkAddress: () => Promise<string>;
 }
 
 export interface ApplyOutcome {
@@ -65,10 +50,10 @@ export async function applyDatapath(
 
   // What the chains will use: the VXLAN device, new sets, routes and rules, addresses. Members of sets in use
   // change here when no chain changes, otherwise inside the transition window below.
-  await addVxlan(run, context, desired, view);
+  // (awaited first: `commands += await …` would add to the count read before the awaited runs.)
+  const addressExecs = await prepareNode(run, context, desired, view);
+  commands += addressExecs;
   await ipsetRestore(transitions.length === 0 ? [...sets.create, ...sets.update] : sets.create);
-  await addSteering(run, desired, view);
-  commands += await addAddresses(context, desired, view);
 
   // Chains that change: T1 (filter, transition chain) for every family, set members, T2 (mangle, nat), T3 (filter).
   const restore = (family: 4 | 6, script: string) =>
@@ -89,10 +74,9 @@ export async function applyDatapath(
   }
 
   // What no rule refers to any more.
-  await removeSteering(run, desired, view);
+  const withdrawExecs = await retireNode(run, context, desired, view);
+  commands += withdrawExecs;
   await ipsetRestore(sets.destroy);
-  commands += await removeAddresses(context, desired, view);
-  await removeVxlan(run, context, desired, view);
   return { commands, ipsetChanges: sets.changes };
 }
 

@@ -2,9 +2,9 @@
 // order against the CNI's rules is undefined, so follow the host, as kube-proxy's iptables-wrapper does:
 // the flavour holding more rules wins, nft on a tie (Debian's and most distributions' default).
 import type { IPFamily } from '@egress-proxier/core';
+import type { CommandRunner } from '@egress-proxier/node-datapath';
 import type { IptablesMode } from '../options.js';
 import { countRules } from '../state/iptables-save.js';
-import type { CommandRunner } from './command-runner.js';
 
 export type IptablesFlavour = 'nft' | 'legacy';
 

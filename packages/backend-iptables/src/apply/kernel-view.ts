@@ -1,25 +1,20 @@
-// The kernel state of everything we own, read at the first sync (a restarted agent adopts what is there)
-// and after drift is detected; between those, the last applied state stands in for it.
+// The kernel state of everything we own: the node-level part (rules, routes, addresses, VXLAN and FDB, read by
+// node-datapath) plus our chains and sets. All of it is read at the first sync (a restarted agent adopts what
+// is there) and after drift of our chains; the node-level part and the set census are re-read on every sync
+// (see proxier.ts), the chains stand on the canary in between.
 import type { IPFamily } from '@egress-proxier/core';
+import {
+  nodeViewOfApplied,
+  readNodeKernelView,
+  type CommandRunner,
+  type NodeKernelView,
+} from '@egress-proxier/node-datapath';
 import type { DesiredDatapath, FamilyRuleset, IpsetSpec } from '../model/desired-datapath.js';
 import { CHAIN_PREFIX, IPSET_PREFIX } from '../names.js';
 import type { IptablesOptions } from '../options.js';
-import { VXLAN_DEVICE_ADDRESS } from '../render/commands.js';
-import {
-  parseAddresses,
-  parseFloodRemotes,
-  parseLinks,
-  parseRoutes,
-  parseRules,
-  type KernelAddress,
-  type KernelRoute,
-  type KernelRule,
-} from '../state/ip-json.js';
 import { parseIpsetSave } from '../state/ipset-save.js';
 import { parseIptablesSave, type SavedRuleset } from '../state/iptables-save.js';
-import type { CommandRunner } from './command-runner.js';
 import type { IptablesTools } from './iptables-flavour.js';
-import { isOurAddress, isOurRoute, isOurRule } from './ownership.js';
 
 /** What we know of our chains in one family. */
 export type FamilyChainsView =
@@ -31,21 +26,9 @@ export type FamilyChainsView =
   /** Exactly what this process last applied, no drift found since. */
   | { kind: 'applied'; ruleset: FamilyRuleset };
 
-export interface KernelView {
+export interface KernelView extends NodeKernelView {
   ipsets: Map<string, IpsetSpec>;
   iptables: Map<IPFamily, FamilyChainsView>;
-  rules: KernelRule[];
-  routes: KernelRoute[];
-  addresses: KernelAddress[];
-  vxlan: VxlanView;
-}
-
-export interface VxlanView {
-  exists: boolean;
-  /** Flood entries' remote VTEPs. */
-  remotes: string[];
-  /** Whether the device holds VXLAN_DEVICE_ADDRESS (devices made by older versions do not). */
-  addressed: boolean;
 }
 
 export async function readKernelView(
@@ -62,31 +45,12 @@ export async function readKernelView(
     );
     iptables.set(family, { kind: 'read', saved, present });
   }
-  const ipsets = parseIpsetSave(await runner.stdout('ipset', 'save'), IPSET_PREFIX);
-  const rules: KernelRule[] = [];
-  const routes: KernelRoute[] = [];
-  for (const family of [4, 6] as const) {
-    rules.push(...parseRules(await runner.stdout('ip', '-j', `-${family}`, 'rule', 'show'), family));
-    routes.push(
-      ...parseRoutes(await runner.stdout('ip', '-j', `-${family}`, 'route', 'show', 'table', 'all'), family),
-    );
-  }
-  const addresses = await readOwnedAddresses(runner, uplink);
-  const vxlan = await readVxlan(runner, options.vxlanDevice);
-  return {
-    ipsets,
-    iptables,
-    rules: rules.filter((rule) => isOurRule(rule, options)),
-    routes: routes.filter((route) => isOurRoute(route, options)),
-    addresses,
-    vxlan,
-  };
+  const ipsets = await readIpsets(runner);
+  return { ipsets, iptables, ...(await readNodeKernelView(runner, options, uplink)) };
 }
 
-/** The egress addresses on the uplink that are ours (see ownership.ts). */
-export async function readOwnedAddresses(runner: CommandRunner, uplink: string): Promise<KernelAddress[]> {
-  const addresses = parseAddresses(await runner.stdout('ip', '-j', 'addr', 'show', 'dev', uplink));
-  return addresses.filter((address) => isOurAddress(address, uplink));
+export async function readIpsets(runner: CommandRunner): Promise<Map<string, IpsetSpec>> {
+  return parseIpsetSave(await runner.stdout('ipset', 'save'), IPSET_PREFIX);
 }
 
 async function readSaved(runner: CommandRunner, tools: IptablesTools, family: IPFamily) {
@@ -99,22 +63,6 @@ async function readSaved(runner: CommandRunner, tools: IptablesTools, family: IP
   }
 }
 
-export async function readVxlan(runner: CommandRunner, device: string): Promise<VxlanView> {
-  const result = await runner.run(
-    { command: 'ip', args: ['-j', '-d', 'link', 'show', 'dev', device] },
-    { allowedExitCodes: [1] },
-  );
-  const link = result.exitCode === 0 ? parseLinks(result.stdout)[0] : undefined;
-  if (link?.kind !== 'vxlan') return { exists: false, remotes: [], addressed: false };
-  const fdb = await runner.stdout('bridge', '-j', 'fdb', 'show', 'dev', device);
-  const addresses = parseAddresses(await runner.stdout('ip', '-j', '-4', 'addr', 'show', 'dev', device));
-  return {
-    exists: true,
-    remotes: parseFloodRemotes(fdb),
-    addressed: addresses.some((address) => address.local === VXLAN_DEVICE_ADDRESS),
-  };
-}
-
 /** What the kernel holds after `desired` was applied successfully. */
 export function viewOfApplied(desired: DesiredDatapath): KernelView {
   const iptables = new Map<IPFamily, FamilyChainsView>(
@@ -123,48 +71,6 @@ export function viewOfApplied(desired: DesiredDatapath): KernelView {
   return {
     ipsets: new Map(desired.ipsets.map((set) => [set.name, set])),
     iptables,
-    rules: desired.routes.map((route) => ({
-      family: route.family,
-      priority: route.priority,
-      mark: route.mark,
-      mask: route.mask,
-      table: route.table,
-    })),
-    routes: desired.routes.flatMap((route) => [
-      {
-        family: route.family,
-        table: route.table,
-        type: 'unicast',
-        dst: 'default',
-        via: route.via,
-        device: route.device,
-      },
-      ...(route.tunnelEndpoint === undefined
-        ? []
-        : [
-            {
-              family: route.family,
-              table: route.table,
-              type: 'throw',
-              dst: route.tunnelEndpoint,
-              via: undefined,
-              device: undefined,
-            },
-          ]),
-    ]),
-    addresses: desired.addresses.map((address) => ({
-      device: address.device,
-      family: address.family,
-      local: address.ip,
-      prefixLength: address.family === 4 ? 32 : 128,
-      label: address.label,
-      dynamic: true,
-      nodad: address.family === 6,
-    })),
-    vxlan: {
-      exists: desired.vxlan !== undefined,
-      remotes: desired.vxlan?.remotes ?? [],
-      addressed: desired.vxlan !== undefined,
-    },
+    ...nodeViewOfApplied(desired),
   };
 }

@@ -1,59 +1,27 @@
-// Re-learns the slot numbering from the kernel, so an agent that adopts existing state (a restart, drift, a
-// failed apply) keeps every gateway on the slot its packets already use. A slot belongs to a gateway when our
-// `ip rule fwmark M/MASK lookup T priority P` has the slot's numbers and table T's `default via V` is that
-// gateway's node IP in the new table. Every other index the kernel uses (a rule, a route table, a mark in our
-// mangle chain) is held for no gateway: the allocator keeps it out of the next apply, which removes it.
-import type { IPFamily, NodeEgressTable } from '@egress-proxier/core';
-import type { SlotsInKernel } from '../model/gateway-slot-allocator.js';
-import type { SlotLayout } from '../model/gateway-slots.js';
+// The slot numbering the kernel holds (node-datapath's slotsInKernel), with the marks our mangle chain still
+// sets counted as in use: a mark left in EGRESS-PROXIER-MARK is not handed to a new gateway until it is gone.
+import type { NodeEgressTable } from '@egress-proxier/core';
+import {
+  slotsInKernel as steeringSlots,
+  type SlotLayout,
+  type SlotsInKernel,
+} from '@egress-proxier/node-datapath';
 import { CHAINS } from '../names.js';
 import { savedRules } from '../state/iptables-save.js';
 import type { KernelView } from './kernel-view.js';
 
 export function slotsInKernel(view: KernelView, layout: SlotLayout, table: NodeEgressTable): SlotsInKernel {
-  const gatewayAt = new Map<string, string>();
-  for (const rule of table.rules) {
-    if (rule.action.kind !== 'steer') continue;
-    const key = hopKey(rule.family, rule.action.gateway.nodeIP);
-    if (!gatewayAt.has(key)) gatewayAt.set(key, rule.action.gateway.node);
-  }
-  const slots = new Map<number, string | undefined>();
-  const contested = new Set<number>();
-  const occupy = (index: number | undefined) => {
-    if (index !== undefined && !slots.has(index)) slots.set(index, undefined);
-  };
-  for (const rule of view.rules) {
-    const index = layout.indexOfMark(rule.mark);
-    occupy(index);
-    occupy(layout.indexOfTable(rule.table));
-    if (index === undefined) continue;
-    const expected = layout.slot(index, '');
-    if (rule.table !== expected.table || rule.priority !== expected.priority) continue;
-    const route = view.routes.find(
-      (r) =>
-        r.family === rule.family && r.table === rule.table && r.dst === 'default' && r.type === 'unicast',
-    );
-    const node = route?.via === undefined ? undefined : gatewayAt.get(hopKey(rule.family, route.via));
-    if (node === undefined || contested.has(index)) continue;
-    const claimed = slots.get(index);
-    if (claimed === undefined) slots.set(index, node);
-    else if (claimed !== node) {
-      // IPv4 and IPv6 disagree about this slot: trust neither.
-      contested.add(index);
-      slots.set(index, undefined);
-    }
-  }
-  for (const route of view.routes) occupy(layout.indexOfTable(route.table));
+  return steeringSlots(view, layout, table, markedInMangle(view));
+}
+
+function markedInMangle(view: KernelView): number[] {
+  const marks: number[] = [];
   for (const family of view.iptables.values()) {
     if (family.kind !== 'read' || family.saved === undefined) continue;
     for (const spec of savedRules(family.saved, 'mangle', CHAINS.mark)) {
       const mark = /--set-xmark (0x[0-9a-f]+)\//.exec(spec)?.[1];
-      if (mark !== undefined) occupy(layout.indexOfMark(Number(mark)));
+      if (mark !== undefined) marks.push(Number(mark));
     }
   }
-  return slots;
-}
-
-function hopKey(family: IPFamily, nodeIP: string): string {
-  return `${family}|${nodeIP}`;
+  return marks;
 }

@@ -1,13 +1,17 @@
 // NodeEgressTable + options + the node's uplink → DesiredDatapath. Pure: no kernel access.
 import type { IPFamily, NodeEgressTable } from '@egress-proxier/core';
-import { addressLabel } from '../names.js';
+import {
+  buildNodeDatapath,
+  GatewaySlotAllocator,
+  SlotLayout,
+  steeredGateways,
+  steeringDriver,
+  type GatewaySlot,
+} from '@egress-proxier/node-datapath';
 import type { IptablesOptions } from '../options.js';
 import { familyRuleset } from './chains.js';
-import type { DesiredDatapath, EgressAddress, SteeringRoute, VxlanSpec } from './desired-datapath.js';
-import { GatewaySlotAllocator } from './gateway-slot-allocator.js';
-import { SlotLayout, type GatewaySlot } from './gateway-slots.js';
+import type { DesiredDatapath } from './desired-datapath.js';
 import { desiredIpsets } from './ipsets.js';
-import { steeredGateways } from './steered-gateways.js';
 
 export interface NodeFacts {
   /** The uplink device name (from the option or the default route). */
@@ -27,50 +31,8 @@ export function buildDatapath(
   const rulesets = families.map((family) =>
     familyRuleset(table, family, { options, slots, uplink: facts.uplink }),
   );
-  const steeringDevice = options.steering === 'vxlan' ? options.vxlanDevice : facts.uplink;
-  const routes: SteeringRoute[] = [];
-  for (const slot of slots) {
-    for (const family of [4, 6] as const) {
-      const hop = table.rules.find(
-        (rule) =>
-          rule.family === family && rule.action.kind === 'steer' && rule.action.gateway.node === slot.node,
-      );
-      if (hop?.action.kind !== 'steer') continue;
-      routes.push({
-        family,
-        gatewayNode: slot.node,
-        mark: slot.mark,
-        mask: options.mask,
-        table: slot.table,
-        priority: slot.priority,
-        via: hop.action.gateway.nodeIP,
-        device: steeringDevice,
-        tunnelEndpoint: options.steering === 'vxlan' && family === 4 ? hop.action.gateway.nodeIP : undefined,
-      });
-    }
-  }
-  const label = addressLabel(facts.uplink);
-  const addresses: EgressAddress[] = table.hostedEgressIPs.map(({ ip, family }) => ({
-    ip,
-    family,
-    cidr: `${ip}/${family === 4 ? 32 : 128}`,
-    device: facts.uplink,
-    label: family === 4 ? label : undefined,
-  }));
-  const vxlan: VxlanSpec | undefined =
-    options.steering === 'vxlan'
-      ? {
-          device: options.vxlanDevice,
-          id: options.vxlanId,
-          port: options.vxlanPort,
-          mtu: options.vxlanMtu,
-          uplink: facts.uplink,
-          remotes: [
-            ...new Set(routes.filter((route) => route.family === 4).map((route) => route.via)),
-          ].sort(),
-        }
-      : undefined;
-  return { ipsets: desiredIpsets(table), rulesets, routes, addresses, vxlan };
+  const node = buildNodeDatapath(table, steeringDriver(options, facts.uplink), facts.uplink, slots);
+  return { ipsets: desiredIpsets(table), rulesets, ...node };
 }
 
 /** The slots a node with no history gives a table: gateways numbered in name order (what `render` shows). */

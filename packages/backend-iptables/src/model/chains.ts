@@ -3,9 +3,9 @@
 // actions): a chain applies its own action for rules of its kind and RETURNs for the others.
 import type { EgressRule, IPFamily, NodeEgressTable } from '@egress-proxier/core';
 import { CHAINS, clusterSetName, excludedSetName, sourceSetName } from '../names.js';
-import { hex, type IptablesOptions } from '../options.js';
+import { hex, type GatewaySlot } from '@egress-proxier/node-datapath';
+import type { IptablesOptions } from '../options.js';
 import type { ChainBody, ChainRule, FamilyRuleset, JumpRule } from './desired-datapath.js';
-import type { GatewaySlot } from './gateway-slots.js';
 import { cidrFamily } from './ipsets.js';
 
 export interface ChainContext {

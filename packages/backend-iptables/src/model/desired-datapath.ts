@@ -1,6 +1,7 @@
 // The kernel objects a NodeEgressTable becomes, as plain data. Rendering prints it; applying diffs it against
 // the kernel. Both start here so `egress-proxier render` shows exactly what `sync` would program.
 import type { IPFamily } from '@egress-proxier/core';
+import type { NodeDatapath } from '@egress-proxier/node-datapath';
 import type { IptablesTable } from '../names.js';
 
 export type IpsetType = 'hash:ip' | 'hash:net';
@@ -57,48 +58,8 @@ export interface FamilyRuleset {
   clusterReturn: string[];
 }
 
-/** One gateway's policy route: packets carrying `mark` leave via `via`. */
-export interface SteeringRoute {
-  family: IPFamily;
-  gatewayNode: string;
-  mark: number;
-  mask: number;
-  table: number;
-  priority: number;
-  via: string;
-  device: string;
-  /**
-   * VXLAN only (IPv4): the gateway's node IP, which the tunnel encapsulates to. The encapsulated packet keeps
-   * the inner packet's mark, so without a `throw` route for this address in the table it would be routed back
-   * into the tunnel (the kernel drops it as a "circular route" and counts a TX collision on the device).
-   */
-  tunnelEndpoint: string | undefined;
-}
-
-export interface EgressAddress {
-  ip: string;
-  family: IPFamily;
-  /** `ip/32` or `ip/128`. */
-  cidr: string;
-  device: string;
-  /** IPv4 ownership label, see addressLabel. */
-  label: string | undefined;
-}
-
-export interface VxlanSpec {
-  device: string;
-  id: number;
-  port: number;
-  mtu: number;
-  uplink: string;
-  /** Gateway node IPs (IPv4) this node floods to; the gateway answers ARP for its node IP over the tunnel. */
-  remotes: string[];
-}
-
-export interface DesiredDatapath {
+/** Everything a table becomes on a node: the node-level objects (steering, addresses, tunnel) and ours. */
+export interface DesiredDatapath extends NodeDatapath {
   ipsets: IpsetSpec[];
   rulesets: FamilyRuleset[];
-  routes: SteeringRoute[];
-  addresses: EgressAddress[];
-  vxlan: VxlanSpec | undefined;
 }

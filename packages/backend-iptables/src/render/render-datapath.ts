@@ -1,7 +1,5 @@
 // `egress-proxier render --backend iptables`: everything a sync would program on a fresh node, as sections.
 import type { NodeEgressTable, RenderedDatapath, RenderedSection } from '@egress-proxier/core';
-import { buildDatapath, freshSlots } from '../model/build-datapath.js';
-import type { IptablesOptions } from '../options.js';
 import {
   addressReplace,
   commandLine,
@@ -11,7 +9,9 @@ import {
   throwRouteReplace,
   vxlanCreate,
   type Command,
-} from './commands.js';
+} from '@egress-proxier/node-datapath';
+import { buildDatapath, freshSlots } from '../model/build-datapath.js';
+import type { IptablesOptions } from '../options.js';
 import { ipsetScripts } from './ipset-script.js';
 import { freshJumps, iptablesRestoreScript } from './iptables-script.js';
 

@@ -1,14 +1,21 @@
 // How syncs applied a change before the safe transitions, kept as negative controls: the transition tracer must
 // find the wrong sources and wrong gateways they caused. Each replaces a node's next sync (see Transition).
-import { CommandRunner } from '../../src/apply/command-runner.js';
+import { systemClock } from '@egress-proxier/core';
+import {
+  CommandRunner,
+  NeighbourAnnouncer,
+  routeFlush,
+  routeReplace,
+  ruleAdd,
+  ruleDelete,
+  steeringDriver,
+} from '@egress-proxier/node-datapath';
 import { applyDatapath } from '../../src/apply/datapath-applier.js';
-import { GratuitousArp } from '../../src/apply/garp.js';
 import { iptablesTools } from '../../src/apply/iptables-flavour.js';
 import { viewOfApplied } from '../../src/apply/kernel-view.js';
 import { buildDatapath, freshSlots } from '../../src/model/build-datapath.js';
 import type { DesiredDatapath } from '../../src/model/desired-datapath.js';
 import { parseOptions } from '../../src/options.js';
-import { routeFlush, routeReplace, ruleAdd, ruleDelete } from '../../src/render/commands.js';
 import { planIpsets, restoreInput } from '../../src/render/ipset-script.js';
 import { restoreScript } from '../../src/render/iptables-script.js';
 import { TABLES } from '../../src/names.js';
@@ -31,10 +38,10 @@ export function sortedSlots(options: Record<string, string | number>): Transitio
       {
         runner,
         tools: iptablesTools('nft'),
-        garp: new GratuitousArp(kernel, logger, 0),
+        announcer: new NeighbourAnnouncer(kernel, logger, systemClock, 0),
+        steering: steeringDriver(parsed, 'eth0'),
         logger,
         addressLifetimeSeconds: 60,
-        vxlanDevice: parsed.vxlanDevice,
         uplinkAddress: () => Promise.resolve(node.nodeIP),
       },
       sortedDatapath(options, after),

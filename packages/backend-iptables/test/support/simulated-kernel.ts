@@ -226,6 +226,7 @@ export class SimulatedKernel implements Exec {
 
   private ipset(args: readonly string[], input: string): ExecResult {
     if (args[0] === 'save') return { ...OK, stdout: this.ipsetSave() };
+    if (args.join(' ') === 'list -t') return { ...OK, stdout: this.ipsetTerse() };
     if (args.join(' ') !== 'restore -exist') throw new Error(`unsupported ipset ${args.join(' ')}`);
     for (const line of input.split('\n').filter((l) => l !== '')) {
       const [verb, name = '', ...rest] = line.split(' ');
@@ -268,6 +269,24 @@ export class SimulatedKernel implements Exec {
       }
     }
     return undefined;
+  }
+
+  /** `ipset list -t`: headers only (name, type, family, entry count). */
+  private ipsetTerse(): string {
+    return [...this.state.sets]
+      .map(([name, set]) =>
+        [
+          `Name: ${name}`,
+          `Type: ${set.type}`,
+          'Revision: 6',
+          `Header: family ${set.family === 4 ? 'inet' : 'inet6'} hashsize 1024 maxelem 1048576`,
+          'Size in memory: 1024',
+          'References: 1',
+          `Number of entries: ${set.entries.length}`,
+          '',
+        ].join('\n'),
+      )
+      .join('');
   }
 
   private ipsetSave(): string {
@@ -432,6 +451,7 @@ export class SimulatedKernel implements Exec {
         return { exitCode: 1, stdout: '', stderr: `Device "${link[1]}" does not exist.` };
       return json([{ ifname: link[1], mtu: 1450, linkinfo: { info_kind: found.kind } }]);
     }
+    if (link !== null && link[1] === this.uplink) return json([{ ifname: this.uplink, mtu: 1500 }]);
     throw new Error(`the simulated kernel does not know ip -j ${text}`);
   }
 

@@ -40,15 +40,21 @@ const ALWAYS_READ_ONLY = new Set([
   'ip6tables-nft-save',
 ]);
 /** Verbs that ask rather than change, per tool. */
+const IPTABLES_QUERIES = new Set(['-S', '-L', '--list', '--list-rules']);
 const QUERY_VERBS: Readonly<Record<string, ReadonlySet<string>>> = {
   ip: new Set(['show', 'list', 'ls', 'lst', 'get']),
+  bridge: new Set(['show', 'list', 'ls', 'lst']),
   tc: new Set(['show', 'list', 'ls']),
   bpftool: new Set(['show', 'list', 'dump', 'lookup', 'getnext']),
   nft: new Set(['list']),
   ipset: new Set(['list', 'save', 'test', '-L', '-S', '-T']),
   ipvsadm: new Set(['-S', '--save', '-L', '-l', '--list']),
-  iptables: new Set(['-S', '-L', '--list', '--list-rules']),
-  ip6tables: new Set(['-S', '-L', '--list', '--list-rules']),
+  iptables: IPTABLES_QUERIES,
+  ip6tables: IPTABLES_QUERIES,
+  'iptables-nft': IPTABLES_QUERIES,
+  'ip6tables-nft': IPTABLES_QUERIES,
+  'iptables-legacy': IPTABLES_QUERIES,
+  'ip6tables-legacy': IPTABLES_QUERIES,
 };
 /** Words that make any of the commands above change state (e.g. `ip netns exec`, `iptables -L -Z`). */
 const MUTATING_WORDS = new Set([
@@ -87,8 +93,15 @@ const MUTATING_WORDS = new Set([
 export function isReadOnlyCommand(request: ExecRequest): boolean {
   const program = request.command.split('/').pop() ?? request.command;
   if (ALWAYS_READ_ONLY.has(program)) return true;
+  if (program === 'sysctl') return isSysctlRead(request);
   const verbs = QUERY_VERBS[program];
   if (verbs === undefined || request.input !== undefined) return false;
   if (request.args.some((arg) => MUTATING_WORDS.has(arg))) return false;
   return request.args.some((arg) => verbs.has(arg));
+}
+
+/** `sysctl [-n] [-q] [-e] KEY…` reads; `-w`, `-p`, `--system` or a `KEY=VALUE` writes. */
+function isSysctlRead(request: ExecRequest): boolean {
+  if (request.input !== undefined || request.args.length === 0) return false;
+  return request.args.every((arg) => ['-n', '-q', '-e', '-N'].includes(arg) || /^\w[\w./-]*$/.test(arg));
 }

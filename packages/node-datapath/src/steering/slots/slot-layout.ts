@@ -1,7 +1,8 @@
 // How gateway slots are numbered. Each gateway node steered to gets one slot: a fwmark value inside the mask, a
 // routing table and an ip rule priority, all derived from the slot's index. Which node holds which index is the
-// allocator's business (gateway-slot-allocator.ts); this file only maps indexes to numbers and back.
-import { hex, type IptablesOptions } from '../options.js';
+// allocator's business (slot-allocator.ts); this file only maps indexes to numbers and back.
+import type { NodeDatapathOptions } from '../../options/node-options.js';
+import { hex } from '../../options/option-reader.js';
 
 export interface GatewaySlot {
   node: string;
@@ -10,7 +11,7 @@ export interface GatewaySlot {
   priority: number;
 }
 
-export type SlotNumbering = Pick<IptablesOptions, 'mark' | 'mask' | 'routeTableBase' | 'rulePriority'>;
+export type SlotNumbering = Pick<NodeDatapathOptions, 'mark' | 'mask' | 'routeTableBase' | 'rulePriority'>;
 
 export class SlotLayout {
   /** How many distinct marks fit in the mask starting at the first mark. */
@@ -58,13 +59,13 @@ export class SlotLayout {
 }
 
 /** How many distinct marks fit in the mask starting at `mark`. */
-export function markCapacity(options: Pick<IptablesOptions, 'mark' | 'mask'>): number {
+export function markCapacity(options: Pick<SlotNumbering, 'mark' | 'mask'>): number {
   const step = lowestBit(options.mask);
   return Math.floor((options.mask - options.mark) / step) + 1;
 }
 
-/** The routing tables this backend may use: one per possible mark. Cleanup looks only inside this range. */
-export function routeTableRange(options: IptablesOptions): { first: number; last: number } {
+/** The routing tables a node backend may use: one per possible mark. Cleanup looks only inside this range. */
+export function routeTableRange(options: SlotNumbering): { first: number; last: number } {
   return { first: options.routeTableBase, last: options.routeTableBase + markCapacity(options) - 1 };
 }
 

@@ -1,4 +1,5 @@
-// Parsers for `ip -j` / `bridge -j` output: addresses, policy rules, routes, links and FDB entries.
+// Parsers for `ip -j` / `bridge -j` output: addresses, policy rules, routes, links and FDB entries. Parsers keep
+// what the kernel says; deciding what of it is ours is the ownership modules' business.
 import type { IPFamily } from '@egress-proxier/core';
 
 export interface KernelAddress {

@@ -11,14 +11,14 @@
 //   the kernel until the apply's last step removes them), only by a later one;
 // - after the kernel is read (a restarted agent, drift, a failed apply), `adopt` replaces the history with what
 //   the kernel holds, so the numbering continues where the kernel's rules and routes are.
-import type { GatewaySlot, SlotLayout } from './gateway-slots.js';
+import type { GatewaySlot, SlotLayout } from './slot-layout.js';
 
 export interface SlotAllocation {
   /** One slot per gateway that got one, by slot index. */
   slots: GatewaySlot[];
   /**
    * Gateways left without a slot by this apply: every free slot is still being released. Their steer rules
-   * must not be programmed now; the next apply (see IptablesProxier) gives them a slot.
+   * must not be programmed now; the next apply gives them a slot (see backend-iptables' proxier).
    */
   deferred: string[];
 }

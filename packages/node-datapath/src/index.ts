@@ -1,0 +1,108 @@
+// @egress-proxier/node-datapath: what every Linux kernel backend on a node shares. A backend adds only its own
+// datapath (chains and sets, an nftables table, BPF maps, IPVS services) between `prepareNode` and `retireNode`.
+
+// Running kernel tools
+export { commandLine, type Command } from './exec/command.js';
+export { CommandRunner, type RunOptions } from './exec/command-runner.js';
+export { ipBatch } from './exec/ip-batch.js';
+
+// iproute2: output parsers and argument vectors
+export {
+  parseAddresses,
+  parseDefaultRouteDevice,
+  parseFloodRemotes,
+  parseLinks,
+  parseRoutes,
+  parseRules,
+  type KernelAddress,
+  type KernelRoute,
+  type KernelRule,
+} from './iproute2/ip-json.js';
+export { addressDelete, addressReplace } from './iproute2/address-commands.js';
+export {
+  routeFlush,
+  routeReplace,
+  ruleAdd,
+  ruleDelete,
+  throwRouteDelete,
+  throwRouteReplace,
+} from './iproute2/routing-commands.js';
+export {
+  fdbAppend,
+  fdbDelete,
+  VXLAN_DEVICE_ADDRESS,
+  vxlanAddressAdd,
+  vxlanCreate,
+  vxlanDelete,
+  vxlanUp,
+} from './iproute2/vxlan-commands.js';
+
+// Options every node backend shares
+export {
+  DEFAULT_NODE_OPTIONS,
+  NODE_PLUGIN_OPTIONS,
+  parseNodeOptions,
+  STEERING_MODES,
+  type NodeDatapathOptions,
+  type SteeringMode,
+} from './options/node-options.js';
+export { CALICO_DEFAULT_MARK_BITS, KUBE_PROXY_MARK_BITS } from './options/mark-bits.js';
+export { hex, OptionReader, OptionsError } from './options/option-reader.js';
+
+// Node facts
+export {
+  detectUplink,
+  nodeFactWarnings,
+  readNodeFacts,
+  strictReversePathFilter,
+  uplinkAddress,
+  type NodeFacts,
+} from './node/node-facts.js';
+
+// Egress addresses and their announcement
+export { addressLabel, desiredAddresses, type EgressAddress } from './addresses/egress-address.js';
+export { isOurAddress } from './addresses/ownership.js';
+export { adoptAddresses, readOwnedAddresses } from './addresses/owned-addresses.js';
+export { addAddresses, removeAddresses, renewAddresses } from './addresses/address-apply.js';
+export { NeighbourAnnouncer, type Announcer } from './announce/announcer.js';
+export { GratuitousArp } from './announce/gratuitous-arp.js';
+export { UnsolicitedNeighbourAdvertisement } from './announce/unsolicited-na.js';
+
+// Steering: drivers, policy routing, stable gateway slots
+export type { DriverContext, GatewayHop, Run, SteeringDriver } from './steering/drivers/steering-driver.js';
+export { OnLinkSteering } from './steering/drivers/onlink-driver.js';
+export { VxlanSteering, type VxlanSettings } from './steering/drivers/vxlan-driver.js';
+export { steeringDriver } from './steering/drivers/create-driver.js';
+export { addSteering, removeSteering } from './steering/policy-routing.js';
+export { sameRule, type PolicyRuleKey, type SteeringRoute } from './steering/steering-route.js';
+export type { VxlanSpec } from './steering/vxlan-spec.js';
+export { dropSteeringTo, steeredGateways } from './steering/steered-gateways.js';
+export {
+  markCapacity,
+  routeTableRange,
+  SlotLayout,
+  type GatewaySlot,
+  type SlotNumbering,
+} from './steering/slots/slot-layout.js';
+export {
+  GatewaySlotAllocator,
+  type SlotAllocation,
+  type SlotsInKernel,
+} from './steering/slots/slot-allocator.js';
+export { slotsInKernel, type SteeringInKernel } from './steering/slots/slots-in-kernel.js';
+
+// The node's kernel state: reading it back, drift, ownership, cleanup
+export {
+  nodeViewOfApplied,
+  readNodeKernelView,
+  readVxlan,
+  type NodeKernelView,
+  type VxlanView,
+} from './kernel/node-kernel-view.js';
+export { nodeDrift } from './kernel/kernel-drift.js';
+export { inTableRange, isOurRoute, isOurRule } from './kernel/ownership.js';
+export { cleanupNode } from './kernel/node-cleanup.js';
+
+// The node-level datapath of a table, and applying it around a backend's own change
+export { buildNodeDatapath, type NodeDatapath } from './datapath/node-datapath.js';
+export { prepareNode, retireNode, type NodeApplyContext } from './datapath/node-applier.js';

@@ -1,0 +1,51 @@
+// One gateway's policy route on a source node: packets carrying the gateway slot's mark leave via `via`.
+import type { IPFamily } from '@egress-proxier/core';
+import type { GatewaySlot } from './slots/slot-layout.js';
+
+export interface SteeringRoute {
+  family: IPFamily;
+  gatewayNode: string;
+  mark: number;
+  mask: number;
+  table: number;
+  priority: number;
+  via: string;
+  device: string;
+  /**
+   * VXLAN only (IPv4): the gateway's node IP, which the tunnel encapsulates to. The encapsulated packet keeps
+   * the inner packet's mark, so without a `throw` route for this address in the table it would be routed back
+   * into the tunnel (the kernel drops it as a "circular route" and counts a TX collision on the device).
+   */
+  tunnelEndpoint: string | undefined;
+}
+
+/** The fields an `ip rule` of ours is identified by. */
+export interface PolicyRuleKey {
+  family: IPFamily;
+  mark: number;
+  mask: number;
+  table: number;
+  priority: number;
+}
+
+export function sameRule(rule: PolicyRuleKey, route: PolicyRuleKey): boolean {
+  return (
+    rule.family === route.family &&
+    rule.priority === route.priority &&
+    rule.mark === route.mark &&
+    rule.mask === route.mask &&
+    rule.table === route.table
+  );
+}
+
+/** The route of `slot` toward the gateway's node IP, leaving by `device`. */
+export function slotRoute(
+  hop: { family: IPFamily; slot: GatewaySlot; nodeIP: string },
+  mask: number,
+  device: string,
+  tunnelEndpoint: string | undefined,
+): SteeringRoute {
+  const { family, slot, nodeIP } = hop;
+  const { node, mark, table, priority } = slot;
+  return { family, gatewayNode: node, mark, mask, table, priority, via: nodeIP, device, tunnelEndpoint };
+}
