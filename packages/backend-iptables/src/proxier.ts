@@ -187,7 +187,8 @@ export class IptablesProxier implements NodeProxier {
         announcer: this.announcer,
         steering: steeringDriver(this.options, setup.uplink),
         logger: this.context.logger,
-        addressLifetimeSeconds: this.lifetimeSeconds,
+        // What the agent's lease allows now; the last renewal's (or the option) where nothing is fenced.
+        addressLifetimeSeconds: this.context.addressLifetime?.() ?? this.lifetimeSeconds,
         uplinkAddress: () => uplinkAddress(runner, setup.uplink),
       },
       desired,

@@ -106,3 +106,4 @@ export { cleanupNode } from './kernel/node-cleanup.js';
 // The node-level datapath of a table, and applying it around a backend's own change
 export { buildNodeDatapath, type NodeDatapath } from './datapath/node-datapath.js';
 export { prepareNode, retireNode, type NodeApplyContext } from './datapath/node-applier.js';
+export { nodePreflightChecks } from './preflight/node-preflight.js';

@@ -17,6 +17,11 @@ export async function addAddresses(
   const added = desired.filter(
     (address) => !held.some((kernel) => kernel.local === address.ip && kernel.device === address.device),
   );
+  // `valid_lft 0` would add an address already expired, or one outliving the lease it rests on elsewhere.
+  if (added.length > 0 && !(lifetimeSeconds >= 1))
+    throw new Error(
+      `not adding ${added.map((address) => address.ip).join(', ')}: no address lifetime left in this node's lease`,
+    );
   const execs = await runner.runIpBatch(added.map((address) => addressReplace(address, lifetimeSeconds)));
   for (const address of added) announcer.announce(address);
   return execs;
