@@ -33,6 +33,8 @@ function debianPackageOf(tool: string): string {
     bridge: 'iproute2',
     tc: 'iproute2',
     sysctl: 'procps',
+    nft: 'nftables',
+    nsenter: 'util-linux',
   };
   return packages[tool] ?? tool;
 }
