@@ -31,7 +31,7 @@ export interface ConformanceOptions {
   /** The backend's own options (what `--<backend>-<option>` flags give the agent). */
   pluginOptions?: PluginOptionValues;
   families?: readonly Family[];
-  /** Case ids to run (default: all); cleanup always runs last. */
+  /** Case ids to run (default: all); `cleanup-restores-kernel`, when included, runs last. */
   cases?: readonly string[];
   /** Lab namespace prefix base (a per-process suffix is added). */
   prefix?: string;

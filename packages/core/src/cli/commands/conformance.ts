@@ -67,7 +67,8 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
           type: 'string',
           array: true,
           default: [],
-          describe: 'Run only these case ids (see --list-cases); cleanup always runs last',
+          describe:
+            'Run only these case ids (see --list-cases; include cleanup-restores-kernel for the cleanup check)',
         })
         .option('sync-period', {
           type: 'number',
