@@ -5,3 +5,5 @@ export { assertLabPrerequisites, LabPrerequisiteError } from './prerequisites.js
 export { run, runIn, spawnIn, CommandFailed, type RunOptions, type RunResult } from './run.js';
 export * from './topology.js';
 export { uniquePrefix } from './unique-prefix.js';
+export { localHost, type LabHost, type SpawnOptions } from './host.js';
+export { Prober, type ProbeAttempt } from './prober.js';

@@ -5,22 +5,35 @@
 //   <prefix>-n<i>-p<j> pod j of node i: eth0 = 10.244.i.(j+1) behind cni0
 //   <prefix>-x<k>    external server k (198.51.100.x, 203.0.113.x) reporting the source address it sees
 //
+// With `ipv6: true` every link is dual-stack (topology.ts: nodes 2001:db8:2::1<i>, pods
+// fd00:10:244:<i>::<j+1>, external servers 2001:db8:<c>::<d>), with the same routes and an ip6tables masquerade.
+//
 // Every namespace is created by the lab and removed by destroy(), which also works after a partial failure.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assertLabPrerequisites } from './prerequisites.js';
-import { run, runIn, spawnIn, type RunOptions, type RunResult } from './run.js';
+import { localHost, type LabHost, type SpawnOptions } from './host.js';
+import { Prober } from './prober.js';
+import { type RunOptions, type RunResult } from './run.js';
 import {
   DEFAULT_EXTERNALS,
   DEFAULT_SERVER_PORT,
   externalGateway,
+  externalGateway6,
+  externalIP6,
   externalSubnet,
   nodeIP,
+  nodeIP6,
   podCIDR,
+  podCIDR6,
   podGateway,
+  podGateway6,
   podIP,
+  podIP6,
   POD_SUPERNET,
+  POD_SUPERNET6,
   ROUTER_NODE_SIDE_IP,
+  ROUTER_NODE_SIDE_IP6,
 } from './topology.js';
 
 export type IptablesFlavour = 'nft' | 'legacy';
@@ -35,6 +48,10 @@ export interface LabOptions {
   /** Flavour of the nodes' CNI MASQUERADE rule (a backend should detect and follow it). */
   iptablesFlavour?: IptablesFlavour;
   serverPort?: number;
+  /** Also give every link, node, pod and external server an IPv6 address (see topology.ts). */
+  ipv6?: boolean;
+  /** Where commands run; defaults to this host. */
+  host?: LabHost;
 }
 
 export interface LabNode {
@@ -44,6 +61,9 @@ export interface LabNode {
   uplink: string;
   ip: string;
   podCIDR: string;
+  /** With `ipv6`: the node's IPv6 address and pod prefix. */
+  ip6?: string;
+  podCIDR6?: string;
   pods: LabPod[];
 }
 
@@ -51,6 +71,7 @@ export interface LabPod {
   name: string;
   namespace: string;
   ip: string;
+  ip6?: string;
   node: LabNode;
 }
 
@@ -58,6 +79,7 @@ export interface LabExternal {
   name: string;
   namespace: string;
   ip: string;
+  ip6?: string;
   port: number;
 }
 
@@ -71,6 +93,7 @@ export interface ConnectResult {
 const AGENTS = new URL('./agents/', import.meta.url);
 const SERVER_SCRIPT = fileURLToPath(new URL('tcp-source-server.js', AGENTS));
 const CLIENT_SCRIPT = fileURLToPath(new URL('tcp-source-client.js', AGENTS));
+const PROBE_SCRIPT = fileURLToPath(new URL('probe-agent.js', AGENTS));
 
 export class Lab {
   readonly nodes: LabNode[] = [];
@@ -79,7 +102,11 @@ export class Lab {
   private readonly namespaces: string[] = [];
   private readonly processes = new Set<ChildProcess>();
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    readonly host: LabHost = localHost,
+    readonly ipv6 = false,
+  ) {
     this.underlay = `${prefix}-ul`;
   }
 
@@ -100,7 +127,7 @@ export class Lab {
   }
 
   external(ip: string): LabExternal {
-    const external = this.externals.find((candidate) => candidate.ip === ip);
+    const external = this.externals.find((candidate) => candidate.ip === ip || candidate.ip6 === ip);
     if (external === undefined) throw new Error(`lab ${this.prefix} has no external server ${ip}`);
     return external;
   }
@@ -112,12 +139,12 @@ export class Lab {
     args: readonly string[],
     options?: RunOptions,
   ): Promise<RunResult> {
-    return runIn(namespace, command, args, options);
+    return this.host.run('ip', ['netns', 'exec', namespace, command, ...args], options);
   }
 
   /** Starts a long-running process inside a namespace (e.g. an agent in a node); destroy() stops it. */
-  spawn(namespace: string, command: string, args: readonly string[]): ChildProcess {
-    const child = spawnIn(namespace, command, args);
+  spawn(namespace: string, command: string, args: readonly string[], options?: SpawnOptions): ChildProcess {
+    const child = this.host.spawn(namespace, command, args, options);
     this.processes.add(child);
     child.once('exit', () => this.processes.delete(child));
     return child;
@@ -137,8 +164,11 @@ export class Lab {
     timeoutMs = 3000,
   ): Promise<ConnectResult> {
     const namespace = typeof from === 'string' ? from : from.namespace;
-    const target = port ?? this.externals.find((external) => external.ip === ip)?.port ?? DEFAULT_SERVER_PORT;
-    const result = await runIn(
+    const target =
+      port ??
+      this.externals.find((external) => external.ip === ip || external.ip6 === ip)?.port ??
+      DEFAULT_SERVER_PORT;
+    const result = await this.exec(
       namespace,
       process.execPath,
       [CLIENT_SCRIPT, ip, String(target), String(bytes), String(timeoutMs)],
@@ -154,8 +184,9 @@ export class Lab {
   }
 
   /** Starts the source-reporting TCP server in a namespace (externals get one at creation). */
-  async startServer(namespace: string, port: number): Promise<void> {
-    const child = this.spawn(namespace, process.execPath, [SERVER_SCRIPT, String(port)]);
+  async startServer(namespace: string, port: number, options: { ipv6?: boolean } = {}): Promise<void> {
+    const args = [SERVER_SCRIPT, String(port), ...(options.ipv6 === true ? ['dual'] : [])];
+    const child = this.spawn(namespace, process.execPath, args);
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(
@@ -178,33 +209,42 @@ export class Lab {
     });
   }
 
+  /** A long-running prober in a namespace (one process for many connections); destroy() stops it. */
+  prober(from: LabPod | string): Prober {
+    const namespace = typeof from === 'string' ? from : from.namespace;
+    return new Prober(namespace, this.spawn(namespace, process.execPath, [PROBE_SCRIPT], { stdin: true }));
+  }
+
   /** Stops the lab's processes and removes every namespace it created. Safe to call twice. */
   async destroy(): Promise<void> {
     for (const child of this.processes) if (child.pid !== undefined) child.kill('SIGKILL');
     this.processes.clear();
     for (const namespace of this.namespaces.splice(0).reverse()) {
-      await run('ip', ['netns', 'del', namespace], { allowFailure: true });
+      await this.host.run('ip', ['netns', 'del', namespace], { allowFailure: true });
     }
   }
 
   /** @internal used by createLab */
   async addNamespace(namespace: string): Promise<void> {
-    await run('ip', ['netns', 'add', namespace]);
+    await this.host.run('ip', ['netns', 'add', namespace]);
     this.namespaces.push(namespace);
-    await runIn(namespace, 'ip', ['link', 'set', 'lo', 'up']);
+    await this.exec(namespace, 'ip', ['link', 'set', 'lo', 'up']);
   }
 }
 
 export async function createLab(options: LabOptions): Promise<Lab> {
   const flavour = options.iptablesFlavour ?? 'nft';
-  await assertLabPrerequisites([`iptables-${flavour}`]);
+  await assertLabPrerequisites([
+    `iptables-${flavour}`,
+    ...(options.ipv6 === true ? [`ip6tables-${flavour}`] : []),
+  ]);
   if (!/^[a-z][a-z0-9]{0,11}$/.test(options.prefix)) {
     throw new Error(
       `lab prefix "${options.prefix}" must be 1-12 lowercase letters or digits, starting with a letter`,
     );
   }
-  await destroyStale(options.prefix);
-  const lab = new Lab(options.prefix);
+  await destroyStale(options.prefix, options.host);
+  const lab = new Lab(options.prefix, options.host, options.ipv6 === true);
   try {
     await build(lab, options, flavour);
   } catch (error) {
@@ -219,14 +259,23 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
   const podsPerNode = options.podsPerNode ?? 2;
   const port = options.serverPort ?? DEFAULT_SERVER_PORT;
   const ul = lab.underlay;
-  const ip = (namespace: string, ...args: string[]) => runIn(namespace, 'ip', args);
-  const sysctl = (namespace: string, setting: string) => runIn(namespace, 'sysctl', ['-q', '-w', setting]);
+  const ip = (namespace: string, ...args: string[]) => lab.exec(namespace, 'ip', args);
+  const sysctl = (namespace: string, setting: string) => lab.exec(namespace, 'sysctl', ['-q', '-w', setting]);
+  const v6 = lab.ipv6;
+  // Lab addresses skip duplicate address detection: nothing else is on these links, and a tentative
+  // address would fail the first connections.
+  const ip6 = (namespace: string, ...args: string[]) =>
+    v6 ? lab.exec(namespace, 'ip', ['-6', ...args]) : Promise.resolve(undefined);
 
   await lab.addNamespace(ul);
   await ip(ul, 'link', 'add', 'br0', 'type', 'bridge');
   await ip(ul, 'addr', 'add', `${ROUTER_NODE_SIDE_IP}/24`, 'dev', 'br0');
   await ip(ul, 'link', 'set', 'br0', 'up');
   await sysctl(ul, 'net.ipv4.ip_forward=1');
+  if (v6) {
+    await ip6(ul, 'addr', 'add', `${ROUTER_NODE_SIDE_IP6}/64`, 'dev', 'br0', 'nodad');
+    await sysctl(ul, 'net.ipv6.conf.all.forwarding=1');
+  }
 
   for (let index = 1; index <= nodeCount; index++) {
     const namespace = `${lab.prefix}-n${index}`;
@@ -237,6 +286,7 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
       uplink: 'eth0',
       ip: nodeIP(index),
       podCIDR: podCIDR(index),
+      ...(v6 ? { ip6: nodeIP6(index), podCIDR6: podCIDR6(index) } : {}),
       pods: [],
     };
     await lab.addNamespace(namespace);
@@ -249,8 +299,31 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
     await ip(namespace, 'link', 'add', 'cni0', 'type', 'bridge');
     await ip(namespace, 'addr', 'add', `${podGateway(index)}/24`, 'dev', 'cni0');
     await ip(namespace, 'link', 'set', 'cni0', 'up');
+    if (v6) {
+      await sysctl(namespace, 'net.ipv6.conf.all.forwarding=1');
+      await ip6(namespace, 'addr', 'add', `${nodeIP6(index)}/64`, 'dev', 'eth0', 'nodad');
+      await ip6(namespace, 'route', 'add', 'default', 'via', ROUTER_NODE_SIDE_IP6);
+      await ip6(namespace, 'addr', 'add', `${podGateway6(index)}/64`, 'dev', 'cni0', 'nodad');
+      await lab.exec(namespace, `ip6tables-${flavour}`, [
+        '-t',
+        'nat',
+        '-A',
+        'POSTROUTING',
+        '-s',
+        POD_SUPERNET6,
+        '!',
+        '-d',
+        POD_SUPERNET6,
+        '-m',
+        'comment',
+        '--comment',
+        'netlab CNI masquerade',
+        '-j',
+        'MASQUERADE',
+      ]);
+    }
     // The CNI's masquerade, as flannel writes it: pod traffic leaving the pod network gets the node IP.
-    await runIn(namespace, `iptables-${flavour}`, [
+    await lab.exec(namespace, `iptables-${flavour}`, [
       '-t',
       'nat',
       '-A',
@@ -273,6 +346,7 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
         name: `pod-${index}-${podIndex}`,
         namespace: podNamespace,
         ip: podIP(index, podIndex),
+        ...(v6 ? { ip6: podIP6(index, podIndex) } : {}),
         node,
       };
       await lab.addNamespace(podNamespace);
@@ -293,6 +367,10 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
       await ip(podNamespace, 'addr', 'add', `${pod.ip}/24`, 'dev', 'eth0');
       await ip(podNamespace, 'link', 'set', 'eth0', 'up');
       await ip(podNamespace, 'route', 'add', 'default', 'via', podGateway(index));
+      if (v6) {
+        await ip6(podNamespace, 'addr', 'add', `${podIP6(index, podIndex)}/64`, 'dev', 'eth0', 'nodad');
+        await ip6(podNamespace, 'route', 'add', 'default', 'via', podGateway6(index));
+      }
       node.pods.push(pod);
     }
     lab.nodes.push(node);
@@ -302,6 +380,13 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
     await ip(ul, 'route', 'add', node.podCIDR, 'via', node.ip);
     for (const other of lab.nodes) {
       if (other !== node) await ip(node.namespace, 'route', 'add', other.podCIDR, 'via', other.ip);
+    }
+    if (node.podCIDR6 !== undefined && node.ip6 !== undefined) {
+      await ip6(ul, 'route', 'add', node.podCIDR6, 'via', node.ip6);
+      for (const other of lab.nodes) {
+        if (other !== node && other.podCIDR6 !== undefined && other.ip6 !== undefined)
+          await ip6(node.namespace, 'route', 'add', other.podCIDR6, 'via', other.ip6);
+      }
     }
   }
 
@@ -315,6 +400,7 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
       await ip(ul, 'link', 'add', bridge, 'type', 'bridge');
       await ip(ul, 'addr', 'add', `${externalGateway(address)}/24`, 'dev', bridge);
       await ip(ul, 'link', 'set', bridge, 'up');
+      await ip6(ul, 'addr', 'add', `${externalGateway6(address)}/64`, 'dev', bridge, 'nodad');
     }
     const namespace = `${lab.prefix}-x${index + 1}`;
     await lab.addNamespace(namespace);
@@ -323,20 +409,30 @@ async function build(lab: Lab, options: LabOptions, flavour: IptablesFlavour): P
     await ip(namespace, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
     await ip(namespace, 'link', 'set', 'eth0', 'up');
     await ip(namespace, 'route', 'add', 'default', 'via', externalGateway(address));
-    await lab.startServer(namespace, port);
-    lab.externals.push({ name: `external-${index + 1}`, namespace, ip: address, port });
+    await ip6(namespace, 'addr', 'add', `${externalIP6(address)}/64`, 'dev', 'eth0', 'nodad');
+    await ip6(namespace, 'route', 'add', 'default', 'via', externalGateway6(address));
+    await lab.startServer(namespace, port, { ipv6: v6 });
+    lab.externals.push({
+      name: `external-${index + 1}`,
+      namespace,
+      ip: address,
+      ...(v6 ? { ip6: externalIP6(address) } : {}),
+      port,
+    });
   }
 }
 
 const OUR_PROCESSES = [
   'tcp-source-',
   'connection-loop',
+  'probe-agent',
   'packages/testing/dist/src/cli/',
   'packages/core/dist/src/cli/',
 ];
 
 /** Removes the namespaces (and our server processes in them) left by a crashed run with this prefix. */
-export async function destroyStale(prefix: string): Promise<string[]> {
+export async function destroyStale(prefix: string, host: LabHost = localHost): Promise<string[]> {
+  const run = host.run.bind(host);
   const listed = await run('ip', ['netns', 'list'], { allowFailure: true });
   const stale = listed.stdout
     .split('\n')
@@ -352,7 +448,9 @@ export async function destroyStale(prefix: string): Promise<string[]> {
       // Only processes of this repository (lab servers and clients, the demo's API server and agents);
       // anything else in there is not ours to stop.
       const commandLine = await run('cat', [`/proc/${pid}/cmdline`], { allowFailure: true });
-      if (OUR_PROCESSES.some((marker) => commandLine.stdout.includes(marker))) process.kill(pid, 'SIGKILL');
+      if (!OUR_PROCESSES.some((marker) => commandLine.stdout.includes(marker))) continue;
+      if (host === localHost) process.kill(pid, 'SIGKILL');
+      else await run('kill', ['-KILL', String(pid)], { allowFailure: true });
     }
     await run('ip', ['netns', 'del', namespace], { allowFailure: true });
   }

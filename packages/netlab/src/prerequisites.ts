@@ -34,6 +34,8 @@ function debianPackageOf(tool: string): string {
     tc: 'iproute2',
     sysctl: 'procps',
     ndptool: 'libndp-tools',
+    nft: 'nftables',
+    nsenter: 'util-linux',
   };
   return packages[tool] ?? tool;
 }

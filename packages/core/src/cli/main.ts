@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { loadProxierPlugin } from '../plugin/load-plugin.js';
 import { peekBackend, setPreloadedBackend } from './backend-options.js';
 import { cleanupCommand } from './commands/cleanup.js';
+import { conformanceCommand } from './commands/conformance.js';
 import { preflightCommand } from './commands/preflight.js';
 import { renderCommand } from './commands/render.js';
 import { runCommand } from './commands/run.js';
@@ -37,6 +38,7 @@ export async function main(rawArgv: string[]): Promise<void> {
     .command(renderCommand)
     .command(cleanupCommand)
     .command(preflightCommand)
+    .command(conformanceCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()

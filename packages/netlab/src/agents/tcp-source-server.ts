@@ -1,9 +1,12 @@
 // A tiny TCP server for the lab's external hosts: reads until the client half-closes, then answers
 // "<source address the server saw> <bytes received>" and closes. Prints "listening" once ready.
-import { createServer } from 'node:net';
+// With "dual" (IPv6 labs) it also listens on [::], IPv6 only, so IPv4 clients still show as plain IPv4.
+import { createServer, type Socket } from 'node:net';
 
 const port = Number(process.argv[2] ?? '8080');
-const server = createServer((socket) => {
+const dual = process.argv[3] === 'dual';
+
+function answer(socket: Socket): void {
   let bytes = 0;
   socket.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
@@ -12,8 +15,16 @@ const server = createServer((socket) => {
     socket.end(`${socket.remoteAddress ?? 'unknown'} ${bytes}\n`);
   });
   socket.on('error', () => socket.destroy());
+}
+
+const servers = dual ? [createServer(answer), createServer(answer)] : [createServer(answer)];
+let listening = 0;
+const onListening = (): void => {
+  if (++listening === servers.length) process.stdout.write('listening\n');
+};
+servers[0]?.listen(port, '0.0.0.0', onListening);
+servers[1]?.listen({ port, host: '::', ipv6Only: true }, onListening);
+process.on('SIGTERM', () => {
+  for (const server of servers) server.close();
+  process.exit(0);
 });
-server.listen(port, '0.0.0.0', () => {
-  process.stdout.write('listening\n');
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));

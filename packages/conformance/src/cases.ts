@@ -1,0 +1,69 @@
+// The suite: every case by id, in the order they run (cleanup last: it compares with the kernel before the
+// first sync). A case runs once per family unless it says otherwise.
+import type { Family } from './addresses.js';
+import type { CaseContext } from './case-context.js';
+import { runSourceCase, runSpreadCase, SOURCE_CASES } from './source-cases.js';
+import {
+  driftCase,
+  idempotentCase,
+  lifetimeExpiryCase,
+  renderMatchesKernelCase,
+  restartAdoptionCase,
+  transitionsCase,
+} from './state-cases.js';
+
+export interface ConformanceCase {
+  id: string;
+  title: string;
+  run(context: CaseContext): Promise<void>;
+  families?: readonly Family[];
+}
+
+export const CLEANUP_CASE_ID = 'cleanup-restores-kernel';
+
+export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
+  ...SOURCE_CASES.map((testCase) => ({
+    id: testCase.id,
+    title: testCase.title,
+    run: (context: CaseContext) => runSourceCase(testCase, context),
+  })),
+  {
+    id: 'several-ips-spread',
+    title: 'several egress IPs spread pods as the core picks, all IPs used',
+    run: runSpreadCase,
+  },
+  {
+    id: 'second-sync-unchanged',
+    title: 'a second sync of the same table changes nothing (changed=false)',
+    run: idempotentCase,
+  },
+  {
+    id: 'render-equals-kernel',
+    title: 'render(table) equals what sync(table) left in the kernel',
+    run: renderMatchesKernelCase,
+  },
+  {
+    id: 'drift-repaired',
+    title: 'removed egress address and ip rules are back after one periodic sync',
+    run: driftCase,
+  },
+  {
+    id: 'restart-adopts',
+    title: 'a restarted proxier (new instance) adopts the kernel with no failed connection',
+    run: restartAdoptionCase,
+  },
+  {
+    id: 'lifetime-expires',
+    title: 'an egress IP expires by itself when heartbeats stop',
+    run: lifetimeExpiryCase,
+  },
+  {
+    id: 'transitions-no-wrong-source',
+    title: 'create, move, second gateway, delete under a connection loop: no wrong source',
+    run: transitionsCase,
+  },
+];
+
+export function caseIds(): string[] {
+  return [...CONFORMANCE_CASES.map((testCase) => testCase.id), CLEANUP_CASE_ID];
+}
