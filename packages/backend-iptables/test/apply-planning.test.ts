@@ -179,7 +179,7 @@ describe('ip batches', () => {
     expect(batch.input).to.equal(
       [
         'addr replace 192.0.2.100/32 dev eth0 valid_lft 30 preferred_lft 30 label eth0:egp',
-        'addr replace 2001:db8::1/128 dev eth0 valid_lft 30 preferred_lft 30 nodad',
+        'addr replace 2001:db8::1/128 dev eth0 valid_lft 30 preferred_lft 0 nodad noprefixroute',
         'addr del 192.0.2.7/32 dev eth0',
         '',
       ].join('\n'),
