@@ -52,6 +52,7 @@ export function familyRuleset(
       chain: CHAINS.forward,
       rules: [
         ...steeredInGuard(family, hasCluster, context),
+        ...unsteeredGuard(family, hasCluster, context),
         ...guarded(clusterReturn, dropRules.map(forwardRule)),
       ],
     },
@@ -163,12 +164,13 @@ function markRules(rule: EgressRule, { options, slots }: ChainContext): string[]
   const slot = slots.find((candidate) => candidate.node === gatewayNode);
   if (slot === undefined) throw new Error(`no mark assigned to gateway ${gatewayNode}`);
   const markText = `${hex(slot.mark)}/${hex(options.mask)}`;
-  const lines = [`${match} -j MARK --set-xmark ${markText}`];
-  // The connection keeps the mark so the SYN-ACK coming back (not through the tunnel) can be clamped too.
-  if (options.steering === 'vxlan')
-    lines.push(`-m mark --mark ${markText} -j CONNMARK --set-xmark ${markText}`);
-  lines.push(`-m mark --mark ${markText} -j RETURN`);
-  return lines;
+  // The connection keeps the mark: the unsteered guard knows it was steered (never masqueraded here), and with
+  // VXLAN the SYN-ACK coming back (not through the tunnel) is clamped too.
+  return [
+    `${match} -j MARK --set-xmark ${markText}`,
+    `-m mark --mark ${markText} -j CONNMARK --set-xmark ${markText}`,
+    `-m mark --mark ${markText} -j RETURN`,
+  ];
 }
 
 function mssRules(family: IPFamily, options: IptablesOptions): string[] {
@@ -199,6 +201,24 @@ function steeredInGuard(family: IPFamily, hasCluster: boolean, { options, uplink
     (device) =>
       `-i ${device} -m conntrack --ctstate NEW -m set --match-set ${cluster} src -m set ! --match-set ${cluster} dst -m comment --comment "new connection steered in from another node" -j ${CHAINS.steeredIn}`,
   );
+}
+
+/**
+ * The unsteered guard, on the source node. NAT is decided by a connection's first packet: a steered one was
+ * exempt from masquerade, and conntrack keeps that for the connection's life. Once its steering goes (the
+ * policy deleted, the IP moved here or away, FailOpen after a steer), a later packet of it — a retransmitted
+ * SYN, or any packet of an established connection — would leave by the main table with the pod's own address.
+ * Such packets carry the connection's steering mark but no packet mark any more: drop them (the connection
+ * fails, as it would through a gateway that withdrew). The connmark test comes first, so only steered
+ * connections' packets reach the set lookups, and replies (an outside source) never match.
+ */
+function unsteeredGuard(family: IPFamily, hasCluster: boolean, { options }: ChainContext): string[] {
+  if (!hasCluster) return [];
+  const mask = hex(options.mask);
+  const cluster = clusterSetName(family);
+  return [
+    `-m connmark ! --mark 0x0/${mask} -m mark --mark 0x0/${mask} -m set --match-set ${cluster} src -m set ! --match-set ${cluster} dst -m comment --comment "steered connection no longer steered: it was never masqueraded, never let it out" -j DROP`,
+  ];
 }
 
 function steeredInRules(snatRules: readonly EgressRule[]): string[] {

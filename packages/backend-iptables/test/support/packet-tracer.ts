@@ -19,6 +19,8 @@ export interface Packet {
   inInterface?: string;
   /** Conntrack state: nat sees only a connection's first packet, so an established one skips it. */
   state?: 'new' | 'established';
+  /** The connection's mark from its earlier packets (a connection steered before); default: the packet's. */
+  connmark?: number;
 }
 
 /** Where local pods' packets arrive (the lab CNI's bridge). */
@@ -48,8 +50,9 @@ export interface TracedNode {
   rendered: RenderedDatapath;
 }
 
-interface PacketState extends Required<Packet> {
+interface PacketState extends Required<Omit<Packet, 'connmark'>> {
   mark: number;
+  connmark: number | undefined;
 }
 
 type Outcome = 'continue' | 'return' | 'accept' | 'drop' | { snat: string };
@@ -97,6 +100,7 @@ export class NodeTracer {
       inInterface: POD_BRIDGE,
       state: 'new',
       ...packet,
+      connmark: packet.connmark,
       mark: 0,
     };
     this.walk('mangle', 'PREROUTING', state);
@@ -156,6 +160,7 @@ export class NodeTracer {
           return { snat: target.to };
         case 'MARK':
           if (!target.conntrack) state.mark = ((state.mark & ~target.mask) ^ target.value) >>> 0;
+          else state.connmark = (((state.connmark ?? state.mark) & ~target.mask) ^ target.value) >>> 0;
           break;
         case 'TCPMSS':
           break;
@@ -175,9 +180,11 @@ export class NodeTracer {
       }
       case 'address':
         return contains(match.cidr, match.direction === 'src' ? state.src : state.dst) !== match.negated;
-      case 'mark':
-        // A forwarded packet's connection mark starts equal to its mark in this model.
-        return ((state.mark & match.mask) === match.value) !== match.negated;
+      case 'mark': {
+        // A connection's mark follows its packets' unless the packet says what earlier packets left in it.
+        const mark = match.conntrack ? (state.connmark ?? state.mark) : state.mark;
+        return ((mark & match.mask) === match.value) !== match.negated;
+      }
       case 'protocol':
         return state.protocol === match.protocol;
       case 'tcpFlags':
