@@ -6,6 +6,7 @@ module.exports = {
   ...base,
   ignore: [
     'packages/*/dist/test/**/kernel-*.test.js',
+    'test/dist/**/kernel-*.test.js',
     'packages/netlab/dist/test/**/*.test.js',
     'test/dist/disruption/**/*.test.js',
     'test/dist/demo/**/*.test.js',
