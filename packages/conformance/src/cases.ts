@@ -5,6 +5,7 @@ import type { CaseContext } from './case-context.js';
 import { runSourceCase, runSpreadCase, SOURCE_CASES } from './source-cases.js';
 import {
   driftCase,
+  gatewaySortingFirstCase,
   idempotentCase,
   lifetimeExpiryCase,
   renderMatchesKernelCase,
@@ -56,6 +57,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     id: 'lifetime-expires',
     title: 'an egress IP expires by itself when heartbeats stop',
     run: lifetimeExpiryCase,
+  },
+  {
+    id: 'gateway-sorting-first-joins',
+    title: 'a gateway that sorts before the others joins: no other gateway’s traffic fails or changes source',
+    run: gatewaySortingFirstCase,
   },
   {
     id: 'transitions-no-wrong-source',

@@ -286,3 +286,45 @@ export async function transitionsCase(context: CaseContext): Promise<void> {
   if (problems.length > 0) throw new CaseFailure(problems);
   context.details.push(`${total} connections through ${steps.length} transitions, none with a wrong source`);
 }
+
+/**
+ * A gateway that sorts before the others joins: node-2 steers nothing to itself and SNATs db for every pod;
+ * then web gets node-1 as its gateway. Source nodes must give node-1 a mark, route table and rule of its own
+ * without renumbering node-2's (a backend whose slots follow the sorted gateway list would hand node-1 the
+ * slot node-2's traffic uses, for a moment). db's connections, from a source node and from node-1 itself, may
+ * not fail or change source while it happens.
+ */
+export async function gatewaySortingFirstCase(context: CaseContext): Promise<void> {
+  context.world.applyEgress(
+    'db',
+    context.spec({ namespace: 'payments', ips: ['a'], to: 'db', gateway: 'node-2' }),
+  );
+  await context.converge();
+  await context.expectSources([
+    ['3-1', 'db', 'a'],
+    ['1-1', 'db', 'a'],
+  ]);
+  const loop = connectionLoop(context, [
+    ['3-1', 'db'],
+    ['1-1', 'db'],
+  ]);
+  await pause(400);
+  context.world.applyEgress('web', context.spec({ app: 'web', ips: ['b'], to: 'web', gateway: 'node-1' }));
+  await context.converge();
+  await pause(400);
+  const attempts = await loop.stop();
+  const expected = context.egressIP('a');
+  const problems: string[] = [];
+  for (const [key, list] of attempts) {
+    if (list.length < 10) problems.push(`${key}: only ${list.length} connections sampled`);
+    for (const attempt of list.filter((candidate) => candidate.source !== expected).slice(0, 5))
+      problems.push(`${key}: ${attempt.source ?? `failed (${attempt.error})`} instead of ${expected}`);
+  }
+  if (problems.length > 0) throw new CaseFailure(problems);
+  await context.expectSources([
+    ['3-2', 'web', 'b'],
+    ['2-2', 'web', 'b'],
+  ]);
+  const total = [...attempts.values()].reduce((n, list) => n + list.length, 0);
+  context.details.push(`${total} db connections while node-1 joined, all from ${expected}`);
+}
