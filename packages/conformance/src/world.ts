@@ -3,11 +3,9 @@
 // under test per node. Tables come from the core's buildNodeEgressTable, in the order the hand-over protocol
 // produces them (handover.ts), so the backend is judged on exactly what the agent would hand it.
 import {
-  assertAllowedExitCode,
   buildNodeEgressTable,
   EgressModel,
   systemClock,
-  type Exec,
   type NodeEgressTable,
   type NodeProxier,
   type NodeProxierPlugin,
@@ -17,7 +15,7 @@ import {
   type SlimPod,
   type SyncReport,
 } from '@egress-proxier/core';
-import type { Lab, LabNode, LabPod, Prober } from '@egress-proxier/netlab';
+import { namespaceExec, type Lab, type LabNode, type LabPod, type Prober } from '@egress-proxier/netlab';
 import type { Logger } from 'pino';
 import { CLUSTER_CIDRS, type Family } from './addresses.js';
 import { HandOver } from './handover.js';
@@ -208,19 +206,4 @@ export class ConformanceWorld {
       podIPs: [pod.ip, ...(pod.ip6 === undefined ? [] : [pod.ip6])],
     };
   }
-}
-
-/** Every command a proxier runs, run inside its node's namespace. */
-export function namespaceExec(lab: Lab, namespace: string): Exec {
-  return {
-    async run(request) {
-      const result = await lab.exec(namespace, request.command, request.args, {
-        allowFailure: true,
-        ...(request.input === undefined ? {} : { input: request.input }),
-        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-      });
-      assertAllowedExitCode(request, result);
-      return result;
-    },
-  };
 }

@@ -7,3 +7,4 @@ export * from './topology.js';
 export { uniquePrefix } from './unique-prefix.js';
 export { localHost, type LabHost, type SpawnOptions } from './host.js';
 export { Prober, type ProbeAttempt } from './prober.js';
+export { namespaceExec } from './namespace-exec.js';

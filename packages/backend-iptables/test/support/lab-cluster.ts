@@ -1,32 +1,12 @@
 // Runs iptables proxiers inside lab node namespaces and builds their tables from a short policy description,
 // following NodeEgressTable's documented semantics (the core's table builder is tested on its own).
-import {
-  assertAllowedExitCode,
-  systemClock,
-  type EgressRule,
-  type Exec,
-  type NodeEgressTable,
-  type SourceSet,
-} from '@egress-proxier/core';
-import type { Lab, LabNode, LabPod } from '@egress-proxier/netlab';
+import { systemClock, type EgressRule, type NodeEgressTable, type SourceSet } from '@egress-proxier/core';
+import { namespaceExec, type Lab, type LabNode, type LabPod } from '@egress-proxier/netlab';
 import { pino } from 'pino';
 import plugin from '../../src/index.js';
 import type { IptablesProxier } from '../../src/proxier.js';
 
-/** Every command the proxier runs, run inside the node's namespace. */
-export function namespaceExec(lab: Lab, namespace: string): Exec {
-  return {
-    async run(request) {
-      const result = await lab.exec(namespace, request.command, request.args, {
-        allowFailure: true,
-        ...(request.input === undefined ? {} : { input: request.input }),
-        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-      });
-      assertAllowedExitCode(request, result);
-      return result;
-    },
-  };
-}
+export { namespaceExec };
 
 export const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 
