@@ -1,5 +1,6 @@
 // The sync runner under sinon fake timers: every assertion is about virtual time, so nothing here depends
 // on the speed of the machine.
+import { getMaxListeners } from 'node:events';
 import { expect } from 'chai';
 import pino from 'pino';
 import sinon from 'sinon';
@@ -77,6 +78,24 @@ describe('BoundedFrequencyRunner', () => {
     );
     return runner;
   }
+
+  it("lets a sync's parallel commands listen on its signal without Node's listener-leak warning", async () => {
+    const limits: number[] = [];
+    const bfr = new BoundedFrequencyRunner(
+      async (signal) => {
+        limits.push(getMaxListeners(signal));
+      },
+      defaults,
+      { clock: systemClock, logger: silent },
+    );
+    runner = bfr;
+    bfr.start();
+    bfr.run();
+    await clock.tickAsync(1);
+    // Node warns past this many listeners; a sync reads the node's state with a dozen commands at once.
+    expect(limits).to.have.length(1);
+    expect(limits[0]).to.be.at.least(32);
+  });
 
   it('serves a burst of 100 requests with one run', async () => {
     const recorder = new Recorder();

@@ -16,6 +16,7 @@
 //   the minimum interval), since new state may be what fixes the failure.
 // - Timers and durations use the injected Clock's monotonic time and timers (sinon's fake timers or a
 //   ManualClock drive them in tests); its wall time stamps what health checks and metrics report.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from './clock.js';
 
@@ -68,7 +69,7 @@ export class BoundedFrequencyRunner {
   private timer: Timer | undefined;
   private wakeGeneration = 0;
   private running: Promise<void> | undefined;
-  private abortController = new AbortController();
+  private readonly abortController = abortControllerForRuns();
   private readonly listeners: ((outcome: RunOutcome) => void)[] = [];
 
   /** A request is waiting to be served by a run that has not started yet. */
@@ -272,4 +273,15 @@ export class BoundedFrequencyRunner {
     const due = fromMono + delayMs;
     this.retryDueMono = this.retryDueMono === undefined ? due : Math.min(this.retryDueMono, due);
   }
+}
+
+/**
+ * Every command of a run listens on the run's signal, and a sync reads the node's state with a dozen commands
+ * in parallel: more than Node's default of 10 listeners, which it reports as a possible leak. Listeners go
+ * with their command, so the number is bounded by a run's parallelism, not by the runner's age.
+ */
+function abortControllerForRuns(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(64, controller.signal);
+  return controller;
 }
