@@ -84,6 +84,7 @@ export class NodeSyncLoop {
     metrics.tablePolicies.set(new Set(table.rules.map((rule) => rule.policy)).size);
     metrics.tableSourceIPs.set(table.sourceSets.reduce((n, set) => n + set.addresses.length, 0));
     metrics.tableRules.set(table.rules.length);
+    this.deps.logger.debug({ hosted: table.hostedEgressIPs.map((hosted) => hosted.ip) }, 'syncing');
     const report = await datapath.sync(table, signal);
     this.counts.record(report.counts);
     metrics.hostedEgressIPs.set(table.hostedEgressIPs.length);

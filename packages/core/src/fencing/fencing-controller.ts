@@ -310,7 +310,21 @@ export class FencingController {
       this.publication.want(decisions.claims);
       this.publishIfChanged();
     }
-    this.decisionSignature = signatureOf(decisions);
+    const signature = signatureOf(decisions);
+    if (signature !== this.decisionSignature)
+      this.logger.debug(
+        {
+          hosted: decisions.hosted,
+          waiting: Object.fromEntries(decisions.waiting),
+          steerTo: Object.fromEntries(decisions.steerTo),
+          nextChangeInMs:
+            decisions.nextChangeAt === undefined
+              ? undefined
+              : Math.round(decisions.nextChangeAt - clock.monotonic()),
+        },
+        'gateway decisions changed',
+      );
+    this.decisionSignature = signature;
     return decisions;
   }
 
@@ -322,7 +336,16 @@ export class FencingController {
     this.changeTimer = undefined;
     if (at === undefined || this.state === 'stopped') return;
     const { clock } = this.deps;
-    this.changeTimer = clock.setTimeout(() => this.reconsider(), Math.max(0, at - clock.monotonic()));
+    this.changeTimer = clock.setTimeout(
+      () => {
+        // Node's timers count from the event loop's cached time, so this can fire a little before `at`:
+        // forget it, so that a decision still waiting for `at` arms a new timer instead of none.
+        this.changeTimer = undefined;
+        this.nextChangeAt = undefined;
+        this.reconsider();
+      },
+      Math.max(0, at - clock.monotonic()),
+    );
   }
 
   /** Re-decides after an input changed; asks for a sync only if the outcome changed. */
