@@ -4,11 +4,14 @@
 // scenario × load, and one `SOAK_JSON {...}` line; exits 1 when any target of issue 9 is missed.
 //
 //   npm run soak -- [--runs N] [--scenario NAME[,NAME…]] [--load idle|hog|both]
-//                   [--restart-delay MS] [--api-hang MS]
+//                   [--restart-delay MS] [--api-hang MS] [--keep-logs DIR]
+//
+// --keep-logs copies the agents' and the API server's logs (every run's, timestamped) to DIR before the
+// cluster is removed: what a missed target is diagnosed from. Run lines carry their start time to match.
 //
 // Environment (flags win): SOAK_RUNS, SOAK_SCENARIOS, SOAK_LOADS, EGRESS_RESTART_DELAY_MS, EGRESS_API_HANG_MS.
 // Needs root and the lab's tools (scripts/setup.sh); run `npm run build` first.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,7 +20,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const compiled = path.join(repo, 'test/dist/disruption/scenarios/index.js');
 
 const USAGE = `usage: npm run soak -- [--runs N] [--scenario NAME[,NAME…]] [--load idle|hog|both]
-                    [--restart-delay MS] [--api-hang MS]`;
+                    [--restart-delay MS] [--api-hang MS] [--keep-logs DIR]`;
 
 function fail(message, code = 2) {
   process.stderr.write(`soak: ${message}\n`);
@@ -42,6 +45,7 @@ try {
       load: { type: 'string' },
       'restart-delay': { type: 'string' },
       'api-hang': { type: 'string' },
+      'keep-logs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -107,16 +111,24 @@ try {
   for (const scenario of scenarios)
     for (const load of loads)
       for (let run = 1; run <= runs; run++) {
+        const startedAt = new Date().toISOString().slice(11, 23);
         const record = await runScenario(cluster, scenario, load, options);
         const key = `${scenario.name}|${load}`;
         records.set(key, [...(records.get(key) ?? []), record]);
-        log(`[${run}/${runs}] ${record.summary}`);
+        log(`[${run}/${runs} ${startedAt}] ${record.summary}`);
       }
 } catch (error) {
   // A broken cluster (it could not be restored) ends the soak; what was measured so far is still reported.
   aborted = error instanceof Error ? error.message : String(error);
   process.stderr.write(`soak: aborted: ${aborted}\n`);
   if (cluster) process.stderr.write(`${cluster.live.logTails(10)}\n`);
+}
+const keepLogs = parsed['keep-logs'];
+if (cluster && keepLogs !== undefined) {
+  mkdirSync(keepLogs, { recursive: true });
+  const logs = readdirSync(cluster.live.work).filter((name) => name.endsWith('.log'));
+  for (const name of logs) copyFileSync(path.join(cluster.live.work, name), path.join(keepLogs, name));
+  log(`soak: ${logs.length} logs kept in ${keepLogs}`);
 }
 await cluster?.cleanup();
 // Aborted before the first run (a missing prerequisite, a cluster that did not start): nothing to tabulate.
