@@ -1,0 +1,66 @@
+/* The contract between the BPF programs and the loader: map names, key and value layouts, actions.
+ * src/maps/map-layout.ts encodes exactly these bytes; change both together.
+ *
+ * Keys of the LPM tries hold addresses in network byte order and `prefixlen` in host order, as the kernel's
+ * LPM trie requires (struct bpf_lpm_trie_key: a host-order u32, then the data it matches bit by bit).
+ * A policy key is (source address, destination prefix): `prefixlen` counts the whole source (32 or 128 bits)
+ * plus the destination prefix, so a lookup with the packet's (source, destination) and a full prefixlen finds
+ * the longest destination prefix among that source's entries — the longest-prefix form of the node's table
+ * (core: compileLongestPrefixTable), one lookup per packet whatever the number of policies.
+ */
+#ifndef EGRESS_MAPS_H
+#define EGRESS_MAPS_H
+
+#include <linux/types.h>
+
+/* No rule applies (or FailOpen with no gateway: bypass): the packet goes on as if no policy selected it. */
+#define EGP_ACTION_PASS 0
+/* FailClosed with no live gateway: dropped at the node. */
+#define EGP_ACTION_DROP 1
+/* Forwarded to the gateway node: bpf_redirect_neigh to `nexthop` out of `ifindex`, past the CNI's masquerade. */
+#define EGP_ACTION_STEER 2
+/* This node is the gateway: the packet leaves here with `egress_ip` as its source (the SNAT program). */
+#define EGP_ACTION_LOCAL 3
+
+/* Pinned map names (BPF object names: at most 15 characters). */
+#define EGP_POLICY4_MAP egp_policy4
+#define EGP_POLICY6_MAP egp_policy6
+#define EGP_CLUSTER4_MAP egp_cluster4
+#define EGP_CLUSTER6_MAP egp_cluster6
+
+#define EGP_POLICY_MAX_ENTRIES 524288
+#define EGP_CLUSTER_MAX_ENTRIES 16384
+
+struct egp_policy_key4 {
+	__u32 prefixlen; /* 32 + destination prefix length */
+	__u32 src;       /* pod address */
+	__u32 dst;       /* destination network */
+};
+
+struct egp_policy_key6 {
+	__u32 prefixlen; /* 128 + destination prefix length */
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+struct egp_policy_value {
+	__u32 action;        /* EGP_ACTION_* */
+	__u32 ifindex;       /* STEER: the device towards the gateway node (uplink or VXLAN device) */
+	__u8 nexthop[16];    /* STEER: the gateway node's address on that device (IPv4: first 4 bytes) */
+	__u8 egress_ip[16];  /* LOCAL: the source to leave with (IPv4: first 4 bytes) */
+};
+
+struct egp_cluster_key4 {
+	__u32 prefixlen;
+	__u32 dst;
+};
+
+struct egp_cluster_key6 {
+	__u32 prefixlen;
+	__u8 dst[16];
+};
+
+/* Cluster destinations' value: always 1 (the key's presence is what counts). */
+typedef __u8 egp_cluster_value;
+
+#endif /* EGRESS_MAPS_H */

@@ -1,0 +1,2 @@
+// The eBPF backend: see docs/backend-ebpf.md.
+export {};
