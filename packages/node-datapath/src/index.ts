@@ -13,6 +13,8 @@ export {
   parseFloodRemotes,
   parseLinks,
   parseRoutes,
+  parseDirectRoutes,
+  type DirectRoute,
   parseRules,
   type KernelAddress,
   type KernelRoute,
@@ -106,4 +108,5 @@ export { cleanupNode } from './kernel/node-cleanup.js';
 // The node-level datapath of a table, and applying it around a backend's own change
 export { buildNodeDatapath, type NodeDatapath } from './datapath/node-datapath.js';
 export { prepareNode, retireNode, type NodeApplyContext } from './datapath/node-applier.js';
+export { devicesOfPods, podFacingDevices, type PodAddress } from './node/pod-devices.js';
 export { nodePreflightChecks } from './preflight/node-preflight.js';

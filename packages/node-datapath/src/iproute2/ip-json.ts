@@ -113,6 +113,27 @@ export function parseRoutes(json: string, family: IPFamily): KernelRoute[] {
   );
 }
 
+/** A main-table route straight onto a device (no gateway): how the node reaches its local pods. */
+export interface DirectRoute {
+  family: IPFamily;
+  /** `10.244.1.0/24`, or a host route's bare address (`10.244.1.7`) as iproute2 prints it. */
+  dst: string;
+  device: string;
+}
+
+/** The direct unicast routes of `ip -j route show table main` (no `default`, nothing via a gateway). */
+export function parseDirectRoutes(json: string, family: IPFamily): DirectRoute[] {
+  return parse<RouteJson[]>(json).flatMap((route) =>
+    (route.type ?? 'unicast') === 'unicast' &&
+    route.gateway === undefined &&
+    route.dev !== undefined &&
+    route.dst !== undefined &&
+    route.dst !== 'default'
+      ? [{ family, dst: route.dst, device: route.dev }]
+      : [],
+  );
+}
+
 /** The device of the default route, from `ip -j route show default`. */
 export function parseDefaultRouteDevice(json: string): string | undefined {
   return parse<RouteJson[]>(json).find((route) => route.dev !== undefined)?.dev;
