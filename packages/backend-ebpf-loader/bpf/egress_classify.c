@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* egp_classify: tc ingress of each local pod's node-side veth, where pod traffic first reaches the node.
+ * One LPM lookup decides a packet's fate: cluster destinations are left alone, then the policy trie keyed by
+ * (pod source, destination prefix) says pass, drop or steer to the gateway node (bpf_redirect_neigh, which
+ * bypasses the node's routing and the CNI's masquerade). Maps and layouts: egress_maps.h.
+ * GPL: bpf_redirect_neigh is a GPL-only helper.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "egress_maps.h"
+
+#define EGP_AF_INET 2
+#define EGP_AF_INET6 10
+
+/* No LIBBPF_PIN_BY_NAME: bpftool would pin under /sys/fs/bpf itself; the loader pins with `pinmaps DIR`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGP_POLICY_MAX_ENTRIES);
+	__type(key, struct egp_policy_key4);
+	__type(value, struct egp_policy_value);
+} EGP_POLICY4_MAP SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGP_POLICY_MAX_ENTRIES);
+	__type(key, struct egp_policy_key6);
+	__type(value, struct egp_policy_value);
+} EGP_POLICY6_MAP SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGP_CLUSTER_MAX_ENTRIES);
+	__type(key, struct egp_cluster_key4);
+	__type(value, egp_cluster_value);
+} EGP_CLUSTER4_MAP SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGP_CLUSTER_MAX_ENTRIES);
+	__type(key, struct egp_cluster_key6);
+	__type(value, egp_cluster_value);
+} EGP_CLUSTER6_MAP SEC(".maps");
+
+static __always_inline int apply(struct __sk_buff *skb, const struct egp_policy_value *value, __u32 family)
+{
+	struct bpf_redir_neigh nexthop = {};
+
+	switch (value->action) {
+	case EGP_ACTION_DROP:
+		return TC_ACT_SHOT;
+	case EGP_ACTION_STEER:
+		nexthop.nh_family = family;
+		if (family == EGP_AF_INET)
+			__builtin_memcpy(&nexthop.ipv4_nh, value->nexthop, 4);
+		else
+			__builtin_memcpy(nexthop.ipv6_nh, value->nexthop, 16);
+		return bpf_redirect_neigh(value->ifindex, &nexthop, sizeof(nexthop), 0);
+	case EGP_ACTION_LOCAL: /* this node is the gateway: the SNAT program (later) rewrites the source. */
+	case EGP_ACTION_PASS:
+	default:
+		return TC_ACT_OK;
+	}
+}
+
+static __always_inline int classify4(struct __sk_buff *skb, void *data, void *data_end)
+{
+	struct iphdr *ip = data;
+	struct egp_cluster_key4 cluster = {};
+	struct egp_policy_key4 key = {};
+	struct egp_policy_value *value;
+
+	if ((void *)(ip + 1) > data_end)
+		return TC_ACT_OK;
+	cluster.prefixlen = 32;
+	cluster.dst = ip->daddr;
+	if (bpf_map_lookup_elem(&EGP_CLUSTER4_MAP, &cluster))
+		return TC_ACT_OK;
+	key.prefixlen = 32 + 32;
+	key.src = ip->saddr;
+	key.dst = ip->daddr;
+	value = bpf_map_lookup_elem(&EGP_POLICY4_MAP, &key);
+	return value ? apply(skb, value, EGP_AF_INET) : TC_ACT_OK;
+}
+
+static __always_inline int classify6(struct __sk_buff *skb, void *data, void *data_end)
+{
+	struct ipv6hdr *ip6 = data;
+	struct egp_cluster_key6 cluster = {};
+	struct egp_policy_key6 key = {};
+	struct egp_policy_value *value;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return TC_ACT_OK;
+	cluster.prefixlen = 128;
+	__builtin_memcpy(cluster.dst, &ip6->daddr, 16);
+	if (bpf_map_lookup_elem(&EGP_CLUSTER6_MAP, &cluster))
+		return TC_ACT_OK;
+	key.prefixlen = 128 + 128;
+	__builtin_memcpy(key.src, &ip6->saddr, 16);
+	__builtin_memcpy(key.dst, &ip6->daddr, 16);
+	value = bpf_map_lookup_elem(&EGP_POLICY6_MAP, &key);
+	return value ? apply(skb, value, EGP_AF_INET6) : TC_ACT_OK;
+}
+
+SEC("tc")
+int egp_classify(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return TC_ACT_OK;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return classify4(skb, eth + 1, data_end);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return classify6(skb, eth + 1, data_end);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";
