@@ -2,6 +2,7 @@
 // `value` arrays of "0x.." strings; a map with BTF (one created by `bpftool prog loadall` from our object) adds
 // a `formatted` object with the fields decoded, which is ignored: the raw bytes are what the diff compares.
 // Output holding only `formatted` (no raw arrays) is refused rather than re-encoded from field names.
+import { ExecError } from '@egress-proxier/core';
 import type { CommandRunner } from '@egress-proxier/node-datapath';
 import type { MapContent } from './desired-maps.js';
 import type { EgressMapSpec } from './map-layout.js';
@@ -15,7 +16,15 @@ export async function readPinnedMap(
   path: string,
   spec: EgressMapSpec,
 ): Promise<MapContent> {
-  return parseMapDump(await runner.stdout('bpftool', '-j', 'map', 'dump', 'pinned', path), spec);
+  const stdout = await runner
+    .stdout('bpftool', '-j', 'map', 'dump', 'pinned', path)
+    .catch((error: unknown) => {
+      // With -j, bpftool prints its error ("bpf obj get (PATH): No such file or directory") on stdout.
+      if (error instanceof ExecError && error.result !== undefined && error.result.stdout.includes('"error"'))
+        parseMapDump(error.result.stdout, spec);
+      throw error;
+    });
+  return parseMapDump(stdout, spec);
 }
 
 /** With `spec`, every key and value must have its sizes (a map of another layout pinned under our name). */
