@@ -1,0 +1,96 @@
+// The encoders against egress_maps.h, byte for byte (the literals are written from the header's structs, not
+// from the encoder). prefixlen is host order: the literals are little-endian, reversed on a big-endian host.
+import { expect } from 'chai';
+import { endianness } from 'node:os';
+import {
+  EGRESS_MAPS,
+  encodeClusterKey,
+  encodePolicyKey,
+  encodePolicyValue,
+  hex,
+} from '../src/maps/map-layout.js';
+
+/** A u32 in host order, as hex. */
+const u32 = (n: number) => {
+  const le = [0, 8, 16, 24].map((shift) => ((n >>> shift) & 0xff).toString(16).padStart(2, '0'));
+  return (endianness() === 'LE' ? le : le.reverse()).join('');
+};
+const zeros = (bytes: number) => '00'.repeat(bytes);
+
+describe('ebpf map layout (bpf/egress_maps.h)', () => {
+  it('sizes and names match the header', () => {
+    expect(EGRESS_MAPS.policy4).to.include({
+      name: 'egp_policy4',
+      keySize: 12,
+      valueSize: 40,
+      maxEntries: 524288,
+    });
+    expect(EGRESS_MAPS.policy6).to.include({
+      name: 'egp_policy6',
+      keySize: 36,
+      valueSize: 40,
+      maxEntries: 524288,
+    });
+    expect(EGRESS_MAPS.cluster4).to.include({
+      name: 'egp_cluster4',
+      keySize: 8,
+      valueSize: 1,
+      maxEntries: 16384,
+    });
+    expect(EGRESS_MAPS.cluster6).to.include({
+      name: 'egp_cluster6',
+      keySize: 20,
+      valueSize: 1,
+      maxEntries: 16384,
+    });
+  });
+
+  it('policy key v4: prefixlen 32 + destination length, source, destination, network order', () => {
+    expect(hex(encodePolicyKey(4, '10.0.0.5', '192.0.2.0/24'))).to.equal(u32(56) + '0a000005' + 'c0000200');
+    expect(hex(encodePolicyKey(4, '10.244.1.5', '0.0.0.0/0'))).to.equal(u32(32) + '0af40105' + '00000000');
+    expect(hex(encodePolicyKey(4, '10.244.1.5', '203.0.113.7/32'))).to.equal(
+      u32(64) + '0af40105' + 'cb007107',
+    );
+  });
+
+  it('policy key v6: prefixlen 128 + destination length, source, destination', () => {
+    expect(hex(encodePolicyKey(6, 'fd00::5', '2001:db8::/32'))).to.equal(
+      u32(160) + 'fd000000000000000000000000000005' + '20010db8000000000000000000000000',
+    );
+    expect(hex(encodePolicyKey(6, 'fd00::5', '::/0'))).to.equal(
+      u32(128) + 'fd000000000000000000000000000005' + zeros(16),
+    );
+  });
+
+  it('policy values: action, ifindex, nexthop[16], egress_ip[16]; IPv4 in the first 4 bytes', () => {
+    expect(hex(encodePolicyValue({ action: 'pass' }))).to.equal(u32(0) + zeros(36));
+    expect(hex(encodePolicyValue({ action: 'drop' }))).to.equal(u32(1) + zeros(36));
+    expect(hex(encodePolicyValue({ action: 'steer', ifindex: 3, nexthop: '192.168.1.2' }))).to.equal(
+      u32(2) + u32(3) + 'c0a80102' + zeros(12) + zeros(16),
+    );
+    expect(hex(encodePolicyValue({ action: 'steer', ifindex: 7, nexthop: 'fd00::1' }))).to.equal(
+      u32(2) + u32(7) + 'fd000000000000000000000000000001' + zeros(16),
+    );
+    expect(hex(encodePolicyValue({ action: 'local', egressIP: '192.0.2.100' }))).to.equal(
+      u32(3) + u32(0) + zeros(16) + 'c0000264' + zeros(12),
+    );
+    expect(hex(encodePolicyValue({ action: 'local', egressIP: '2001:db8::100' }))).to.equal(
+      u32(3) + u32(0) + zeros(16) + '20010db8000000000000000000000100',
+    );
+  });
+
+  it('cluster keys: prefixlen, destination', () => {
+    expect(hex(encodeClusterKey(4, '10.244.0.0/16'))).to.equal(u32(16) + '0af40000');
+    expect(hex(encodeClusterKey(6, 'fd00:10::/64'))).to.equal(u32(64) + 'fd000010000000000000000000000000');
+  });
+
+  it('refuses what the kernel would store differently or read wrongly', () => {
+    expect(() => encodeClusterKey(4, '10.244.0.1/16')).to.throw(/host bits/);
+    expect(() => encodePolicyKey(4, 'fd00::5', '0.0.0.0/0')).to.throw(/not an IPv4 address/);
+    expect(() => encodePolicyKey(6, 'fd00::5', '10.0.0.0/8')).to.throw(/not an IPv6 address/);
+    expect(() => encodeClusterKey(4, '10.0.0.0/33')).to.throw(/not an IPv4 CIDR/);
+    expect(() => encodePolicyValue({ action: 'steer', ifindex: 0, nexthop: '192.0.2.1' })).to.throw(
+      /ifindex/,
+    );
+  });
+});
