@@ -19,7 +19,7 @@ import {
   type ClassifyLab,
   type MapName,
 } from './support/classify-lab.js';
-import { Action, clusterKey, policyKey, policyValue } from './support/map-bytes.js';
+import { clusterKey, clusterValue, policyKey, policyValue } from './support/map-bytes.js';
 
 const OBJECTS = fileURLToPath(new URL('../bpf/', import.meta.url));
 const CLASSIFY = `${OBJECTS}egress_classify.o`;
@@ -69,14 +69,14 @@ describe('egp_classify on a real kernel (tc ingress of the pod veth)', function 
   });
 
   it("drops a DROP entry's destinations and only those", async () => {
-    await put('egp_policy4', policyKey(POD, '203.0.113.0/24'), policyValue(Action.drop));
+    await put('egp_policy4', policyKey(POD, '203.0.113.0/24'), policyValue({ action: 'drop' }));
     expect(await failure(t.connect('203.0.113.10', EXT_PORT, 1500))).to.match(DROPPED);
     expect(await t.connect('198.51.100.10', EXT_PORT)).to.equal(POD);
   });
 
   it('leaves cluster destinations alone under a covering policy entry', async () => {
-    await put('egp_policy4', policyKey(POD, '0.0.0.0/0'), policyValue(Action.drop));
-    await put('egp_cluster4', clusterKey('10.244.0.0/16'), ['01']);
+    await put('egp_policy4', policyKey(POD, '0.0.0.0/0'), policyValue({ action: 'drop' }));
+    await put('egp_cluster4', clusterKey('10.244.0.0/16'), clusterValue());
     expect(await t.connect(NODE_POD_SIDE, EXT_PORT)).to.equal(POD);
     expect(await failure(t.connect('198.51.100.10', EXT_PORT, 1500))).to.match(DROPPED);
     // Without the cluster entry the covering policy entry drops the same connection.
@@ -88,7 +88,7 @@ describe('egp_classify on a real kernel (tc ingress of the pod veth)', function 
     await put(
       'egp_policy4',
       policyKey(POD, '203.0.113.0/24'),
-      policyValue(Action.steer, t.gatewayIfindex, GW),
+      policyValue({ action: 'steer', ifindex: t.gatewayIfindex, nexthop: GW }),
     );
     expect(await t.connect('203.0.113.10', GW_PORT)).to.equal(POD);
     // gw, not ext, answers for 203.0.113.10 now, while the node's route still points at ext.
@@ -98,7 +98,11 @@ describe('egp_classify on a real kernel (tc ingress of the pod veth)', function 
   });
 
   it('treats LOCAL as PASS until the SNAT program exists', async () => {
-    await put('egp_policy4', policyKey(POD, '203.0.113.0/24'), policyValue(Action.local, 0, undefined, GW));
+    await put(
+      'egp_policy4',
+      policyKey(POD, '203.0.113.0/24'),
+      policyValue({ action: 'local', egressIP: GW }),
+    );
     expect(await t.connect('203.0.113.10', EXT_PORT)).to.equal(POD);
   });
 
@@ -106,9 +110,9 @@ describe('egp_classify on a real kernel (tc ingress of the pod veth)', function 
     await put(
       'egp_policy6',
       policyKey(POD6, '2001:db8:1::/48'),
-      policyValue(Action.steer, t.gatewayIfindex, GW6),
+      policyValue({ action: 'steer', ifindex: t.gatewayIfindex, nexthop: GW6 }),
     );
-    await put('egp_policy6', policyKey(POD6, '2001:db8:2::/48'), policyValue(Action.drop));
+    await put('egp_policy6', policyKey(POD6, '2001:db8:2::/48'), policyValue({ action: 'drop' }));
     expect(await t.connect('2001:db8:1::10', GW_PORT)).to.equal(POD6);
     expect(await failure(t.connect('2001:db8:1::10', EXT_PORT))).to.match(REFUSED);
     expect(await failure(t.connect('2001:db8:2::10', EXT_PORT, 1500))).to.match(DROPPED);
@@ -116,8 +120,8 @@ describe('egp_classify on a real kernel (tc ingress of the pod veth)', function 
   });
 
   it('leaves IPv6 cluster destinations alone under a covering policy entry', async () => {
-    await put('egp_policy6', policyKey(POD6, '::/0'), policyValue(Action.drop));
-    await put('egp_cluster6', clusterKey('fd00:10:244::/48'), ['01']);
+    await put('egp_policy6', policyKey(POD6, '::/0'), policyValue({ action: 'drop' }));
+    await put('egp_cluster6', clusterKey('fd00:10:244::/48'), clusterValue());
     expect(await t.connect('fd00:10:244:1::1', EXT_PORT)).to.equal(POD6);
     expect(await failure(t.connect('2001:db8:1::10', EXT_PORT, 1500))).to.match(DROPPED);
   });
