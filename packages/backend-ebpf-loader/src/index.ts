@@ -1,5 +1,7 @@
 // The eBPF backend: see docs/backend-ebpf.md.
 
+export { ebpfPreflightChecks, featureChecks, REQUIRED_HELPERS } from './preflight/ebpf-preflight.js';
+
 // The pinned maps as state: layout (bpf/egress_maps.h), desired content, read-back, diff, one batch per sync
 export * from './maps/map-layout.js';
 export * from './maps/desired-maps.js';
