@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* egp_classify: tc ingress of each local pod's node-side veth, where pod traffic first reaches the node.
  * One LPM lookup decides a packet's fate: cluster destinations are left alone, then the policy trie keyed by
- * (pod source, destination prefix) says pass, drop or steer to the gateway node (bpf_redirect_neigh, which
- * bypasses the node's routing and the CNI's masquerade). Maps and layouts: egress_maps.h.
+ * (pod source, destination prefix) says pass, drop, steer to the gateway node (bpf_redirect_neigh, which
+ * bypasses the node's routing and the CNI's masquerade) or, on the gateway itself, SNAT and out of the uplink.
+ * egp_uplink_in: tc ingress of the gateway's uplink: replies to an egress IP are translated back to their pod,
+ * and pods of other nodes steered here are SNATed like local ones (egress_nat.h). One object, so both
+ * programs share the maps. Maps and layouts: egress_maps.h.
  * GPL: bpf_redirect_neigh is a GPL-only helper.
  */
 #include <linux/bpf.h>
@@ -50,6 +53,8 @@ struct {
 	__type(value, egp_cluster_value);
 } EGP_CLUSTER6_MAP SEC(".maps");
 
+#include "egress_nat.h"
+
 static __always_inline int apply(struct __sk_buff *skb, const struct egp_policy_value *value, __u32 family)
 {
 	struct bpf_redir_neigh nexthop = {};
@@ -64,7 +69,8 @@ static __always_inline int apply(struct __sk_buff *skb, const struct egp_policy_
 		else
 			__builtin_memcpy(nexthop.ipv6_nh, value->nexthop, 16);
 		return bpf_redirect_neigh(value->ifindex, &nexthop, sizeof(nexthop), 0);
-	case EGP_ACTION_LOCAL: /* this node is the gateway: the SNAT program (later) rewrites the source. */
+	case EGP_ACTION_LOCAL: /* this node is the gateway: SNAT and out of the uplink (IPv6: not yet, pass). */
+		return family == EGP_AF_INET ? egp_snat4(skb, value) : TC_ACT_OK;
 	case EGP_ACTION_PASS:
 	default:
 		return TC_ACT_OK;
@@ -124,6 +130,50 @@ int egp_classify(struct __sk_buff *skb)
 		return classify4(skb, eth + 1, data_end);
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
 		return classify6(skb, eth + 1, data_end);
+	return TC_ACT_OK;
+}
+
+/* The policy entry of an IPv4 packet from a pod to a non-cluster destination, or NULL. */
+static __always_inline struct egp_policy_value *policy4(void *data, void *data_end)
+{
+	struct iphdr *ip = data;
+	struct egp_cluster_key4 cluster = {};
+	struct egp_policy_key4 key = {};
+
+	if ((void *)(ip + 1) > data_end)
+		return NULL;
+	cluster.prefixlen = 32;
+	cluster.dst = ip->daddr;
+	if (bpf_map_lookup_elem(&EGP_CLUSTER4_MAP, &cluster))
+		return NULL;
+	key.prefixlen = 32 + 32;
+	key.src = ip->saddr;
+	key.dst = ip->daddr;
+	return bpf_map_lookup_elem(&EGP_POLICY4_MAP, &key);
+}
+
+SEC("tc")
+int egp_uplink_in(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct egp_policy_value *value;
+	int reversed;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return TC_ACT_OK;
+	reversed = egp_reverse4(skb);
+	if (reversed < 0)
+		return TC_ACT_SHOT;
+	if (reversed > 0) /* to its pod now: the node routes it there */
+		return TC_ACT_OK;
+	/* Steered here from another node: a pod source with a LOCAL entry. The helpers above moved no data. */
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	value = policy4(data + ETH_HLEN, data_end);
+	if (value && value->action == EGP_ACTION_LOCAL)
+		return egp_snat4(skb, value);
 	return TC_ACT_OK;
 }
 

@@ -19,7 +19,8 @@
 #define EGP_ACTION_DROP 1
 /* Forwarded to the gateway node: bpf_redirect_neigh to `nexthop` out of `ifindex`, past the CNI's masquerade. */
 #define EGP_ACTION_STEER 2
-/* This node is the gateway: the packet leaves here with `egress_ip` as its source (the SNAT program). */
+/* This node is the gateway: the packet leaves here with `egress_ip` as its source (SNAT in BPF, egress_nat.h),
+ * redirected out of `ifindex` (the uplink) by bpf_redirect_neigh, past the CNI's masquerade. ifindex 0: pass. */
 #define EGP_ACTION_LOCAL 3
 
 /* Pinned map names (BPF object names: at most 15 characters). */
@@ -45,7 +46,7 @@ struct egp_policy_key6 {
 
 struct egp_policy_value {
 	__u32 action;        /* EGP_ACTION_* */
-	__u32 ifindex;       /* STEER: the device towards the gateway node (uplink or VXLAN device) */
+	__u32 ifindex;       /* STEER: the device towards the gateway node (uplink or VXLAN device); LOCAL: the uplink */
 	__u8 nexthop[16];    /* STEER: the gateway node's address on that device (IPv4: first 4 bytes) */
 	__u8 egress_ip[16];  /* LOCAL: the source to leave with (IPv4: first 4 bytes) */
 };
@@ -62,5 +63,46 @@ struct egp_cluster_key6 {
 
 /* Cluster destinations' value: always 1 (the key's presence is what counts). */
 typedef __u8 egp_cluster_value;
+
+/* NAT state of the gateway (egress_nat.h), IPv4. LRU hashes: an idle flow's entries age out under pressure
+ * only (no idle-timeout expiry yet). Ports and addresses in network order; ICMP echo: the identifier is the port
+ * and the remote port is 0. The reverse entry is written first (BPF_NOEXIST): it is what claims a port. */
+#define EGP_NAT4_FWD_MAP egp_nat4_fwd
+#define EGP_NAT4_REV_MAP egp_nat4_rev
+#define EGP_NAT_MAX_ENTRIES 262144
+/* Translated ports when the pod's own is taken: EGP_NAT_PORT_TRIES probes in [MIN, MAX]. */
+#define EGP_NAT_PORT_MIN 32768
+#define EGP_NAT_PORT_MAX 60999
+#define EGP_NAT_PORT_TRIES 32
+
+struct egp_nat4_fwd_key {
+	__u32 pod;          /* pod address */
+	__u32 remote;       /* remote address */
+	__u16 pod_port;
+	__u16 remote_port;
+	__u8 proto;         /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	__u8 pad[3];        /* zero */
+};
+
+struct egp_nat4_fwd_value {
+	__u64 last_seen;    /* bpf_ktime_get_ns() of the last outbound packet */
+	__u16 port;         /* the translated source port (ICMP: identifier) */
+	__u8 pad[6];
+};
+
+struct egp_nat4_rev_key {
+	__u32 egress;       /* the egress IP */
+	__u32 remote;
+	__u16 port;         /* the translated port */
+	__u16 remote_port;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct egp_nat4_rev_value {
+	__u32 pod;
+	__u16 pod_port;
+	__u8 pad[2];
+};
 
 #endif /* EGRESS_MAPS_H */

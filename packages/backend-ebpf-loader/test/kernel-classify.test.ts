@@ -97,7 +97,7 @@ describe('egp_classify on a real kernel (tc ingress of the pod veth)', function 
     expect(await t.connect('198.51.100.10', EXT_PORT), 'not covered').to.equal(POD);
   });
 
-  it('treats LOCAL as PASS until the SNAT program exists', async () => {
+  it('passes a LOCAL entry without an uplink ifindex (kernel-snat tests the SNAT)', async () => {
     await put(
       'egp_policy4',
       policyKey(POD, '203.0.113.0/24'),

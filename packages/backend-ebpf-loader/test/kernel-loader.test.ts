@@ -56,8 +56,15 @@ describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', func
 
   it('pins programs per version and maps once; a second version reuses the maps with their contents', async () => {
     const first = await loadObject(runner, layout, CLASSIFY, 'v1');
-    expect([...first.programs.keys()]).to.deep.equal(['egp_classify']);
-    expect(first.newMaps).to.deep.equal(['egp_cluster4', 'egp_cluster6', 'egp_policy4', 'egp_policy6']);
+    expect([...first.programs.keys()]).to.deep.equal(['egp_classify', 'egp_uplink_in']);
+    expect(first.newMaps).to.deep.equal([
+      'egp_cluster4',
+      'egp_cluster6',
+      'egp_nat4_fwd',
+      'egp_nat4_rev',
+      'egp_policy4',
+      'egp_policy6',
+    ]);
     await run('bpftool', [
       'map',
       'update',

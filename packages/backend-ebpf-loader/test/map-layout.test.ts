@@ -77,6 +77,13 @@ describe('ebpf map layout (bpf/egress_maps.h)', () => {
     expect(hex(encodePolicyValue({ action: 'local', egressIP: '2001:db8::100' }))).to.equal(
       u32(3) + u32(0) + zeros(16) + '20010db8000000000000000000000100',
     );
+    // LOCAL with the uplink the SNAT sends out of.
+    expect(hex(encodePolicyValue({ action: 'local', egressIP: '192.0.2.100', ifindex: 5 }))).to.equal(
+      u32(3) + u32(5) + zeros(16) + 'c0000264' + zeros(12),
+    );
+    expect(() => encodePolicyValue({ action: 'local', egressIP: '192.0.2.100', ifindex: 0 })).to.throw(
+      /local: ifindex 0 is not a device index/,
+    );
   });
 
   it('cluster keys: prefixlen, destination', () => {

@@ -74,7 +74,12 @@ export type PolicyValue =
   | { action: 'pass' }
   | { action: 'drop' }
   | { action: 'steer'; ifindex: number; nexthop: string }
-  | { action: 'local'; egressIP: string };
+  | {
+      action: 'local';
+      egressIP: string;
+      /** The uplink the SNAT sends out of; absent (0 in the map): the packet passes. */
+      ifindex?: number;
+    };
 
 /** The value of every cluster-map entry (its presence is what counts). */
 export const CLUSTER_VALUE = Buffer.from([0x01]);
@@ -101,21 +106,22 @@ export function encodeClusterKey(family: IPFamily, destination: string): Buffer 
   return Buffer.concat([hostU32(prefixLength), networkBytes(address, prefixLength, family)]);
 }
 
-/** action, ifindex, nexthop[16], egress_ip[16]; an IPv4 address fills the first 4 bytes of its field. */
+/** action, ifindex (STEER; LOCAL: the uplink), nexthop[16], egress_ip[16]; IPv4 fills a field's first 4 bytes. */
 export function encodePolicyValue(value: PolicyValue): Buffer {
   const bytes = Buffer.alloc(POLICY_VALUE_SIZE);
   const action = ACTION_CODES[value.action];
   if (littleEndian) bytes.writeUInt32LE(action, 0);
   else bytes.writeUInt32BE(action, 0);
-  if (value.action === 'steer') {
-    if (!Number.isInteger(value.ifindex) || value.ifindex <= 0 || value.ifindex > 0xffffffff)
-      throw new Error(`steer: ifindex ${value.ifindex} is not a device index`);
-    if (littleEndian) bytes.writeUInt32LE(value.ifindex, 4);
-    else bytes.writeUInt32BE(value.ifindex, 4);
-    addressBytes(value.nexthop).copy(bytes, 8);
-  } else if (value.action === 'local') {
-    addressBytes(value.egressIP).copy(bytes, 24);
+  const ifindex =
+    value.action === 'steer' ? value.ifindex : value.action === 'local' ? value.ifindex : undefined;
+  if (ifindex !== undefined) {
+    if (!Number.isInteger(ifindex) || ifindex <= 0 || ifindex > 0xffffffff)
+      throw new Error(`${value.action}: ifindex ${ifindex} is not a device index`);
+    if (littleEndian) bytes.writeUInt32LE(ifindex, 4);
+    else bytes.writeUInt32BE(ifindex, 4);
   }
+  if (value.action === 'steer') addressBytes(value.nexthop).copy(bytes, 8);
+  else if (value.action === 'local') addressBytes(value.egressIP).copy(bytes, 24);
   return bytes;
 }
 
