@@ -7,7 +7,7 @@ import {
   type NodeEgressTable,
 } from '@egress-proxier/core';
 import { expect } from 'chai';
-import { desiredMaps, type SteerHopOf } from '../src/maps/desired-maps.js';
+import { desiredMaps, type NodeHops, type SteerHopOf } from '../src/maps/desired-maps.js';
 import {
   CLUSTER_VALUE,
   encodeClusterKey,
@@ -22,6 +22,8 @@ const steerHop: SteerHopOf = (gateway, family) => {
   hops.push([gateway, family]);
   return family === 4 ? { ifindex: 4, nexthop: gateway.nodeIP } : { ifindex: 9, nexthop: gateway.nodeIP };
 };
+const UPLINK_IFINDEX = 7;
+const nodeHops: NodeHops = { steer: steerHop, uplinkIfindex: UPLINK_IFINDEX };
 const policy = (
   family: IPFamily,
   source: string,
@@ -107,11 +109,15 @@ describe('desired ebpf maps', () => {
         },
       ],
     };
-    const maps = desiredMaps(table, steerHop);
+    const maps = desiredMaps(table, nodeHops);
     expect([...maps.cluster4]).to.deep.equal([cluster(4, '10.96.0.0/12'), cluster(4, '10.244.0.0/16')]);
     expect([...maps.cluster6]).to.deep.equal([cluster(6, 'fd00:10::/64')]);
     expect([...maps.policy4]).to.deep.equal([
-      policy(4, '10.244.1.5', '0.0.0.0/0', { action: 'local', egressIP: '192.0.2.100' }),
+      policy(4, '10.244.1.5', '0.0.0.0/0', {
+        action: 'local',
+        egressIP: '192.0.2.100',
+        ifindex: UPLINK_IFINDEX,
+      }),
       policy(4, '10.244.1.5', '203.0.113.0/24', { action: 'pass' }),
       policy(4, '10.244.1.6', '198.51.100.0/24', { action: 'steer', ifindex: 4, nexthop: '172.18.0.3' }),
       policy(4, '10.244.1.7', '0.0.0.0/0', { action: 'drop' }),
@@ -146,8 +152,8 @@ describe('desired ebpf maps', () => {
         },
       ],
     };
-    const maps = desiredMaps(compileLongestPrefixTable(table), steerHop);
-    const local = { action: 'local', egressIP: '192.0.2.100' } as const;
+    const maps = desiredMaps(compileLongestPrefixTable(table), nodeHops);
+    const local = { action: 'local', egressIP: '192.0.2.100', ifindex: UPLINK_IFINDEX } as const;
     expect(new Map(maps.policy4)).to.deep.equal(
       new Map([
         policy(4, '10.244.1.5', '0.0.0.0/0', local),
@@ -171,7 +177,7 @@ describe('desired ebpf maps', () => {
       verdict: { kind: 'noRule' as const },
     };
     expect(() =>
-      desiredMaps({ node: 'n', clusterDestinations: [], entries: [entry, entry] }, steerHop),
+      desiredMaps({ node: 'n', clusterDestinations: [], entries: [entry, entry] }, nodeHops),
     ).to.throw(/two entries/);
   });
 });

@@ -20,7 +20,12 @@ import { CommandRunner } from '@egress-proxier/node-datapath';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { BatchError, deleteLine, runBatch, updateLine } from '../src/maps/batch-file.js';
-import { desiredMaps, type EgressMapsContent, type SteerHopOf } from '../src/maps/desired-maps.js';
+import {
+  desiredMaps,
+  type EgressMapsContent,
+  type NodeHops,
+  type SteerHopOf,
+} from '../src/maps/desired-maps.js';
 import { readPinnedMap } from '../src/maps/map-dump.js';
 import { EGRESS_MAP_IDS, EGRESS_MAPS, encodeClusterKey, hex } from '../src/maps/map-layout.js';
 import { mapPaths, syncMaps } from '../src/maps/map-sync.js';
@@ -28,6 +33,8 @@ import { mapPaths, syncMaps } from '../src/maps/map-sync.js';
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const signal = new AbortController().signal;
 const steerHop: SteerHopOf = (gateway) => ({ ifindex: 2, nexthop: gateway.nodeIP });
+const UPLINK_IFINDEX = 7;
+const nodeHops: NodeHops = { steer: steerHop, uplinkIfindex: UPLINK_IFINDEX };
 
 /** Counts the execs a sync makes. */
 class CountingExec implements Exec {
@@ -97,7 +104,7 @@ describe('ebpf maps synced by difference on a real kernel (bpftool batch)', func
   async function syncAndCheck(table: NodeEgressTable) {
     const exec = new CountingExec();
     const runner = new CommandRunner(exec, signal);
-    const desired = desiredMaps(compileLongestPrefixTable(table), steerHop);
+    const desired = desiredMaps(compileLongestPrefixTable(table), nodeHops);
     const started = performance.now();
     const report = await syncMaps(runner, pins, desired);
     const ms = Math.round(performance.now() - started);

@@ -24,22 +24,25 @@ export type EgressMapsContent = Record<EgressMapId, MapContent>;
  */
 export type SteerHopOf = (gateway: GatewayHop, family: IPFamily) => { ifindex: number; nexthop: string };
 
+/** What only the node knows: how to reach each gateway, and the uplink a `LOCAL` packet leaves by. */
+export interface NodeHops {
+  steer: SteerHopOf;
+  /** The uplink's ifindex: SNATed packets are redirected out of it. */
+  uplinkIfindex: number;
+}
+
 export function emptyMapsContent(): EgressMapsContent {
   return { policy4: new Map(), policy6: new Map(), cluster4: new Map(), cluster6: new Map() };
 }
 
-export function policyValueOf(
-  verdict: LongestPrefixVerdict,
-  family: IPFamily,
-  steerHop: SteerHopOf,
-): PolicyValue {
+export function policyValueOf(verdict: LongestPrefixVerdict, family: IPFamily, hops: NodeHops): PolicyValue {
   if (verdict.kind === 'noRule') return { action: 'pass' };
   const action = verdict.action;
   switch (action.kind) {
     case 'snat':
-      return { action: 'local', egressIP: action.egressIP };
+      return { action: 'local', egressIP: action.egressIP, ifindex: hops.uplinkIfindex };
     case 'steer':
-      return { action: 'steer', ...steerHop(action.gateway, family) };
+      return { action: 'steer', ...hops.steer(action.gateway, family) };
     case 'drop':
       return { action: 'drop' };
     case 'bypass':
@@ -47,7 +50,7 @@ export function policyValueOf(
   }
 }
 
-export function desiredMaps(table: LongestPrefixTable, steerHop: SteerHopOf): EgressMapsContent {
+export function desiredMaps(table: LongestPrefixTable, hops: NodeHops): EgressMapsContent {
   const maps = emptyMapsContent();
   for (const destination of table.clusterDestinations) {
     const family: IPFamily = destination.includes(':') ? 6 : 4;
@@ -55,7 +58,7 @@ export function desiredMaps(table: LongestPrefixTable, steerHop: SteerHopOf): Eg
   }
   for (const entry of table.entries) {
     const key = hex(encodePolicyKey(entry.family, entry.source, entry.destination));
-    const value = hex(encodePolicyValue(policyValueOf(entry.verdict, entry.family, steerHop)));
+    const value = hex(encodePolicyValue(policyValueOf(entry.verdict, entry.family, hops)));
     const map = maps[policyMapOf(entry.family)];
     // The compiled table has one entry per key; two would make the kernel keep whichever came last.
     if (map.has(key)) throw new Error(`two entries for ${entry.source} → ${entry.destination}`);
