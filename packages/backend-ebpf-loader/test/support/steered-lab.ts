@@ -1,0 +1,196 @@
+// Two nodes for the steered SNAT test. A source node with one pod (egp_classify at tc ingress of the pod
+// veth's node side) and a gateway node (egp_uplink_in at tc ingress of its uplink) share an underlay, a bridge
+// in a namespace of its own, with `out`, which holds the remote 203.0.113.10 and a peer reporting the address
+// and port it sees. Each node loads the object into its own pin dir (its own maps) and has a CNI-like
+// masquerade rule (iptables-nft). `out` routes only the egress IPs' 192.0.2.0/24, to the gateway node, and
+// nothing of the pods: an untranslated packet's reply gets nowhere. The gateway routes 10.244.2.0/24 to the
+// source node. Nothing here touches the root network namespace; pins live on a bpffs mounted for the run.
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Lab, run } from '@egress-proxier/netlab';
+import { mountBpffs } from './classify-lab.js';
+
+export const POD = '10.244.2.2';
+export const REMOTE = '203.0.113.10';
+export const REMOTE_PORT = 8080;
+export const EGRESS_IP = '192.0.2.100';
+export const SOURCE_NODE_IP = '198.18.0.11'; // the source node's underlay address: what its masquerade writes
+export const GATEWAY_NODE_IP = '198.18.0.12';
+const OUT_IP = '198.18.0.2';
+const PEER = fileURLToPath(new URL('snat-peer.js', import.meta.url));
+export type NodeName = 'source' | 'gateway';
+export type NatMap = 'egp_policy4' | 'egp_cluster4' | 'egp_nat4_fwd' | 'egp_nat4_rev';
+
+export class SteeredLab {
+  readonly namespaces: Record<NodeName | 'pod' | 'out' | 'underlay', string>;
+  readonly lab: Lab;
+  /** Each node's underlay device (its uplink), as the STEER and LOCAL entries name it. */
+  readonly uplinkIfindex: Record<NodeName, number> = { source: 0, gateway: 0 };
+  private bpffs?: { dir: string; release(): Promise<void> };
+
+  constructor(readonly prefix: string) {
+    this.namespaces = {
+      source: `${prefix}-src`,
+      gateway: `${prefix}-gwn`,
+      pod: `${prefix}-pod`,
+      out: `${prefix}-out`,
+      underlay: `${prefix}-ul`,
+    };
+    this.lab = new Lab(prefix);
+  }
+
+  maps(node: NodeName): string {
+    return `${this.bpffs?.dir}/${node}/maps`;
+  }
+
+  /** In a node's network namespace but our mount namespace, so tc sees the pinned programs. */
+  nodeTool(node: NodeName, command: string, args: readonly string[]) {
+    return run('nsenter', [`--net=/run/netns/${this.namespaces[node]}`, command, ...args]);
+  }
+
+  mapUpdate(node: NodeName, map: NatMap, key: string[], value: string[]) {
+    const pinned = `${this.maps(node)}/${map}`;
+    return run('bpftool', [
+      'map',
+      'update',
+      'pinned',
+      pinned,
+      'key',
+      'hex',
+      ...key,
+      'value',
+      'hex',
+      ...value,
+    ]);
+  }
+
+  async mapDump(node: NodeName, map: NatMap): Promise<{ key: string[]; value: string[] }[]> {
+    const dump = await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${this.maps(node)}/${map}`]);
+    return (JSON.parse(dump.stdout) as { key: string[]; value: string[] }[]).map(({ key, value }) => ({
+      key,
+      value,
+    }));
+  }
+
+  /** One message from the pod over TCP or UDP; resolves with "<address> <port> <message>" as `out` saw it. */
+  async send(protocol: 'tcp' | 'udp', localPort = 0, message = 'hello'): Promise<string> {
+    const args = [PEER, protocol, REMOTE, String(REMOTE_PORT), String(localPort), message, '3000'];
+    const result = await this.lab.exec(this.namespaces.pod, process.execPath, args, {
+      allowFailure: true,
+      timeoutMs: 8000,
+    });
+    if (result.exitCode !== 0)
+      throw new Error(
+        `${protocol} from ${POD} to ${REMOTE}:${REMOTE_PORT} failed: ${result.stderr.trim() || 'no answer'}`,
+      );
+    return result.stdout.trim();
+  }
+
+  async create(object: string): Promise<void> {
+    const { source, gateway, pod, out, underlay } = this.namespaces;
+    const ip = (namespace: string, ...args: string[]) => this.lab.exec(namespace, 'ip', args);
+    const sysctl = (namespace: string, ...settings: string[]) =>
+      this.lab.exec(namespace, 'sysctl', ['-q', ...settings.flatMap((setting) => ['-w', setting])]);
+    for (const namespace of [pod, source, gateway, out, underlay]) {
+      await run('ip', ['netns', 'del', namespace], { allowFailure: true }); // a crashed run's leftovers
+      await this.lab.addNamespace(namespace);
+      await sysctl(namespace, 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.rp_filter=0');
+    }
+    for (const node of [source, gateway]) await sysctl(node, 'net.ipv4.ip_forward=1');
+    // The underlay: a bridge with the two nodes' and out's eth0 on it.
+    await ip(underlay, 'link', 'add', 'br0', 'type', 'bridge');
+    await ip(underlay, 'link', 'set', 'br0', 'up');
+    for (const [port, namespace, address] of [
+      ['s', source, SOURCE_NODE_IP],
+      ['g', gateway, GATEWAY_NODE_IP],
+      ['o', out, OUT_IP],
+    ] as const) {
+      await ip(underlay, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace);
+      await ip(underlay, 'link', 'set', port, 'master', 'br0', 'up');
+      await ip(namespace, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      await ip(namespace, 'link', 'set', 'eth0', 'up');
+    }
+    // The pod on the source node, a point-to-point veth as Calico does it.
+    await ip(source, 'link', 'add', 'vp1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod);
+    await ip(source, 'addr', 'add', '10.244.2.1/32', 'dev', 'vp1');
+    await ip(pod, 'addr', 'add', `${POD}/32`, 'dev', 'eth0');
+    await ip(source, 'link', 'set', 'vp1', 'up');
+    await ip(pod, 'link', 'set', 'eth0', 'up');
+    await ip(source, 'route', 'add', `${POD}/32`, 'dev', 'vp1', 'scope', 'link');
+    await ip(pod, 'route', 'add', '10.244.2.1/32', 'dev', 'eth0', 'scope', 'link');
+    await ip(pod, 'route', 'add', 'default', 'via', '10.244.2.1');
+    // Both nodes' own routes send outside traffic straight to out; only the STEER entry sends it to the gateway.
+    await ip(source, 'route', 'add', 'default', 'via', OUT_IP);
+    await ip(gateway, 'route', 'add', 'default', 'via', OUT_IP);
+    await ip(gateway, 'route', 'add', '10.244.2.0/24', 'via', SOURCE_NODE_IP);
+    await ip(gateway, 'addr', 'add', `${EGRESS_IP}/32`, 'dev', 'eth0');
+    await ip(out, 'addr', 'add', `${REMOTE}/32`, 'dev', 'lo');
+    await ip(out, 'route', 'add', '192.0.2.0/24', 'via', GATEWAY_NODE_IP);
+    for (const node of [source, gateway])
+      await this.lab.exec(node, 'iptables-nft', [
+        ...['-t', 'nat', '-A', 'POSTROUTING', '-s', '10.244.0.0/16', '!', '-d', '10.244.0.0/16'],
+        ...['-j', 'MASQUERADE'],
+      ]);
+    await this.startPeer();
+    for (const node of ['source', 'gateway'] as const) {
+      const [uplink] = JSON.parse((await ip(this.namespaces[node], '-j', 'link', 'show', 'eth0')).stdout) as {
+        ifindex: number;
+      }[];
+      this.uplinkIfindex[node] = uplink?.ifindex ?? 0;
+    }
+
+    this.bpffs = await mountBpffs(this.prefix);
+    for (const [node, device, program] of [
+      ['source', 'vp1', 'egp_classify'],
+      ['gateway', 'eth0', 'egp_uplink_in'],
+    ] as const) {
+      const progs = `${this.bpffs.dir}/${node}/progs`;
+      await mkdir(`${this.bpffs.dir}/${node}`);
+      await run('bpftool', ['prog', 'loadall', object, progs, 'pinmaps', this.maps(node)]);
+      await this.nodeTool(node, 'tc', ['qdisc', 'add', 'dev', device, 'clsact']);
+      await this.nodeTool(node, 'tc', [
+        ...['filter', 'replace', 'dev', device, 'ingress', 'bpf', 'da', 'pinned'],
+        `${progs}/${program}`,
+      ]);
+    }
+  }
+
+  private async startPeer(): Promise<void> {
+    const { out } = this.namespaces;
+    const child = this.lab.spawn(out, process.execPath, [PEER, 'serve', String(REMOTE_PORT), REMOTE]);
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`peer in ${out} did not start: ${output}`)), 10_000);
+      child.stdout?.on('data', (data: Buffer) => {
+        output += data.toString();
+        if (output.includes('listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`peer in ${out} exited with ${code}: ${output}`));
+      });
+    });
+  }
+
+  /** The peer, the namespaces (and with them veths, bridge, tc filters, iptables rules), then the pins. */
+  async destroy(): Promise<void> {
+    await this.lab.destroy();
+    await this.bpffs?.release();
+    this.bpffs = undefined;
+  }
+}
+
+export async function createSteeredLab(prefix: string, object: string): Promise<SteeredLab> {
+  const lab = new SteeredLab(prefix);
+  try {
+    await lab.create(object);
+  } catch (error) {
+    await lab.destroy();
+    throw error;
+  }
+  return lab;
+}
