@@ -6,32 +6,18 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { ExecaExec, type Exec } from '@egress-proxier/core';
-import { CommandRunner } from '@egress-proxier/node-datapath';
+import type { CommandRunner } from '@egress-proxier/node-datapath';
 import { assertLabPrerequisites, run, uniquePrefix } from '@egress-proxier/netlab';
 import { readPinnedMap } from '../src/maps/map-dump.js';
 import { EGRESS_MAPS } from '../src/maps/map-layout.js';
 import { loadObject, removeOtherVersions } from '../src/loader/load-object.js';
 import { pinLayout, type PinLayout } from '../src/loader/pin-layout.js';
 import { attach, attachment, detach } from '../src/loader/tc-attach.js';
+import { netnsRunner } from './support/bpf-node.js';
 import { mountBpffs } from './support/classify-lab.js';
 import { clusterKey, clusterValue } from './support/map-bytes.js';
 
 const CLASSIFY = fileURLToPath(new URL('../bpf/egress_classify.o', import.meta.url));
-
-/** Commands in the namespace's network stack but our mount namespace, where the test's bpffs is visible. */
-function netnsExec(namespace: string): Exec {
-  const local = new ExecaExec(pino({ level: 'silent' }));
-  return {
-    run: (request) =>
-      local.run({
-        ...request,
-        command: 'nsenter',
-        args: [`--net=/run/netns/${namespace}`, request.command, ...request.args],
-      }),
-  };
-}
 
 describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', function () {
   this.timeout(60_000);
@@ -47,7 +33,7 @@ describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', func
     await run('ip', ['-n', namespace, 'link', 'add', 'pod0', 'type', 'veth', 'peer', 'name', 'pod1']);
     bpffs = await mountBpffs('ebld');
     layout = pinLayout(`${bpffs.dir}/egress-proxier`);
-    runner = new CommandRunner(netnsExec(namespace), new AbortController().signal);
+    runner = netnsRunner(namespace);
   });
   after(async () => {
     await run('ip', ['netns', 'del', namespace], { allowFailure: true });

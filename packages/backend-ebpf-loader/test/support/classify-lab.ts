@@ -5,6 +5,7 @@
 // touches the root network namespace; pins live on a bpffs mounted for the run (/sys/fs/bpf may be absent).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Lab, run } from '@egress-proxier/netlab';
+import { loadAndAttach, mapDelete, mapUpdate } from './bpf-node.js';
 
 export const EXT_PORT = 8080;
 export const GW_PORT = 8081;
@@ -50,30 +51,17 @@ export class ClassifyLab {
     return `${this.bpffs?.dir}/maps`;
   }
 
-  /** In the node's network namespace but our mount namespace, so tc sees the pinned program. */
+  /** In the node's network namespace (ip route get and the like). */
   nodeTool(command: string, args: readonly string[]) {
-    return run('nsenter', [`--net=/run/netns/${this.node}`, command, ...args]);
+    return this.lab.exec(this.node, command, [...args]);
   }
 
   mapUpdate(map: MapName, key: string[], value: string[]) {
-    return run('bpftool', [
-      'map',
-      'update',
-      'pinned',
-      `${this.maps}/${map}`,
-      'key',
-      'hex',
-      ...key,
-      'value',
-      'hex',
-      ...value,
-    ]);
+    return mapUpdate(this.maps, map, key, value);
   }
 
   mapDelete(map: MapName, key: string[]) {
-    return run('bpftool', ['map', 'delete', 'pinned', `${this.maps}/${map}`, 'key', 'hex', ...key], {
-      allowFailure: true,
-    });
+    return mapDelete(this.maps, map, key);
   }
 
   connect(to: string, port: number, timeoutMs = 3000): Promise<string> {
@@ -135,20 +123,7 @@ export class ClassifyLab {
     this.gatewayIfindex = uplink?.ifindex ?? 0;
 
     this.bpffs = await mountBpffs(this.prefix);
-    const prog = `${this.bpffs.dir}/progs`;
-    await run('bpftool', ['prog', 'loadall', object, prog, 'pinmaps', this.maps]);
-    await this.nodeTool('tc', ['qdisc', 'add', 'dev', 'vp', 'clsact']);
-    await this.nodeTool('tc', [
-      'filter',
-      'replace',
-      'dev',
-      'vp',
-      'ingress',
-      'bpf',
-      'da',
-      'pinned',
-      `${prog}/egp_classify`,
-    ]);
+    await loadAndAttach(this.node, this.bpffs.dir, object, [['vp', 'egp_classify']]);
   }
 
   /** Servers, namespaces (and with them the veths and tc filters), then the pins. Safe to call twice. */

@@ -6,6 +6,7 @@
 // touches the root network namespace; pins live on a bpffs mounted for the run.
 import { fileURLToPath } from 'node:url';
 import { Lab, run } from '@egress-proxier/netlab';
+import { loadAndAttach, mapDump, mapUpdate } from './bpf-node.js';
 import { mountBpffs } from './classify-lab.js';
 
 export const PODS = ['10.244.1.2', '10.244.1.3', '10.244.1.4'] as const;
@@ -36,32 +37,12 @@ export class SnatLab {
     return `${this.bpffs?.dir}/maps`;
   }
 
-  /** In the node's network namespace but our mount namespace, so tc sees the pinned programs. */
-  nodeTool(command: string, args: readonly string[]) {
-    return run('nsenter', [`--net=/run/netns/${this.node}`, command, ...args]);
-  }
-
   mapUpdate(map: NatMap, key: string[], value: string[]) {
-    return run('bpftool', [
-      'map',
-      'update',
-      'pinned',
-      `${this.maps}/${map}`,
-      'key',
-      'hex',
-      ...key,
-      'value',
-      'hex',
-      ...value,
-    ]);
+    return mapUpdate(this.maps, map, key, value);
   }
 
-  async mapDump(map: NatMap): Promise<{ key: string[]; value: string[] }[]> {
-    const dump = await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${this.maps}/${map}`]);
-    return (JSON.parse(dump.stdout) as { key: string[]; value: string[] }[]).map(({ key, value }) => ({
-      key,
-      value,
-    }));
+  mapDump(map: NatMap): Promise<{ key: string[]; value: string[] }[]> {
+    return mapDump(this.maps, map);
   }
 
   /** One message from pod `index` (0-based) over TCP or UDP; resolves with "<address> <port> <message>". */
@@ -149,27 +130,12 @@ export class SnatLab {
     this.uplinkIfindex = uplink?.ifindex ?? 0;
 
     this.bpffs = await mountBpffs(this.prefix);
-    const progs = `${this.bpffs.dir}/progs`;
-    await run('bpftool', ['prog', 'loadall', object, progs, 'pinmaps', this.maps]);
-    for (const [device, program] of [
+    await loadAndAttach(this.node, this.bpffs.dir, object, [
       ['vp1', 'egp_classify'],
       ['vp2', 'egp_classify'],
       ['vp3', 'egp_classify'],
       ['upl', 'egp_uplink_in'],
-    ] as const) {
-      await this.nodeTool('tc', ['qdisc', 'add', 'dev', device, 'clsact']);
-      await this.nodeTool('tc', [
-        'filter',
-        'replace',
-        'dev',
-        device,
-        'ingress',
-        'bpf',
-        'da',
-        'pinned',
-        `${progs}/${program}`,
-      ]);
-    }
+    ]);
   }
 
   private async startPeer(): Promise<void> {

@@ -5,9 +5,9 @@
 // masquerade rule (iptables-nft). `out` routes only the egress IPs' 192.0.2.0/24, to the gateway node, and
 // nothing of the pods: an untranslated packet's reply gets nowhere. The gateway routes 10.244.2.0/24 to the
 // source node. Nothing here touches the root network namespace; pins live on a bpffs mounted for the run.
-import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Lab, run } from '@egress-proxier/netlab';
+import { loadAndAttach, mapDump, mapUpdate } from './bpf-node.js';
 import { mountBpffs } from './classify-lab.js';
 
 export const POD = '10.244.2.2';
@@ -43,33 +43,12 @@ export class SteeredLab {
     return `${this.bpffs?.dir}/${node}/maps`;
   }
 
-  /** In a node's network namespace but our mount namespace, so tc sees the pinned programs. */
-  nodeTool(node: NodeName, command: string, args: readonly string[]) {
-    return run('nsenter', [`--net=/run/netns/${this.namespaces[node]}`, command, ...args]);
-  }
-
   mapUpdate(node: NodeName, map: NatMap, key: string[], value: string[]) {
-    const pinned = `${this.maps(node)}/${map}`;
-    return run('bpftool', [
-      'map',
-      'update',
-      'pinned',
-      pinned,
-      'key',
-      'hex',
-      ...key,
-      'value',
-      'hex',
-      ...value,
-    ]);
+    return mapUpdate(this.maps(node), map, key, value);
   }
 
-  async mapDump(node: NodeName, map: NatMap): Promise<{ key: string[]; value: string[] }[]> {
-    const dump = await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${this.maps(node)}/${map}`]);
-    return (JSON.parse(dump.stdout) as { key: string[]; value: string[] }[]).map(({ key, value }) => ({
-      key,
-      value,
-    }));
+  mapDump(node: NodeName, map: NatMap): Promise<{ key: string[]; value: string[] }[]> {
+    return mapDump(this.maps(node), map);
   }
 
   /** One message from the pod over TCP or UDP; resolves with "<address> <port> <message>" as `out` saw it. */
@@ -144,14 +123,7 @@ export class SteeredLab {
       ['source', 'vp1', 'egp_classify'],
       ['gateway', 'eth0', 'egp_uplink_in'],
     ] as const) {
-      const progs = `${this.bpffs.dir}/${node}/progs`;
-      await mkdir(`${this.bpffs.dir}/${node}`);
-      await run('bpftool', ['prog', 'loadall', object, progs, 'pinmaps', this.maps(node)]);
-      await this.nodeTool(node, 'tc', ['qdisc', 'add', 'dev', device, 'clsact']);
-      await this.nodeTool(node, 'tc', [
-        ...['filter', 'replace', 'dev', device, 'ingress', 'bpf', 'da', 'pinned'],
-        `${progs}/${program}`,
-      ]);
+      await loadAndAttach(this.namespaces[node], `${this.bpffs.dir}/${node}`, object, [[device, program]]);
     }
   }
 
