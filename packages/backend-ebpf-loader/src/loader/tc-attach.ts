@@ -58,12 +58,7 @@ export async function attachment(
   device: string,
   direction: Direction,
 ): Promise<Attachment | undefined> {
-  const result = await runner.read(
-    { command: 'tc', args: ['-j', 'filter', 'show', 'dev', device, direction] },
-    { allowedExitCodes: [1, 2] },
-  );
-  if (result.exitCode !== 0 || result.stdout.trim() === '') return undefined;
-  const filters = JSON.parse(result.stdout) as FilterJson[];
+  const filters = await filtersOn(runner, device, direction);
   const ours = filters.find(
     (filter) => filter.pref === FILTER_PREF && filter.options?.handle === FILTER_HANDLE,
   );
@@ -101,17 +96,21 @@ export async function detach(runner: CommandRunner, device: string, direction: D
     { allowedExitCodes: [2] },
   );
   const remaining = await Promise.all(
-    (['ingress', 'egress'] as const).map(async (side) => {
-      const shown = await runner.read(
-        { command: 'tc', args: ['-j', 'filter', 'show', 'dev', device, side] },
-        { allowedExitCodes: [1, 2] },
-      );
-      return shown.exitCode === 0 && shown.stdout.trim() !== '' && shown.stdout.trim() !== '[]';
-    }),
+    (['ingress', 'egress'] as const).map(async (side) => (await filtersOn(runner, device, side)).length > 0),
   );
   if (!remaining.includes(true))
     await runner.run(
       { command: 'tc', args: ['qdisc', 'del', 'dev', device, 'clsact'] },
       { allowedExitCodes: [2] },
     );
+}
+
+/** The filters tc lists on one side of a device; none for a device (or clsact) that is not there. */
+async function filtersOn(runner: CommandRunner, device: string, direction: Direction): Promise<FilterJson[]> {
+  const result = await runner.read(
+    { command: 'tc', args: ['-j', 'filter', 'show', 'dev', device, direction] },
+    { allowedExitCodes: [1, 2] },
+  );
+  if (result.exitCode !== 0 || result.stdout.trim() === '') return [];
+  return JSON.parse(result.stdout) as FilterJson[];
 }
