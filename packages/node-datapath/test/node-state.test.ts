@@ -89,13 +89,15 @@ describe('the node kernel view', () => {
 });
 
 describe('node facts', () => {
-  it('reads MTU and the effective (max of all and device) rp_filter and arp_ignore', async () => {
+  it('reads the ifindex, MTU and the effective (max of all and device) rp_filter and arp_ignore', async () => {
     const exec = new RecordingExec()
-      .respond('ip -j link show dev eth0', { stdout: JSON.stringify([{ ifname: 'eth0', mtu: 1400 }]) })
+      .respond('ip -j link show dev eth0', {
+        stdout: JSON.stringify([{ ifindex: 7, ifname: 'eth0', mtu: 1400 }]),
+      })
       .respond('sysctl -n net.ipv4.conf.all.rp_filter', { stdout: '0\n1\n' })
       .respond('sysctl -n net.ipv4.conf.all.arp_ignore', { stdout: '2\n0\n' });
     const facts = await readNodeFacts(new CommandRunner(exec, signal), 'eth0');
-    expect(facts).to.deep.equal({ uplink: 'eth0', mtu: 1400, rpFilter: 1, arpIgnore: 2 });
+    expect(facts).to.deep.equal({ uplink: 'eth0', ifindex: 7, mtu: 1400, rpFilter: 1, arpIgnore: 2 });
     expect(
       nodeFactWarnings(facts, { steering: 'vxlan', vxlanMtu: 1450 }).map((w) => w.split(':')[0]),
     ).to.deep.equal([

@@ -451,7 +451,8 @@ export class SimulatedKernel implements Exec {
         return { exitCode: 1, stdout: '', stderr: `Device "${link[1]}" does not exist.` };
       return json([{ ifname: link[1], mtu: 1450, linkinfo: { info_kind: found.kind } }]);
     }
-    if (link !== null && link[1] === this.uplink) return json([{ ifname: this.uplink, mtu: 1500 }]);
+    if (link !== null && link[1] === this.uplink)
+      return json([{ ifindex: 2, ifname: this.uplink, mtu: 1500 }]);
     throw new Error(`the simulated kernel does not know ip -j ${text}`);
   }
 

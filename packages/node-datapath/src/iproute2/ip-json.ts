@@ -140,6 +140,7 @@ export function parseDefaultRouteDevice(json: string): string | undefined {
 }
 
 interface LinkJson {
+  ifindex?: number;
   ifname?: string;
   mtu?: number;
   linkinfo?: { info_kind?: string };
@@ -147,9 +148,10 @@ interface LinkJson {
 
 export function parseLinks(
   json: string,
-): { name: string; kind: string | undefined; mtu: number | undefined }[] {
+): { name: string; ifindex: number | undefined; kind: string | undefined; mtu: number | undefined }[] {
   return parse<LinkJson[]>(json).map((link) => ({
     name: link.ifname ?? '',
+    ifindex: link.ifindex,
     kind: link.linkinfo?.info_kind,
     mtu: link.mtu,
   }));

@@ -6,6 +6,8 @@ import { isOurAddress } from '../addresses/ownership.js';
 
 export interface NodeFacts {
   uplink: string;
+  /** The uplink's interface index (what BPF redirects and tc name it by). */
+  ifindex: number | undefined;
   mtu: number | undefined;
   /** Effective IPv4 rp_filter of the uplink: max(all, device). 1 = strict. */
   rpFilter: number;
@@ -32,6 +34,7 @@ export async function readNodeFacts(runner: CommandRunner, uplink: string): Prom
   const link = parseLinks(await runner.stdout('ip', '-j', 'link', 'show', 'dev', uplink))[0];
   return {
     uplink,
+    ifindex: link?.ifindex,
     mtu: link?.mtu,
     rpFilter: await effectiveSysctl(runner, 'rp_filter', uplink),
     arpIgnore: await effectiveSysctl(runner, 'arp_ignore', uplink),
