@@ -1,6 +1,6 @@
 // Kernel state of one lab namespace as comparable text, for "cleanup leaves the kernel exactly as before":
 // addresses, links, rules and routes of both families, iptables/ip6tables (both flavours), the nft ruleset,
-// ipsets, and the bpffs pins. Lifetimes (which count down) and counters are masked; nothing else is.
+// ipsets, qdiscs, and the bpffs pins. Lifetimes (which count down) and counters are masked; nothing else is.
 import type { Lab } from '@egress-proxier/netlab';
 
 export interface SnapshotSection {
@@ -21,11 +21,21 @@ const COMMANDS: readonly (readonly string[])[] = [
   ['ip6tables-legacy-save'],
   ['nft', 'list', 'ruleset'],
   ['ipset', 'list'],
+  // clsact qdiscs (BPF programs at tc), and any other qdisc a backend might add.
+  ['tc', 'qdisc', 'show'],
   // bpffs is per mount namespace: `ip netns exec` mounts a fresh /sys, so read it through nsenter.
   ['nsenter', '--net=/run/netns/{ns}', 'find', '/sys/fs/bpf', '-mindepth', '1'],
 ];
 
-export const SNAPSHOT_TOOLS = ['ip', 'iptables-nft-save', 'ip6tables-nft-save', 'nft', 'ipset', 'nsenter'];
+export const SNAPSHOT_TOOLS = [
+  'ip',
+  'tc',
+  'iptables-nft-save',
+  'ip6tables-nft-save',
+  'nft',
+  'ipset',
+  'nsenter',
+];
 
 export async function kernelSnapshot(lab: Lab, namespace: string): Promise<SnapshotSection[]> {
   const sections: SnapshotSection[] = [];

@@ -104,6 +104,7 @@ export async function runConformance(
   try {
     await lab.startServer(lab.pod(2, 2).namespace, POD_PORT, { ipv6: true });
     await lab.startServer(lab.node(3).namespace, NODE_PORT, { ipv6: true });
+    await world.nodeState.prepare(lab, world.plugin);
     const before = await snapshotAll(lab);
     world.populate();
     await world.startProxiers();
@@ -116,7 +117,11 @@ export async function runConformance(
     if (wanted === undefined || wanted.has(CLEANUP_CASE_ID)) record(await cleanupCase(world, before, signal));
   } finally {
     world.stopProbers();
-    await lab.destroy();
+    try {
+      await world.nodeState.release();
+    } finally {
+      await lab.destroy();
+    }
   }
   return summarize(plugin.name, families, results, Date.now() - started);
 }
@@ -181,6 +186,9 @@ async function cleanupCase(
       details.push(
         ...snapshotDifferences(sections, after.get(namespace) ?? []).map((d) => `${namespace}: ${d}`),
       );
+    for (const node of world.lab.nodes)
+      for (const file of await world.nodeState.leftovers(node.name))
+        details.push(`${node.name}: its host state still holds ${file}`);
   } catch (error) {
     details.push(`threw: ${errorText(error)}`);
   }

@@ -39,7 +39,7 @@ export async function renderMatchesKernelCase(context: CaseContext): Promise<voi
   const compared = new Set<string>();
   const notCompared = new Set<string>();
   for (const node of context.lab.nodes) {
-    const rendered = context.world.plugin.render(context.world.table(node), context.world.pluginOptions);
+    const rendered = context.world.plugin.render(context.world.table(node), context.world.optionsOf(node));
     const result = await compareRenderWithKernel(
       rendered,
       {

@@ -19,6 +19,7 @@ import { namespaceExec, type Lab, type LabNode, type LabPod, type Prober } from 
 import type { Logger } from 'pino';
 import { CLUSTER_CIDRS, type Family } from './addresses.js';
 import { HandOver } from './handover.js';
+import { LabNodeState } from './lab-node-state.js';
 
 export const GATEWAY_LABEL = 'egress.proxier.io/gateway';
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
@@ -31,6 +32,8 @@ export class ConformanceWorld {
   readonly model: EgressModel;
   readonly proxiers = new Map<string, NodeProxier>();
   readonly handOver = new HandOver();
+  /** Host state of each node's own (plugin.labNode), prepared by the runner. */
+  readonly nodeState = new LabNodeState();
   private readonly probers = new Map<string, Prober>();
   private readonly nodeLabels = new Map<string, Record<string, string>>();
   private generation = 0;
@@ -119,8 +122,13 @@ export class ConformanceWorld {
       exec: namespaceExec(this.lab, node.namespace),
       logger: this.logger.child({ node: node.name }),
       clock: systemClock,
-      options: this.pluginOptions,
+      options: this.optionsOf(node),
     });
+  }
+
+  /** The option values the node's proxier runs with (the run's, plus its own host state's). */
+  optionsOf(node: LabNode): PluginOptionValues {
+    return this.nodeState.options(node.name, this.pluginOptions);
   }
 
   proxier(node: LabNode): NodeProxier {

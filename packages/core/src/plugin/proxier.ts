@@ -159,6 +159,18 @@ interface PluginBase {
    * agent stops. A companion that fails to start makes the agent unready (`/healthz`), not dead.
    */
   companion?(context: CompanionContext): Companion | Promise<Companion>;
+  /**
+   * For labs that run several simulated nodes on one host (the conformance suite): the option values that
+   * give one node's proxier host state of its own in `dir` (an empty directory the lab made for that node and
+   * removes afterwards), and how to undo what was done for it (e.g. an unmount). Only a backend that keeps
+   * files on the host (e.g. bpffs pins) needs it; the others share nothing between nodes but the host.
+   */
+  labNode?(dir: string, exec: Exec): Promise<LabNodeSetup>;
+}
+
+export interface LabNodeSetup {
+  options: PluginOptionValues;
+  release(): Promise<void>;
 }
 
 /** Runs on every node and programs that node's kernel from its `NodeEgressTable`. */
