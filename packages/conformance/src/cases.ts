@@ -2,6 +2,7 @@
 // first sync). A case runs once per family unless it says otherwise.
 import type { Family } from './addresses.js';
 import type { CaseContext } from './case-context.js';
+import { restartKeepsConnectionsCase } from './connection-cases.js';
 import { runSourceCase, runSpreadCase, SOURCE_CASES } from './source-cases.js';
 import {
   driftCase,
@@ -52,6 +53,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     id: 'restart-adopts',
     title: 'a restarted proxier (new instance) adopts the kernel with no failed connection',
     run: restartAdoptionCase,
+  },
+  {
+    id: 'restart-keeps-connections',
+    title: 'connections open across a proxier restart (SNATed here and steered in) lose no byte',
+    run: restartKeepsConnectionsCase,
   },
   {
     id: 'lifetime-expires',

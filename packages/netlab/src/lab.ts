@@ -155,13 +155,17 @@ export class Lab {
     return (await this.send(from, ip, 0, port, timeoutMs)).source;
   }
 
-  /** Sends `bytes` bytes over one connection; resolves with what the server saw, rejects on failure. */
+  /**
+   * Sends `bytes` bytes over one connection (one at a time over `spreadMs`, when given); resolves with what the
+   * server saw, rejects on failure.
+   */
   async send(
     from: LabPod | string,
     ip: string,
     bytes: number,
     port?: number,
     timeoutMs = 3000,
+    spreadMs = 0,
   ): Promise<ConnectResult> {
     const namespace = typeof from === 'string' ? from : from.namespace;
     const target =
@@ -171,7 +175,7 @@ export class Lab {
     const result = await this.exec(
       namespace,
       process.execPath,
-      [CLIENT_SCRIPT, ip, String(target), String(bytes), String(timeoutMs)],
+      [CLIENT_SCRIPT, ip, String(target), String(bytes), String(timeoutMs), String(spreadMs)],
       { allowFailure: true, timeoutMs: timeoutMs + 5000 },
     );
     if (result.exitCode !== 0) {
