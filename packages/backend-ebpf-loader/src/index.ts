@@ -1,4 +1,13 @@
-// The eBPF backend: see docs/backend-ebpf.md.
+// @egress-proxier/backend-ebpf-loader: the plugin (default and named export) and its building blocks. See
+// docs/backend-ebpf.md.
+import { plugin } from './plugin.js';
+
+export { plugin };
+export default plugin;
+export { EbpfProxier } from './proxier/ebpf-proxier.js';
+export { parseOptions, PLUGIN_OPTIONS, DEFAULT_PIN_DIR, type EbpfOptions } from './options.js';
+export { renderDatapath } from './render/render-datapath.js';
+export { pinDirCheck } from './preflight/pin-dir-check.js';
 
 export { ebpfPreflightChecks, featureChecks, REQUIRED_HELPERS } from './preflight/ebpf-preflight.js';
 
@@ -22,3 +31,12 @@ export {
   type Attachment,
   type Direction,
 } from './loader/tc-attach.js';
+export {
+  parseNetShow,
+  PROGRAMS,
+  readTcPrograms,
+  type ProgramName,
+  type TcProgram,
+} from './loader/tc-programs.js';
+export { CLASSIFY_OBJECT, loadOrAdopt, type ProgramSet } from './loader/program-set.js';
+export { assertMapsFit, MapCapacityError } from './maps/map-capacity.js';

@@ -1,0 +1,78 @@
+// The backend's flags (`--ebpf-<name>` on the CLI): the node kit's options that mean something to a BPF
+// datapath (uplink, address lifetime, announcements: same names and meaning as in every node backend, see
+// docs/node-datapath.md) plus the pin directory and the NAT sweep. The kit's mark, routing-table and VXLAN
+// options are not offered: this datapath steers by bpf_redirect_neigh, with no fwmark, rule or route.
+import type { PluginOption, PluginOptionValues } from '@egress-proxier/core';
+import {
+  NODE_PLUGIN_OPTIONS,
+  OptionReader,
+  OptionsError,
+  parseNodeOptions,
+  type NodeDatapathOptions,
+} from '@egress-proxier/node-datapath';
+
+export interface EbpfOptions extends Pick<
+  NodeDatapathOptions,
+  'uplink' | 'addressLifetimeSeconds' | 'announceCount'
+> {
+  /** The bpffs directory the backend owns: maps and programs are pinned under it (pin-layout.ts). */
+  pinDir: string;
+  /** Seconds between sweeps of idle NAT entries (stale ones of an egress IP that left go at once). */
+  natSweepSeconds: number;
+}
+
+export const DEFAULT_PIN_DIR = '/sys/fs/bpf/egress-proxier';
+
+export const DEFAULT_OPTIONS: Omit<EbpfOptions, 'uplink'> = {
+  pinDir: DEFAULT_PIN_DIR,
+  natSweepSeconds: 30,
+  addressLifetimeSeconds: 60,
+  announceCount: 3,
+};
+
+const SHARED = ['uplink', 'addressLifetimeSeconds', 'announceCount'] as const;
+
+export const PLUGIN_OPTIONS: Readonly<Record<string, PluginOption>> = {
+  ...Object.fromEntries(SHARED.map((name) => [name, NODE_PLUGIN_OPTIONS[name]])),
+  pinDir: {
+    type: 'string',
+    description:
+      'bpffs directory the backend owns (maps, programs); mount the host bpffs so pins survive agent restarts',
+    default: DEFAULT_PIN_DIR,
+  },
+  natSweepSeconds: {
+    type: 'number',
+    description:
+      'Seconds between sweeps that remove idle NAT entries (TCP 2 h 4 min, UDP 120 s, ICMP 30 s idle)',
+    default: DEFAULT_OPTIONS.natSweepSeconds,
+  },
+};
+
+/** Validates raw option values; throws OptionsError naming the flag at fault. */
+export function parseOptions(values: PluginOptionValues): EbpfOptions {
+  const unknownShared = Object.keys(values).filter(
+    (name) => values[name] !== undefined && !(name in PLUGIN_OPTIONS) && name in NODE_PLUGIN_OPTIONS,
+  );
+  if (unknownShared.length > 0)
+    throw new OptionsError(
+      `--ebpf-${kebab(unknownShared[0] ?? '')} does not apply to the eBPF backend: it steers by bpf_redirect_neigh, with no fwmark, routing table or VXLAN device`,
+    );
+  const node = parseNodeOptions(values, 'ebpf');
+  const read = new OptionReader(values, 'ebpf');
+  const pinDir = read.optionalString('pinDir') ?? DEFAULT_PIN_DIR;
+  if (!pinDir.startsWith('/')) throw new OptionsError(`${read.flag('pinDir')} must be an absolute path`);
+  // The directory itself is made on the bpffs, which refuses names with dots (its parents may be anywhere).
+  if (pinDir.replace(/\/+$/, '').split('/').pop()?.includes('.'))
+    throw new OptionsError(`${read.flag('pinDir')} ${pinDir}: bpffs names may not contain dots`);
+  return {
+    uplink: node.uplink,
+    addressLifetimeSeconds: node.addressLifetimeSeconds,
+    announceCount: node.announceCount,
+    pinDir: pinDir.replace(/\/+$/, ''),
+    natSweepSeconds: read.ranged('natSweepSeconds', DEFAULT_OPTIONS.natSweepSeconds, 1, 3600),
+  };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}

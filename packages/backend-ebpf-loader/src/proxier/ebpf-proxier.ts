@@ -1,0 +1,169 @@
+// The eBPF NodeProxier: every sync reads the kernel (our addresses, our tc programs, the four policy maps),
+// makes it match the table and remembers nothing it could not re-read, so a restarted agent (a new instance)
+// adopts what its predecessor left without a gap and any drift is repaired by the next sync.
+//
+// Order of a sync, so every state in between is safe for a packet:
+//   1. new egress addresses (with their lifetime and announcement: the node kit) before any map says LOCAL
+//      with them;
+//   2. the maps, in one `bpftool batch` (map-sync.ts orders it);
+//   3. programs onto devices that need them, once the maps hold their entries, and off devices that no
+//      longer do;
+//   4. addresses no map entry uses any more;
+//   5. NAT entries of egress IPs this node no longer hosts, and (every --ebpf-nat-sweep-seconds) idle ones.
+import {
+  compileLongestPrefixTable,
+  type NodeEgressTable,
+  type NodeProxier,
+  type ProxierContext,
+  type SyncReport,
+} from '@egress-proxier/core';
+import {
+  adoptAddresses,
+  addAddresses,
+  CommandRunner,
+  desiredAddresses,
+  detectUplink,
+  NeighbourAnnouncer,
+  nodeFactWarnings,
+  podFacingDevices,
+  readNodeFacts,
+  readOwnedAddresses,
+  removeAddresses,
+  renewAddresses,
+  type EgressAddress,
+} from '@egress-proxier/node-datapath';
+import { removeOtherVersions } from '../loader/load-object.js';
+import { pinLayout, type PinLayout } from '../loader/pin-layout.js';
+import { loadOrAdopt, type ProgramSet } from '../loader/program-set.js';
+import { attach, detach } from '../loader/tc-attach.js';
+import { readTcPrograms } from '../loader/tc-programs.js';
+import { desiredMaps } from '../maps/desired-maps.js';
+import { assertMapsFit, mapEntryCounts } from '../maps/map-capacity.js';
+import { syncMaps } from '../maps/map-sync.js';
+import type { EbpfOptions } from '../options.js';
+import { desiredAttachments, planAttachments } from './attach-plan.js';
+import { cleanupEbpf } from './cleanup.js';
+import { localSources, nodeHops } from './node-hops.js';
+
+interface NodeSetup {
+  uplink: string;
+  uplinkIfindex: number;
+  layout: PinLayout;
+  programs: ProgramSet;
+}
+
+export class EbpfProxier implements NodeProxier {
+  private setup: NodeSetup | undefined;
+  /** Addresses the last sync left, renewed by heartbeats; undefined before this process's first sync. */
+  private addresses: EgressAddress[] | undefined;
+  /** Whether program versions other than ours were unpinned by this process (after its first attach pass). */
+  private oldVersionsRemoved = false;
+  /** This process loaded the programs and no sync has reported that change yet. */
+  private loadedUnreported = false;
+  private lifetimeSeconds: number;
+  private readonly announcer: NeighbourAnnouncer;
+
+  constructor(
+    private readonly context: ProxierContext,
+    private readonly options: EbpfOptions,
+    private readonly objectPath?: string,
+  ) {
+    this.lifetimeSeconds = options.addressLifetimeSeconds;
+    this.announcer = new NeighbourAnnouncer(
+      context.exec,
+      context.logger,
+      context.clock,
+      options.announceCount,
+    );
+  }
+
+  async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
+    const runner = new CommandRunner(this.context.exec, signal);
+    const setup = await this.ensureSetup(runner);
+    const maps = desiredMaps(compileLongestPrefixTable(table), nodeHops(setup.uplinkIfindex));
+    assertMapsFit(maps); // before anything changes: a table that cannot fit leaves the datapath as it is
+    const addresses = desiredAddresses(table, setup.uplink);
+    const [held, attached, podDevices] = await Promise.all([
+      readOwnedAddresses(runner, setup.uplink),
+      readTcPrograms(runner),
+      podFacingDevices(runner, localSources(table)),
+    ]);
+    const lifetime = this.context.addressLifetime?.() ?? this.lifetimeSeconds;
+    const added = await addAddresses(runner, this.announcer, lifetime, addresses, held);
+    const mapSync = await syncMaps(runner, setup.layout.maps, maps);
+    const plan = planAttachments(
+      attached,
+      desiredAttachments(podDevices.keys(), setup.uplink),
+      setup.programs,
+    );
+    for (const { device, program } of plan.attach)
+      await attach(runner, device, 'ingress', setup.programs.paths[program]);
+    for (const device of plan.detach) await detach(runner, device, 'ingress');
+    if (!this.oldVersionsRemoved) {
+      const removed = await removeOtherVersions(setup.layout, setup.programs.version);
+      if (removed.length > 0) this.context.logger.info({ removed }, 'unpinned older program versions');
+      this.oldVersionsRemoved = true;
+    }
+    const removed = await removeAddresses(runner, addresses, held);
+    this.addresses = addresses;
+    const entries = mapEntryCounts(maps);
+    const loaded = this.loadedUnreported;
+    this.loadedUnreported = false;
+    return {
+      changed: added + mapSync.batchExecs + plan.attach.length + plan.detach.length + removed > 0 || loaded,
+      counts: {
+        policyEntries: entries.policy,
+        clusterEntries: entries.cluster,
+        mapChanges: mapSync.lines,
+        attachedDevices: podDevices.size + 1,
+        addresses: addresses.length,
+        commands: added + mapSync.batchExecs + 2 * plan.attach.length + plan.detach.length + removed,
+      },
+    };
+  }
+
+  async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
+    this.lifetimeSeconds = lifetimeSeconds;
+    const runner = new CommandRunner(this.context.exec, signal);
+    // Before this process's first sync, renew what a previous process left (a restart; see adoptAddresses).
+    const addresses = this.addresses ?? (await adoptAddresses(runner, await this.uplink(runner)));
+    await renewAddresses(runner, addresses, lifetimeSeconds);
+  }
+
+  async cleanup(signal: AbortSignal): Promise<void> {
+    const runner = new CommandRunner(this.context.exec, signal);
+    await this.announcer.settled();
+    const uplink = await this.uplink(runner).catch(() => undefined);
+    await cleanupEbpf(runner, this.options.pinDir, uplink);
+    this.setup = undefined;
+    this.addresses = undefined;
+    this.oldVersionsRemoved = false;
+  }
+
+  /** Resolves when background announcements (gratuitous ARP, neighbour advertisements) have finished. */
+  settled(): Promise<void> {
+    return this.announcer.settled();
+  }
+
+  private async uplink(runner: CommandRunner): Promise<string> {
+    return this.setup?.uplink ?? this.options.uplink ?? (await detectUplink(runner, '--ebpf-uplink'));
+  }
+
+  private async ensureSetup(runner: CommandRunner): Promise<NodeSetup> {
+    if (this.setup !== undefined) return this.setup;
+    const uplink = await this.uplink(runner);
+    const facts = await readNodeFacts(runner, uplink);
+    if (facts.ifindex === undefined) throw new Error(`uplink ${uplink}: \`ip link\` reports no such device`);
+    for (const warning of nodeFactWarnings(facts, { steering: 'onlink', vxlanMtu: 0 }))
+      this.context.logger.warn({ uplink }, warning);
+    const layout = pinLayout(this.options.pinDir);
+    const programs = await loadOrAdopt(runner, layout, this.objectPath);
+    this.context.logger.info(
+      { uplink, pinDir: layout.root, version: programs.version, adopted: !programs.loaded },
+      programs.loaded ? 'eBPF backend ready: programs loaded' : 'eBPF backend ready: pinned programs adopted',
+    );
+    this.setup = { uplink, uplinkIfindex: facts.ifindex, layout, programs };
+    this.loadedUnreported = programs.loaded;
+    return this.setup;
+  }
+}
