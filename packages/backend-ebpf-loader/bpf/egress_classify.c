@@ -3,9 +3,11 @@
  * One LPM lookup decides a packet's fate: cluster destinations are left alone, then the policy trie keyed by
  * (pod source, destination prefix) says pass, drop, steer to the gateway node (bpf_redirect_neigh, which
  * bypasses the node's routing and the CNI's masquerade) or, on the gateway itself, SNAT and out of the uplink.
- * egp_uplink_in: tc ingress of the gateway's uplink: replies to an egress IP are translated back to their pod,
- * and pods of other nodes steered here are SNATed like local ones (egress_nat.h). One object, so both
- * programs share the maps. Maps and layouts: egress_maps.h.
+ * IPv6 link-scoped traffic (multicast and link-local destinations, and neighbour discovery, which may also be
+ * addressed to a node's global address) stays on the pod's link and never meets a policy.
+ * egp_uplink_in: tc ingress of the gateway's uplink: replies to an egress IP and ICMP errors about its flows are
+ * translated back to their pod, and pods of other nodes steered here are SNATed like local ones (egress_nat.h),
+ * IPv4 and IPv6. One object, so both programs share the maps. Maps and layouts: egress_maps.h.
  * GPL: bpf_redirect_neigh is a GPL-only helper.
  */
 #include <linux/bpf.h>
@@ -69,8 +71,8 @@ static __always_inline int apply(struct __sk_buff *skb, const struct egp_policy_
 		else
 			__builtin_memcpy(nexthop.ipv6_nh, value->nexthop, 16);
 		return bpf_redirect_neigh(value->ifindex, &nexthop, sizeof(nexthop), 0);
-	case EGP_ACTION_LOCAL: /* this node is the gateway: SNAT and out of the uplink (IPv6: not yet, pass). */
-		return family == EGP_AF_INET ? egp_snat4(skb, value) : TC_ACT_OK;
+	case EGP_ACTION_LOCAL: /* this node is the gateway: SNAT and out of the uplink */
+		return family == EGP_AF_INET ? egp_snat4(skb, value) : egp_snat6(skb, value);
 	case EGP_ACTION_PASS:
 	default:
 		return TC_ACT_OK;
@@ -97,6 +99,23 @@ static __always_inline int classify4(struct __sk_buff *skb, void *data, void *da
 	return value ? apply(skb, value, EGP_AF_INET) : TC_ACT_OK;
 }
 
+#define EGP_ICMP6_ROUTER_SOLICIT 133
+#define EGP_ICMP6_REDIRECT 137
+
+/* To ff00::/8 or fe80::/10, or neighbour discovery (router and neighbour solicitations and advertisements,
+ * redirects: ICMPv6 133 to 137, link-scoped whatever their destination). */
+static __always_inline int on_link6(const struct ipv6hdr *ip6, void *data_end)
+{
+	__u8 first = ip6->daddr.in6_u.u6_addr8[0];
+	const __u8 *icmp6_type = (const void *)(ip6 + 1);
+
+	if (first == 0xff || (first == 0xfe && (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
+		return 1;
+	if (ip6->nexthdr != IPPROTO_ICMPV6 || (void *)(icmp6_type + 1) > data_end)
+		return 0;
+	return *icmp6_type >= EGP_ICMP6_ROUTER_SOLICIT && *icmp6_type <= EGP_ICMP6_REDIRECT;
+}
+
 static __always_inline int classify6(struct __sk_buff *skb, void *data, void *data_end)
 {
 	struct ipv6hdr *ip6 = data;
@@ -104,7 +123,7 @@ static __always_inline int classify6(struct __sk_buff *skb, void *data, void *da
 	struct egp_policy_key6 key = {};
 	struct egp_policy_value *value;
 
-	if ((void *)(ip6 + 1) > data_end)
+	if ((void *)(ip6 + 1) > data_end || on_link6(ip6, data_end))
 		return TC_ACT_OK;
 	cluster.prefixlen = 128;
 	__builtin_memcpy(cluster.dst, &ip6->daddr, 16);
@@ -152,17 +171,31 @@ static __always_inline struct egp_policy_value *policy4(void *data, void *data_e
 	return bpf_map_lookup_elem(&EGP_POLICY4_MAP, &key);
 }
 
-SEC("tc")
-int egp_uplink_in(struct __sk_buff *skb)
+/* The policy entry of an IPv6 packet from a pod to a non-cluster, not on-link destination, or NULL. */
+static __always_inline struct egp_policy_value *policy6(void *data, void *data_end)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = data;
+	struct egp_cluster_key6 cluster = {};
+	struct egp_policy_key6 key = {};
+
+	if ((void *)(ip6 + 1) > data_end || on_link6(ip6, data_end))
+		return NULL;
+	cluster.prefixlen = 128;
+	__builtin_memcpy(cluster.dst, &ip6->daddr, 16);
+	if (bpf_map_lookup_elem(&EGP_CLUSTER6_MAP, &cluster))
+		return NULL;
+	key.prefixlen = 128 + 128;
+	__builtin_memcpy(key.src, &ip6->saddr, 16);
+	__builtin_memcpy(key.dst, &ip6->daddr, 16);
+	return bpf_map_lookup_elem(&EGP_POLICY6_MAP, &key);
+}
+
+static __always_inline int uplink_in4(struct __sk_buff *skb)
+{
 	struct egp_policy_value *value;
+	void *data, *data_end;
 	int reversed;
 
-	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return TC_ACT_OK;
 	reversed = egp_reverse4(skb);
 	if (reversed < 0)
 		return TC_ACT_SHOT;
@@ -174,6 +207,41 @@ int egp_uplink_in(struct __sk_buff *skb)
 	value = policy4(data + ETH_HLEN, data_end);
 	if (value && value->action == EGP_ACTION_LOCAL)
 		return egp_snat4(skb, value);
+	return TC_ACT_OK;
+}
+
+static __always_inline int uplink_in6(struct __sk_buff *skb)
+{
+	struct egp_policy_value *value;
+	void *data, *data_end;
+	int reversed;
+
+	reversed = egp_reverse6(skb);
+	if (reversed < 0)
+		return TC_ACT_SHOT;
+	if (reversed > 0)
+		return TC_ACT_OK;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	value = policy6(data + ETH_HLEN, data_end);
+	if (value && value->action == EGP_ACTION_LOCAL)
+		return egp_snat6(skb, value);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int egp_uplink_in(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return TC_ACT_OK;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return uplink_in4(skb);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return uplink_in6(skb);
 	return TC_ACT_OK;
 }
 

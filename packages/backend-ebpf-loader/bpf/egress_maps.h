@@ -64,11 +64,18 @@ struct egp_cluster_key6 {
 /* Cluster destinations' value: always 1 (the key's presence is what counts). */
 typedef __u8 egp_cluster_value;
 
-/* NAT state of the gateway (egress_nat.h), IPv4. LRU hashes: an idle flow's entries age out under pressure
- * only (no idle-timeout expiry yet). Ports and addresses in network order; ICMP echo: the identifier is the port
- * and the remote port is 0. The reverse entry is written first (BPF_NOEXIST): it is what claims a port. */
+/* NAT state of the gateway (egress_nat*.h): LRU hashes written by the programs, never by a sync. Ports and
+ * addresses in network order, `last_seen` in host order (bpf_ktime_get_ns(): CLOCK_MONOTONIC, refreshed at most
+ * once per EGP_NAT_TOUCH_NS). ICMP echo: the identifier is the port and the remote port is 0. The reverse entry
+ * is written first (BPF_NOEXIST): it is what claims a port. The LRU evicts under pressure only; idle and stale
+ * entries are removed by the agent (src/nat: sweepNat), which pairs the two directions: a forward value names the
+ * egress IP and port, which with its key's remote, remote port and protocol is the reverse key; a reverse value
+ * names the pod and pod port, which with its key's remote side is the forward key. src/nat/nat-layout.ts decodes
+ * exactly these bytes; change both together. */
 #define EGP_NAT4_FWD_MAP egp_nat4_fwd
 #define EGP_NAT4_REV_MAP egp_nat4_rev
+#define EGP_NAT6_FWD_MAP egp_nat6_fwd
+#define EGP_NAT6_REV_MAP egp_nat6_rev
 #define EGP_NAT_MAX_ENTRIES 262144
 /* Translated ports when the pod's own is taken: EGP_NAT_PORT_TRIES probes in [MIN, MAX]. */
 #define EGP_NAT_PORT_MIN 32768
@@ -87,7 +94,8 @@ struct egp_nat4_fwd_key {
 struct egp_nat4_fwd_value {
 	__u64 last_seen;    /* bpf_ktime_get_ns() of the last outbound packet */
 	__u16 port;         /* the translated source port (ICMP: identifier) */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 egress;       /* the egress IP it was translated to */
 };
 
 struct egp_nat4_rev_key {
@@ -100,9 +108,42 @@ struct egp_nat4_rev_key {
 };
 
 struct egp_nat4_rev_value {
+	__u64 last_seen;    /* bpf_ktime_get_ns() of the last reply (or of the claim) */
 	__u32 pod;
 	__u16 pod_port;
 	__u8 pad[2];
+};
+
+struct egp_nat6_fwd_key {
+	__u8 pod[16];
+	__u8 remote[16];
+	__u16 pod_port;
+	__u16 remote_port;
+	__u8 proto;         /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 */
+	__u8 pad[3];
+};
+
+struct egp_nat6_fwd_value {
+	__u64 last_seen;
+	__u16 port;
+	__u8 pad[6];
+	__u8 egress[16];
+};
+
+struct egp_nat6_rev_key {
+	__u8 egress[16];
+	__u8 remote[16];
+	__u16 port;
+	__u16 remote_port;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct egp_nat6_rev_value {
+	__u64 last_seen;
+	__u8 pod[16];
+	__u16 pod_port;
+	__u8 pad[6];
 };
 
 #endif /* EGRESS_MAPS_H */

@@ -1,54 +1,8 @@
-/* The gateway's SNAT in BPF, shared by egp_classify (local pods, tc ingress of their veths) and egp_uplink_in
- * (tc ingress of the uplink: replies, and pods of other nodes steered here). No netfilter rule is involved: the
- * source is rewritten at tc ingress and the packet leaves by bpf_redirect_neigh(uplink) (the kernel's FIB picks
- * the next hop), so it never reaches POSTROUTING and the CNI's masquerade. Replies to the egress IP are
- * translated back at the uplink's tc ingress, before routing, which then sends them to the pod.
- *
- * IPv4 only: TCP, UDP (ports) and ICMP echo (identifier as the port). Not in scope yet: IPv6, ICMP errors
- * with embedded headers (their inner header is not translated), fragments and other protocols of a LOCAL
- * entry (dropped rather than leaving with the pod's source), idle-timeout expiry (the LRU evicts under
- * pressure only). Include after the policy maps' definitions; maps and layouts: egress_maps.h.
+/* IPv4 SNAT of the gateway (overview: egress_nat.h): TCP, UDP (a zero checksum, "none", stays zero) and ICMP
+ * echo (the identifier as the port; ICMP's checksum covers no pseudo-header). Include through egress_nat.h.
  */
-#ifndef EGRESS_NAT_H
-#define EGRESS_NAT_H
-
-#include <stddef.h>
-#include <linux/in.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
-#include "egress_maps.h"
-
-/* linux/icmp.h pulls in the C library's socket headers, which -target bpf cannot include. */
-#define EGP_ICMP_ECHOREPLY 0
-#define EGP_ICMP_ECHO 8
-struct egp_icmp_echo {
-	__u8 type;
-	__u8 code;
-	__sum16 checksum;
-	__be16 id;
-	__be16 sequence;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, EGP_NAT_MAX_ENTRIES);
-	__type(key, struct egp_nat4_fwd_key);
-	__type(value, struct egp_nat4_fwd_value);
-} EGP_NAT4_FWD_MAP SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, EGP_NAT_MAX_ENTRIES);
-	__type(key, struct egp_nat4_rev_key);
-	__type(value, struct egp_nat4_rev_value);
-} EGP_NAT4_REV_MAP SEC(".maps");
-
-#define EGP_IP_CSUM_OFF (ETH_HLEN + offsetof(struct iphdr, check))
-#define EGP_IP_SRC_OFF (ETH_HLEN + offsetof(struct iphdr, saddr))
-#define EGP_IP_DST_OFF (ETH_HLEN + offsetof(struct iphdr, daddr))
-
-#define EGP_OUTBOUND 0 /* pod → remote: ICMP echo requests */
-#define EGP_INBOUND 1  /* remote → egress IP: ICMP echo replies */
+#ifndef EGRESS_NAT4_H
+#define EGRESS_NAT4_H
 
 /* A parsed IPv4 flow; addresses and ports in network order. ICMP echo: the identifier is the pod-side port
  * (sport outbound, dport inbound), the remote port is 0, and both port offsets point at the identifier. */
@@ -57,14 +11,17 @@ struct egp_flow4 {
 	__u32 daddr;
 	__u16 sport;
 	__u16 dport;
+	__u32 l4_off;
 	__u32 sport_off;
 	__u32 dport_off;
 	__u32 csum_off;
 	__u32 csum_flags; /* BPF_F_PSEUDO_HDR for TCP and UDP; UDP also BPF_F_MARK_MANGLED_0 (0 stays 0) */
 	__u8 proto;
+	__u8 ttl;
 };
 
-/* 0 on a flow this file translates, -1 otherwise (not IPv4, a fragment, another protocol, truncated). */
+/* 0 on a flow this file translates, EGP_PARSED_ICMP_ERROR on an inbound ICMP error (f->l4_off set), -1
+ * otherwise (a fragment, another protocol or ICMP type, truncated). */
 static __always_inline int egp_parse4(struct __sk_buff *skb, struct egp_flow4 *f, int direction)
 {
 	void *data = (void *)(long)skb->data;
@@ -79,7 +36,9 @@ static __always_inline int egp_parse4(struct __sk_buff *skb, struct egp_flow4 *f
 	f->saddr = ip->saddr;
 	f->daddr = ip->daddr;
 	f->proto = ip->protocol;
+	f->ttl = ip->ttl;
 	l4 = ETH_HLEN + ip->ihl * 4;
+	f->l4_off = l4;
 	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
 		struct udphdr *uh = data + l4; /* ports in the same place for both */
 
@@ -107,6 +66,8 @@ static __always_inline int egp_parse4(struct __sk_buff *skb, struct egp_flow4 *f
 
 		if ((void *)(ic + 1) > data_end)
 			return -1;
+		if (direction == EGP_INBOUND && egp_icmp4_is_error(ic->type))
+			return EGP_PARSED_ICMP_ERROR;
 		if (ic->type != (direction == EGP_OUTBOUND ? EGP_ICMP_ECHO : EGP_ICMP_ECHOREPLY))
 			return -1;
 		f->sport = direction == EGP_OUTBOUND ? ic->id : 0;
@@ -152,8 +113,22 @@ static __always_inline int egp_rewrite4(struct __sk_buff *skb, const struct egp_
 	return 0;
 }
 
-/* The translated port of an outbound flow: the one it already has (its reverse entry still ours), else a new
- * claim: the pod's own port when free, else EGP_NAT_PORT_TRIES probes from a random start. -1: none free. */
+/* The TTL one hop on (the caller checked it is above 1), with the header checksum. */
+static __always_inline int egp_hop4(struct __sk_buff *skb, __u8 ttl)
+{
+	__u8 next = ttl - 1;
+	int err;
+
+	/* The checksum's 16-bit word is (ttl, protocol); the protocol byte does not change. */
+	err = bpf_l3_csum_replace(skb, EGP_IP_CSUM_OFF, bpf_htons(ttl << 8), bpf_htons(next << 8), 2);
+	if (err)
+		return err;
+	return bpf_skb_store_bytes(skb, EGP_IP_TTL_OFF, &next, 1, 0);
+}
+
+/* The translated port of an outbound flow: the one it already has (its reverse entry still ours, same egress
+ * IP), else a new claim: the pod's own port when free, else EGP_NAT_PORT_TRIES probes from a random start.
+ * -1: none free. */
 static __always_inline int egp_claim4(const struct egp_flow4 *f, __u32 egress, __u16 *port)
 {
 	struct egp_nat4_fwd_key fk = {};
@@ -177,27 +152,26 @@ static __always_inline int egp_claim4(const struct egp_flow4 *f, __u32 egress, _
 	rk.proto = f->proto;
 	rv.pod = f->saddr;
 	rv.pod_port = f->sport;
+	rv.last_seen = now;
 
 	known = bpf_map_lookup_elem(&EGP_NAT4_FWD_MAP, &fk);
-	if (known) {
+	if (known && known->egress == egress) {
 		rk.port = known->port;
 		owner = bpf_map_lookup_elem(&EGP_NAT4_REV_MAP, &rk);
 		if (owner && owner->pod == rv.pod && owner->pod_port == rv.pod_port) {
-			known->last_seen = now;
+			egp_touch(&known->last_seen, now);
 			*port = rk.port;
 			return 0;
 		}
-		/* The reverse entry was evicted or belongs to another flow now (or the egress IP changed). */
+		/* The reverse entry was evicted or swept, or belongs to another flow now. */
 	}
+	/* No entry, or one of another egress IP (the policy moved the pod): its reverse entry is left to the sweep. */
 	start = bpf_get_prandom_u32();
 	for (i = 0; i <= EGP_NAT_PORT_TRIES; i++) {
-		if (i == 0)
-			rk.port = f->sport;
-		else
-			rk.port = bpf_htons(EGP_NAT_PORT_MIN +
-					    (start + i) % (EGP_NAT_PORT_MAX - EGP_NAT_PORT_MIN + 1));
+		rk.port = egp_nat_port(i, start, f->sport);
 		if (bpf_map_update_elem(&EGP_NAT4_REV_MAP, &rk, &rv, BPF_NOEXIST) == 0) {
 			fv.port = rk.port;
+			fv.egress = egress;
 			fv.last_seen = now;
 			if (bpf_map_update_elem(&EGP_NAT4_FWD_MAP, &fk, &fv, BPF_ANY)) {
 				bpf_map_delete_elem(&EGP_NAT4_REV_MAP, &rk);
@@ -221,14 +195,20 @@ static __always_inline int egp_snat4(struct __sk_buff *skb, const struct egp_pol
 	if (!ifindex)
 		return TC_ACT_OK;
 	__builtin_memcpy(&egress, policy->egress_ip, 4);
-	if (egp_parse4(skb, &f, EGP_OUTBOUND) || egp_claim4(&f, egress, &port))
+	if (egp_parse4(skb, &f, EGP_OUTBOUND))
 		return TC_ACT_SHOT;
-	if (egp_rewrite4(skb, &f, EGP_IP_SRC_OFF, f.saddr, egress, f.sport_off, f.sport, port))
+	if (f.ttl <= 1) /* it expires here: the kernel's forwarding drops it and answers time exceeded */
+		return TC_ACT_OK;
+	if (egp_claim4(&f, egress, &port))
+		return TC_ACT_SHOT;
+	if (egp_rewrite4(skb, &f, EGP_IP_SRC_OFF, f.saddr, egress, f.sport_off, f.sport, port) ||
+	    egp_hop4(skb, f.ttl))
 		return TC_ACT_SHOT;
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 
-/* Reverse NAT of a packet to an egress IP: 1 when translated back to its pod, 0 when not ours, -1 on error. */
+/* Reverse NAT of a packet to an egress IP (a reply, or an ICMP error about a translated flow): 1 when translated
+ * back to its pod, 0 when not ours, -1 on error. */
 static __always_inline int egp_reverse4(struct __sk_buff *skb)
 {
 	struct egp_nat4_rev_key rk = {};
@@ -236,8 +216,12 @@ static __always_inline int egp_reverse4(struct __sk_buff *skb)
 	struct egp_flow4 f = {};
 	__u32 pod;
 	__u16 pod_port;
+	int parsed;
 
-	if (egp_parse4(skb, &f, EGP_INBOUND))
+	parsed = egp_parse4(skb, &f, EGP_INBOUND);
+	if (parsed == EGP_PARSED_ICMP_ERROR)
+		return egp_icmp_error4(skb, f.daddr, f.l4_off);
+	if (parsed)
 		return 0;
 	rk.egress = f.daddr;
 	rk.port = f.dport;
@@ -247,6 +231,7 @@ static __always_inline int egp_reverse4(struct __sk_buff *skb)
 	rv = bpf_map_lookup_elem(&EGP_NAT4_REV_MAP, &rk);
 	if (!rv)
 		return 0;
+	egp_touch(&rv->last_seen, bpf_ktime_get_ns());
 	pod = rv->pod;
 	pod_port = rv->pod_port;
 	if (egp_rewrite4(skb, &f, EGP_IP_DST_OFF, f.daddr, pod, f.dport_off, f.dport, pod_port))
@@ -254,4 +239,4 @@ static __always_inline int egp_reverse4(struct __sk_buff *skb)
 	return 1;
 }
 
-#endif /* EGRESS_NAT_H */
+#endif /* EGRESS_NAT4_H */

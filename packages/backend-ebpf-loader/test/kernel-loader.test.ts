@@ -48,6 +48,8 @@ describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', func
       'egp_cluster6',
       'egp_nat4_fwd',
       'egp_nat4_rev',
+      'egp_nat6_fwd',
+      'egp_nat6_rev',
       'egp_policy4',
       'egp_policy6',
     ]);

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assertLabPrerequisites, uniquePrefix } from '@egress-proxier/netlab';
+import { decodeNatEntries } from '../src/nat/nat-layout.js';
 import { clusterKey, clusterValue, policyKey, policyValue } from './support/map-bytes.js';
 import { createSnatLab, EGRESS_IP, NODE_UPLINK_IP, PODS, REMOTE, type SnatLab } from './support/snat-lab.js';
 
@@ -21,6 +22,8 @@ function seen(answer: string): { address: string; port: number; message: string 
 describe('SNAT in BPF on a real kernel (gateway node: pod veths and uplink at tc ingress)', function () {
   this.timeout(120_000);
   let t: SnatLab;
+
+  const reverseEntries = async () => decodeNatEntries('rev4', await t.mapDumpRaw('egp_nat4_rev'));
 
   before(async () => {
     await assertLabPrerequisites(['bpftool', 'tc', 'nsenter', 'mount', 'umount', 'iptables-nft']);
@@ -50,12 +53,15 @@ describe('SNAT in BPF on a real kernel (gateway node: pod veths and uplink at tc
     expect(answer.address).to.equal(EGRESS_IP);
     expect(answer.message, 'the peer got our bytes and we got its answer').to.equal('from-pod-1');
     // Translated back at the uplink by the reverse entry (egress IP, port the peer saw) → pod 1.
-    const dotted = (bytes: string[]) => bytes.map((byte) => parseInt(byte, 16)).join('.');
-    const port = (bytes: string[]) => parseInt(`${bytes[0]}${bytes[1]}`.replace(/0x/g, ''), 16);
-    const entry = (await t.mapDump('egp_nat4_rev')).find(
-      ({ key }) => dotted(key.slice(0, 4)) === EGRESS_IP && port(key.slice(8, 10)) === answer.port,
+    const entry = (await reverseEntries()).find(
+      ({ key }) => key.egress === EGRESS_IP && key.port === answer.port && key.protocol === 'tcp',
     );
-    expect(entry && dotted(entry.value.slice(0, 4))).to.equal(PODS[0]);
+    expect(entry?.value.pod).to.equal(PODS[0]);
+    // The forward entry names the egress IP it was translated to (what the sweep pairs the two by).
+    const forward = decodeNatEntries('fwd4', await t.mapDumpRaw('egp_nat4_fwd')).find(
+      ({ key }) => key.pod === PODS[0] && key.protocol === 'tcp',
+    );
+    expect(forward?.value).to.include({ egress: EGRESS_IP, port: answer.port });
   });
 
   it('gives two pods on the same source port to the same remote distinct translated ports', async () => {
@@ -82,14 +88,9 @@ describe('SNAT in BPF on a real kernel (gateway node: pod veths and uplink at tc
   it('translates ICMP echo: the request leaves from the egress IP and the reply reaches the pod', async () => {
     expect(await t.ping(0, 4242)).to.equal(REMOTE);
     expect(await t.ping(1, 4242), 'the same identifier from the other pod').to.equal(REMOTE);
-    const icmp = (await t.mapDump('egp_nat4_rev')).filter(({ key }) => parseInt(key[12] ?? '', 16) === 1);
-    expect(
-      icmp.map(({ key }) =>
-        key
-          .slice(0, 4)
-          .map((byte) => parseInt(byte, 16))
-          .join('.'),
-      ),
-    ).to.deep.equal([EGRESS_IP, EGRESS_IP]);
+    const echo = (await reverseEntries()).filter(({ key }) => key.protocol === 'icmp');
+    expect(echo.map(({ key }) => key.egress)).to.deep.equal([EGRESS_IP, EGRESS_IP]);
+    expect(new Set(echo.map(({ key }) => key.port)).size, 'distinct translated identifiers').to.equal(2);
+    expect(echo.map(({ value }) => value.pod).sort()).to.deep.equal([PODS[0], PODS[1]]);
   });
 });

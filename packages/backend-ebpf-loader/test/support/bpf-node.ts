@@ -5,6 +5,8 @@ import pino from 'pino';
 import { ExecaExec, type Exec } from '@egress-proxier/core';
 import { CommandRunner } from '@egress-proxier/node-datapath';
 import { run } from '@egress-proxier/netlab';
+import type { MapContent } from '../../src/maps/desired-maps.js';
+import { parseMapDump } from '../../src/maps/map-dump.js';
 import { loadObject } from '../../src/loader/load-object.js';
 import { pinLayout } from '../../src/loader/pin-layout.js';
 import { attach } from '../../src/loader/tc-attach.js';
@@ -42,6 +44,17 @@ export async function loadAndAttach(
   }
 }
 
+/** The pinned maps of egress_classify.o. */
+export type NodeMap =
+  | 'egp_policy4'
+  | 'egp_policy6'
+  | 'egp_cluster4'
+  | 'egp_cluster6'
+  | 'egp_nat4_fwd'
+  | 'egp_nat4_rev'
+  | 'egp_nat6_fwd'
+  | 'egp_nat6_rev';
+
 export function mapUpdate(mapsDir: string, map: string, key: string[], value: string[]) {
   return run('bpftool', [
     ...['map', 'update', 'pinned', `${mapsDir}/${map}`],
@@ -62,4 +75,9 @@ export async function mapDump(mapsDir: string, map: string): Promise<{ key: stri
     key,
     value,
   }));
+}
+
+/** A map's content as the loader reads it (hex key → hex value), for the src/nat decoders. */
+export async function mapContent(mapsDir: string, map: string): Promise<MapContent> {
+  return parseMapDump((await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${mapsDir}/${map}`])).stdout);
 }

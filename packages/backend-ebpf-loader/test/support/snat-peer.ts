@@ -1,12 +1,13 @@
 // The SNAT test's peer, run inside the lab's namespaces:
-//   serve PORT ADDRESS                      TCP and UDP on ADDRESS:PORT; prints "listening" once ready. Each
-//                                           message gets back "<peer address> <peer port> <message>". UDP is
-//                                           bound to ADDRESS so that answers leave from it, not the route's source.
+//   serve PORT ADDRESS...                   TCP and UDP on each ADDRESS:PORT (IPv4 or IPv6); prints
+//                                           "listening" once ready. Each message gets back "<peer address> <peer
+//                                           port> <message>". UDP is bound to ADDRESS so that answers leave from
+//                                           it, not the route's source.
 //   tcp|udp HOST PORT LOCAL_PORT MESSAGE TIMEOUT_MS
 //                                           sends MESSAGE from LOCAL_PORT (0: any), prints the answer. Exits 1
 //                                           with the reason on error or timeout.
 import { createSocket } from 'node:dgram';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, isIPv6 } from 'node:net';
 
 const [mode = '', host = '', portText = '', localPortText = '0', message = '', timeoutText = '3000'] =
   process.argv.slice(2);
@@ -18,25 +19,27 @@ function fail(reason: string): never {
 
 if (mode === 'serve') {
   const port = Number(host);
-  const address = portText;
+  const addresses = process.argv.slice(4);
   let ready = 0;
   const listening = () => {
-    if (++ready === 2) process.stdout.write('listening\n');
+    if (++ready === 2 * addresses.length) process.stdout.write('listening\n');
   };
-  createServer((socket) => {
-    let received = '';
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString();
-      if (received.includes('\n'))
-        socket.end(`${socket.remoteAddress} ${socket.remotePort} ${received.trim()}\n`);
+  for (const address of addresses) {
+    createServer((socket) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        if (received.includes('\n'))
+          socket.end(`${socket.remoteAddress} ${socket.remotePort} ${received.trim()}\n`);
+      });
+      socket.on('error', () => socket.destroy());
+    }).listen(port, address, listening);
+    const udp = createSocket(isIPv6(address) ? 'udp6' : 'udp4');
+    udp.on('message', (data, peer) => {
+      udp.send(`${peer.address} ${peer.port} ${data.toString().trim()}\n`, peer.port, peer.address);
     });
-    socket.on('error', () => socket.destroy());
-  }).listen(port, address, listening);
-  const udp = createSocket('udp4');
-  udp.on('message', (data, peer) => {
-    udp.send(`${peer.address} ${peer.port} ${data.toString().trim()}\n`, peer.port, peer.address);
-  });
-  udp.bind(port, address, listening);
+    udp.bind(port, address, listening);
+  }
 } else {
   const port = Number(portText);
   const localPort = Number(localPortText);
@@ -54,7 +57,7 @@ if (mode === 'serve') {
     socket.on('end', () => done(answer));
     socket.on('error', (error) => fail(error.message));
   } else if (mode === 'udp') {
-    const socket = createSocket('udp4');
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     socket.on('message', (data) => done(data.toString()));
     socket.on('error', (error) => fail(error.message));
     socket.bind(localPort, () => socket.send(`${message}\n`, port, host));
