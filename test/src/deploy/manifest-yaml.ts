@@ -1,6 +1,8 @@
 // Rendering deploy/ with kubectl's built-in kustomize and reading multi-document YAML into plain objects.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 export interface Manifest {
@@ -25,6 +27,29 @@ export function kustomizeBuild(dir: string): Manifest[] {
     throw new Error(`kubectl kustomize ${dir} failed: ${failure.stderr ?? failure.message}`, { cause: error });
   }
   return parseManifests(output, `kubectl kustomize ${dir}`);
+}
+
+/**
+ * `base` with `components` applied, as a user's kustomization outside the repository renders them: a
+ * Component cannot be built alone, and kustomize refuses absolute paths, so the temporary kustomization
+ * names them relative to itself.
+ */
+export function kustomizeBuildWithComponents(base: string, components: readonly string[]): Manifest[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'egress-proxier-kustomize-'));
+  try {
+    const relative = (target: string) => JSON.stringify(path.relative(dir, target));
+    const kustomization = [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [${relative(base)}]`,
+      `components: [${components.map(relative).join(', ')}]`,
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'kustomization.yaml'), kustomization);
+    return kustomizeBuild(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function readManifestFile(file: string): Manifest[] {

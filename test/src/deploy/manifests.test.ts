@@ -2,6 +2,7 @@
 // gets exactly the privileges it needs.
 import { expect } from 'chai';
 import path from 'node:path';
+import type { Container, DaemonSetManifest } from './daemonset-manifest.js';
 import { validateBuiltInManifest } from './kubernetes-models-by-kind.js';
 import { describeManifest, kustomizeBuild, type Manifest } from './manifest-yaml.js';
 import { REPO_ROOT } from './repo-root.js';
@@ -25,41 +26,6 @@ interface RoleLike extends Manifest {
 interface BindingLike extends Manifest {
   roleRef: { apiGroup: string; kind: string; name: string };
   subjects: { kind: string; name: string; namespace?: string }[];
-}
-interface Probe {
-  httpGet?: { path: string; port: number | string };
-}
-interface Container {
-  name: string;
-  image: string;
-  args?: string[];
-  env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
-  ports?: { name?: string; containerPort: number }[];
-  readinessProbe?: Probe;
-  livenessProbe?: Probe;
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: {
-    privileged?: boolean;
-    allowPrivilegeEscalation?: boolean;
-    capabilities?: { add?: string[]; drop?: string[] };
-  };
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
-}
-interface DaemonSetManifest extends Manifest {
-  spec: {
-    updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
-    template: {
-      spec: {
-        serviceAccountName?: string;
-        hostNetwork?: boolean;
-        dnsPolicy?: string;
-        priorityClassName?: string;
-        tolerations?: { key?: string; operator?: string; effect?: string }[];
-        containers: Container[];
-        volumes?: { name: string; hostPath?: { path: string; type?: string } }[];
-      };
-    };
-  };
 }
 
 describe('deploy/ manifests', () => {
