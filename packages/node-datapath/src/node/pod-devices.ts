@@ -3,7 +3,7 @@
 // per pod onto its veth; a bridge CNI (flannel, kubenet, the bridge plugin) routes the node's pod CIDR onto the
 // bridge. Pods reached through a gateway (other nodes' pods, overlay routes with `via`) are not local and are
 // left out, so a gateway's steered-in sources never pull its uplink in.
-import { parseCidr, cidrContainsIP, type Cidr, type IPFamily } from '@egress-proxier/core';
+import { networkAddress, parseCidr, type IPFamily } from '@egress-proxier/core';
 import type { CommandRunner } from '../exec/command-runner.js';
 import { parseDirectRoutes, type DirectRoute } from '../iproute2/ip-json.js';
 
@@ -31,27 +31,44 @@ export async function podFacingDevices(
   return devicesOfPods(routes, pods);
 }
 
-/** The pure half of podFacingDevices, for tests: longest direct prefix per pod. */
+/**
+ * The pure half of podFacingDevices, for tests: longest direct prefix per pod. A gateway's table lists every pod
+ * steered to it (150,000 at scale), so routes are indexed by prefix length and each pod costs one map lookup per
+ * distinct length (host routes first), not one containment test per route.
+ */
 export function devicesOfPods(
   routes: readonly DirectRoute[],
   pods: readonly PodAddress[],
 ): Map<string, string[]> {
-  const parsed = routes.flatMap((route) => {
+  // family → prefix length → network → device; lengths longest first.
+  const index = new Map<IPFamily, Map<number, Map<string, string>>>();
+  for (const route of routes) {
     const text = route.dst.includes('/') ? route.dst : `${route.dst}/${route.family === 4 ? 32 : 128}`;
     const result = parseCidr(text);
-    return 'cidr' in result ? [{ cidr: result.cidr, device: route.device }] : [];
-  });
+    if (!('cidr' in result)) continue;
+    const { family, prefixLength, network } = result.cidr;
+    const byLength = index.get(family) ?? new Map<number, Map<string, string>>();
+    index.set(family, byLength);
+    const networks = byLength.get(prefixLength) ?? new Map<string, string>();
+    byLength.set(prefixLength, networks);
+    if (!networks.has(network)) networks.set(network, route.device);
+  }
+  const lengths = new Map(
+    [...index].map(([family, byLength]) => [family, [...byLength.keys()].sort((a, b) => b - a)] as const),
+  );
   const devices = new Map<string, string[]>();
   for (const pod of pods) {
-    let best: { cidr: Cidr; device: string } | undefined;
-    for (const route of parsed)
-      if (
-        route.cidr.family === pod.family &&
-        cidrContainsIP(route.cidr, pod.ip) &&
-        (best === undefined || route.cidr.prefixLength > best.cidr.prefixLength)
-      )
-        best = route;
-    if (best !== undefined) devices.set(best.device, [...(devices.get(best.device) ?? []), pod.ip]);
+    const byLength = index.get(pod.family);
+    if (byLength === undefined) continue;
+    for (const length of lengths.get(pod.family) ?? []) {
+      const full = length === (pod.family === 4 ? 32 : 128); // a host route's network is the pod's own address
+      const device = byLength.get(length)?.get(full ? pod.ip : networkAddress(pod.ip, length));
+      if (device === undefined) continue;
+      const list = devices.get(device);
+      if (list === undefined) devices.set(device, [pod.ip]);
+      else list.push(pod.ip);
+      break;
+    }
   }
   for (const list of devices.values()) list.sort();
   return devices;
