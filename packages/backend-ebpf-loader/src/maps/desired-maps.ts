@@ -6,9 +6,9 @@ import {
   CLUSTER_VALUE,
   clusterMapOf,
   encodeClusterKey,
-  encodePolicyKey,
   encodePolicyValue,
   hex,
+  policyKeyEncoder,
   policyMapOf,
   type EgressMapId,
   type PolicyValue,
@@ -52,17 +52,44 @@ export function policyValueOf(verdict: LongestPrefixVerdict, family: IPFamily, h
 
 export function desiredMaps(table: LongestPrefixTable, hops: NodeHops): EgressMapsContent {
   const maps = emptyMapsContent();
+  const encodeKey = policyKeyEncoder();
+  // Entries share few distinct values (one per rule and family): encode each once.
+  const values = new Map<string, string>();
+  const valueOf = (verdict: LongestPrefixVerdict, family: IPFamily): string => {
+    const cacheKey = `${family}|${verdictKey(verdict)}`;
+    let value = values.get(cacheKey);
+    if (value === undefined) {
+      value = hex(encodePolicyValue(policyValueOf(verdict, family, hops)));
+      values.set(cacheKey, value);
+    }
+    return value;
+  };
   for (const destination of table.clusterDestinations) {
     const family: IPFamily = destination.includes(':') ? 6 : 4;
     maps[clusterMapOf(family)].set(hex(encodeClusterKey(family, destination)), hex(CLUSTER_VALUE));
   }
   for (const entry of table.entries) {
-    const key = hex(encodePolicyKey(entry.family, entry.source, entry.destination));
-    const value = hex(encodePolicyValue(policyValueOf(entry.verdict, entry.family, hops)));
+    const key = hex(encodeKey(entry.family, entry.source, entry.destination));
+    const value = valueOf(entry.verdict, entry.family);
     const map = maps[policyMapOf(entry.family)];
     // The compiled table has one entry per key; two would make the kernel keep whichever came last.
     if (map.has(key)) throw new Error(`two entries for ${entry.source} → ${entry.destination}`);
     map.set(key, value);
   }
   return maps;
+}
+
+/** What a verdict's value depends on (with the family): its action and, for steer and snat, where to. */
+function verdictKey(verdict: LongestPrefixVerdict): string {
+  if (verdict.kind === 'noRule') return 'noRule';
+  const action = verdict.action;
+  switch (action.kind) {
+    case 'snat':
+      return `snat|${action.egressIP}`;
+    case 'steer':
+      return `steer|${action.gateway.node}|${action.gateway.nodeIP}`;
+    case 'drop':
+    case 'bypass':
+      return action.kind;
+  }
 }
