@@ -19,6 +19,8 @@ export interface EbpfOptions extends Pick<
   pinDir: string;
   /** Seconds between sweeps of idle NAT entries (stale ones of an egress IP that left go at once). */
   natSweepSeconds: number;
+  /** Seconds between syncs that read the policy maps back (drift repair) instead of trusting the last sync. */
+  mapVerifySeconds: number;
 }
 
 export const DEFAULT_PIN_DIR = '/sys/fs/bpf/egress-proxier';
@@ -26,6 +28,7 @@ export const DEFAULT_PIN_DIR = '/sys/fs/bpf/egress-proxier';
 export const DEFAULT_OPTIONS: Omit<EbpfOptions, 'uplink'> = {
   pinDir: DEFAULT_PIN_DIR,
   natSweepSeconds: 30,
+  mapVerifySeconds: 300,
   addressLifetimeSeconds: 60,
   announceCount: 3,
 };
@@ -45,6 +48,12 @@ export const PLUGIN_OPTIONS: Readonly<Record<string, PluginOption>> = {
     description:
       'Seconds between sweeps that remove idle NAT entries (TCP 2 h 4 min, UDP 120 s, ICMP 30 s idle)',
     default: DEFAULT_OPTIONS.natSweepSeconds,
+  },
+  mapVerifySeconds: {
+    type: 'number',
+    description:
+      'Seconds between syncs that read the BPF maps back and repair edits made by others (0: every sync)',
+    default: DEFAULT_OPTIONS.mapVerifySeconds,
   },
 };
 
@@ -70,6 +79,7 @@ export function parseOptions(values: PluginOptionValues): EbpfOptions {
     announceCount: node.announceCount,
     pinDir: pinDir.replace(/\/+$/, ''),
     natSweepSeconds: read.ranged('natSweepSeconds', DEFAULT_OPTIONS.natSweepSeconds, 1, 3600),
+    mapVerifySeconds: read.ranged('mapVerifySeconds', DEFAULT_OPTIONS.mapVerifySeconds, 0, 86400),
   };
 }
 

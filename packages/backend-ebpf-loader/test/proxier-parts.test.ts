@@ -23,6 +23,7 @@ describe('ebpf options', () => {
       announceCount: 3,
       pinDir: DEFAULT_PIN_DIR,
       natSweepSeconds: 30,
+      mapVerifySeconds: 300,
     });
     expect(parseOptions({ pinDir: '/run/bpf/egp/', uplink: 'eth1' })).to.include({
       pinDir: '/run/bpf/egp',

@@ -1,7 +1,8 @@
-// One sync of the four pinned maps: read each back (`bpftool map dump`, which also runs under --dry-run), diff
-// against the desired content, and send the whole difference as one `bpftool batch`. The kernel is the state:
-// nothing is remembered between syncs, so a sync after a failed or partial batch, a restart or a hand edit
-// repairs whatever differs.
+// One sync of the four pinned maps: read each back (`bpftool map dump`, which also runs under --dry-run) unless
+// the caller knows their content (what its last successful sync left), diff against the desired content, and
+// send the whole difference as one `bpftool batch`. A caller forgets what it knew when a batch fails (bpftool
+// stops at the first failing line), so the next sync reads the kernel and repairs whatever differs; reading
+// every time would cost a dump of every entry per sync (150,000 sources: hundreds of ms and tens of MB).
 //
 // Line order, so the states a packet meets while the batch runs lean towards "not steered, not leaked":
 //   1. cluster maps' additions (new cluster destinations stop being classified before anything else changes);
@@ -36,16 +37,25 @@ export async function syncMaps(
   runner: CommandRunner,
   pinDir: string,
   desired: EgressMapsContent,
+  known?: EgressMapsContent,
 ): Promise<MapSyncReport> {
   const paths = mapPaths(pinDir);
-  const current = await Promise.all(
-    EGRESS_MAP_IDS.map((id) => readPinnedMap(runner, paths[id], EGRESS_MAPS[id])),
-  );
+  const current = known ?? (await readMaps(runner, paths));
   const diffs = Object.fromEntries(
-    EGRESS_MAP_IDS.map((id, index) => [id, diffMap(current[index] ?? new Map(), desired[id])]),
+    EGRESS_MAP_IDS.map((id) => [id, diffMap(current[id], desired[id])]),
   ) as Record<EgressMapId, MapDiff>;
   const lines = batchLines(paths, diffs);
   return { lines: lines.length, batchExecs: await runBatch(runner, lines), diffs };
+}
+
+export async function readMaps(
+  runner: CommandRunner,
+  paths: Record<EgressMapId, string>,
+): Promise<EgressMapsContent> {
+  const contents = await Promise.all(
+    EGRESS_MAP_IDS.map(async (id) => [id, await readPinnedMap(runner, paths[id], EGRESS_MAPS[id])] as const),
+  );
+  return Object.fromEntries(contents) as EgressMapsContent;
 }
 
 export function batchLines(

@@ -1,6 +1,8 @@
-// The eBPF NodeProxier: every sync reads the kernel (our addresses, our tc programs, the four policy maps),
-// makes it match the table and remembers nothing it could not re-read, so a restarted agent (a new instance)
-// adopts what its predecessor left without a gap and any drift is repaired by the next sync.
+// The eBPF NodeProxier: every sync reads the small kernel state (our addresses, our tc programs) and makes it
+// match the table, so a restarted agent (a new instance) adopts what its predecessor left without a gap and
+// drift there is repaired by the next sync. The maps are read on the first sync, after a failed one, and once
+// every --ebpf-map-verify-seconds (hand edits are repaired then); in between, a sync diffs against what the
+// last one left: a dump of every entry per sync would dominate a one-pod change at 150,000 sources.
 //
 // Order of a sync, so every state in between is safe for a packet:
 //   1. new egress addresses (with their lifetime and announcement: the node kit) before any map says LOCAL
@@ -37,7 +39,7 @@ import { pinLayout, type PinLayout } from '../loader/pin-layout.js';
 import { loadOrAdopt, type ProgramSet } from '../loader/program-set.js';
 import { attach, detach } from '../loader/tc-attach.js';
 import { readTcPrograms } from '../loader/tc-programs.js';
-import { desiredMaps } from '../maps/desired-maps.js';
+import { desiredMaps, type EgressMapsContent } from '../maps/desired-maps.js';
 import { assertMapsFit, mapEntryCounts } from '../maps/map-capacity.js';
 import { syncMaps } from '../maps/map-sync.js';
 import type { EbpfOptions } from '../options.js';
@@ -60,6 +62,9 @@ export class EbpfProxier implements NodeProxier {
   private oldVersionsRemoved = false;
   /** This process loaded the programs and no sync has reported that change yet. */
   private loadedUnreported = false;
+  /** The maps' content as the last successful sync left it; undefined: read them before the next diff. */
+  private maps: EgressMapsContent | undefined;
+  private mapsReadAt = -Infinity;
   private lifetimeSeconds: number;
   private readonly announcer: NeighbourAnnouncer;
 
@@ -90,7 +95,13 @@ export class EbpfProxier implements NodeProxier {
     ]);
     const lifetime = this.context.addressLifetime?.() ?? this.lifetimeSeconds;
     const added = await addAddresses(runner, this.announcer, lifetime, addresses, held);
-    const mapSync = await syncMaps(runner, setup.layout.maps, maps);
+    const verifyDue =
+      this.context.clock.monotonic() - this.mapsReadAt >= this.options.mapVerifySeconds * 1000;
+    const known = verifyDue ? undefined : this.maps;
+    this.maps = undefined; // if the batch fails part way, the next sync reads the maps
+    const mapSync = await syncMaps(runner, setup.layout.maps, maps, known);
+    if (known === undefined) this.mapsReadAt = this.context.clock.monotonic();
+    this.maps = maps;
     const plan = planAttachments(
       attached,
       desiredAttachments(podDevices.keys(), setup.uplink),
@@ -137,6 +148,7 @@ export class EbpfProxier implements NodeProxier {
     await cleanupEbpf(runner, this.options.pinDir, uplink);
     this.setup = undefined;
     this.addresses = undefined;
+    this.maps = undefined;
     this.oldVersionsRemoved = false;
   }
 
