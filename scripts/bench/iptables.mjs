@@ -9,20 +9,28 @@
 //     (2,000 policies, 10,000 sources), with the guard and with the guard's jump removed, alternated; the same for
 //     a pod on the gateway (its traffic must not pay for the guard), and the throughput of one established
 //     steered connection (neither must established packets).
-// The client pod is matched by the LAST policy / rule in both rule sets (the worst case for a linear chain).
-// Synthetic sources other than the client are 10.x addresses that never send; egress IPs other than the
-// client's are from the benchmarking range 198.18.0.0/15 and only exist inside the lab.
+// The table, the client and the rates are support/gateway-bench.mjs's (the client matched by the last rule).
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import plugin from '@egress-proxier/backend-iptables';
 import { assertLabPrerequisites, createLab, uniquePrefix } from '@egress-proxier/netlab';
+import {
+  CLIENT_EGRESS_IP,
+  CONCURRENCY,
+  connectionRate as rateFrom,
+  EXTERNAL,
+  fmt,
+  generateTable as tableOf,
+  namespaceExec as execIn,
+  POLICIES,
+  RATE_SECONDS,
+  ratio,
+  round,
+  uploadRate as uploadFrom,
+  withOneMorePod,
+} from './support/gateway-bench.mjs';
 
-const POLICIES = 2000;
 const SIZES = [10_000, 150_000];
-const EXTERNAL = '203.0.113.10';
-const CLIENT_EGRESS_IP = '192.0.2.100';
-const RATE_SECONDS = 3;
-const CONCURRENCY = 32;
 const NAIVE_CHAIN = 'EGP-NAIVE-SNAT';
 const GUARD_ROUNDS = 3;
 const UPLOAD_BYTES = 256 * 1024 * 1024;
@@ -301,67 +309,9 @@ function steeringTable(sourceNode, gateway, podIP, clusterCIDRs) {
   };
 }
 
-/** MB/s of one connection sending UPLOAD_BYTES from the pod (every packet after the first is established). */
-async function uploadRate(pod) {
-  const started = performance.now();
-  const result = await lab.send(pod, EXTERNAL, UPLOAD_BYTES, undefined, 60_000);
-  if (result.source !== CLIENT_EGRESS_IP || result.bytes !== UPLOAD_BYTES) {
-    throw new Error(`upload left as ${result.source} with ${result.bytes} bytes`);
-  }
-  return Math.round(UPLOAD_BYTES / 1e6 / ((performance.now() - started) / 1000));
-}
-
 /** iptables-save rule text → argv (quoted comments stay one argument). */
 function splitRule(spec) {
   return [...spec.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]);
-}
-
-/** A gateway hosting POLICIES egress IPs; policy i snats `perPolicy` sources to its own IP. The client is last. */
-function generateTable(gateway, clientIP, perPolicy) {
-  const sourceSets = [];
-  const rules = [];
-  const hosted = [];
-  let next = 0;
-  for (let i = 0; i < POLICIES; i++) {
-    const last = i === POLICIES - 1;
-    const egressIP = last ? CLIENT_EGRESS_IP : `198.18.${i >> 8}.${i & 0xff}`;
-    const addresses = [];
-    for (let k = 0; k < perPolicy; k++) {
-      if (last && k === 0) addresses.push(clientIP);
-      else {
-        const n = next++;
-        addresses.push(`10.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}`);
-      }
-    }
-    const id = `policy-${String(i).padStart(4, '0')}/${egressIP}`;
-    sourceSets.push({ id, policy: `policy-${i}`, family: 4, addresses: addresses.sort() });
-    rules.push({
-      policy: `policy-${i}`,
-      family: 4,
-      sourceSet: id,
-      destination: '0.0.0.0/0',
-      excludedCIDRs: [],
-      failurePolicy: 'FailOpen',
-      action: { kind: 'snat', egressIP },
-    });
-    hosted.push({ ip: egressIP, family: 4, policies: [`policy-${i}`] });
-  }
-  return {
-    node: gateway.name,
-    clusterCIDRs: ['10.244.0.0/16', ...lab.nodes.map((node) => `${node.ip}/32`)].sort(),
-    hostedEgressIPs: hosted.sort((a, b) => a.ip.localeCompare(b.ip)),
-    sourceSets: sourceSets.sort((a, b) => a.id.localeCompare(b.id)),
-    rules,
-  };
-}
-
-/** The same table after one pod event: one new pod in the first policy's source set. */
-function withOneMorePod(table) {
-  const [first, ...rest] = table.sourceSets;
-  return {
-    ...table,
-    sourceSets: [{ ...first, addresses: [...first.addresses, '10.255.255.254'].sort() }, ...rest],
-  };
 }
 
 /** The naive baseline: one nat rule per pod, the whole chain written by one iptables-restore. */
@@ -407,77 +357,19 @@ async function addEgressAddresses(gateway, table) {
   });
 }
 
-/**
- * New connections per second from the client pod: CONCURRENCY loops of connect → half-close → read the
- * server's answer (the source it saw, which must be `expectedSource`) → close, for RATE_SECONDS.
- */
-async function connectionRate(pod, expectedSource) {
-  const code = `
-    import { connect } from 'node:net';
-    const [host, port, seconds, concurrency, expected] = process.argv.slice(1);
-    const deadline = Date.now() + Number(seconds) * 1000;
-    let done = 0, wrong = 0, failed = 0;
-    const once = () => new Promise((resolve) => {
-      const socket = connect({ host, port: Number(port) });
-      let answer = '';
-      socket.setTimeout(2000, () => { failed++; socket.destroy(); resolve(); });
-      socket.on('connect', () => socket.end());
-      socket.on('data', (data) => (answer += data));
-      socket.on('end', () => { if (answer.split(' ')[0] === expected) done++; else wrong++; socket.destroy(); resolve(); });
-      socket.on('error', () => { failed++; resolve(); });
-    });
-    const loop = async () => { while (Date.now() < deadline) await once(); };
-    await Promise.all(Array.from({ length: Number(concurrency) }, loop));
-    console.log(JSON.stringify({ done, wrong, failed }));
-  `;
-  const result = await lab.exec(
-    pod.namespace,
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      code,
-      EXTERNAL,
-      '8080',
-      String(RATE_SECONDS),
-      String(CONCURRENCY),
-      expectedSource,
-    ],
-    { timeoutMs: (RATE_SECONDS + 10) * 1000 },
-  );
-  const { done, wrong, failed } = JSON.parse(result.stdout.trim());
-  if (wrong > 0 || done === 0) {
-    throw new Error(`connections left with the wrong source or none completed: ${result.stdout.trim()}`);
-  }
-  if (failed > done / 100) console.warn(`  (${failed} failed connections next to ${done} completed)`);
-  return Math.round(done / RATE_SECONDS);
+// The shared helpers, bound to this benchmark's lab.
+function generateTable(gateway, clientIP, perPolicy) {
+  return tableOf(lab, gateway, clientIP, perPolicy);
+}
+
+function connectionRate(pod, expectedSource) {
+  return rateFrom(lab, pod, expectedSource);
+}
+
+function uploadRate(pod) {
+  return uploadFrom(lab, pod, CLIENT_EGRESS_IP, UPLOAD_BYTES);
 }
 
 function namespaceExec(namespace) {
-  return {
-    async run(request) {
-      const result = await lab.exec(namespace, request.command, request.args, {
-        allowFailure: true,
-        timeoutMs: request.timeoutMs ?? 120_000,
-        ...(request.input === undefined ? {} : { input: request.input }),
-      });
-      const allowed = [0, ...(request.allowedExitCodes ?? [])];
-      if (!allowed.includes(result.exitCode)) {
-        throw new Error(`${request.command} ${request.args.join(' ')} failed: ${result.stderr.trim()}`);
-      }
-      return result;
-    },
-  };
-}
-
-function round(value) {
-  return +value.toFixed(1);
-}
-
-function ratio(a, b) {
-  return +(a / b).toFixed(2);
-}
-
-function fmt(ms) {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+  return execIn(lab, namespace);
 }
