@@ -6,6 +6,7 @@
 // 3 bytes of padding. A forward value is last_seen (u64, host order), the translated port, padding, and the
 // egress IP at byte 12 (IPv4) or 16 (IPv6); a reverse value is last_seen, the pod, the pod's port, padding to
 // a multiple of 8. bpf_ktime_get_ns() is CLOCK_MONOTONIC: compare last_seen with process.hrtime.bigint().
+import { isIP } from 'node:net';
 import { endianness } from 'node:os';
 import type { IPFamily } from '@egress-proxier/core';
 import ipaddr from 'ipaddr.js';
@@ -198,7 +199,7 @@ export function forwardKeyOf(family: IPFamily, entry: NatReverseEntry): string {
 
 /** Canonical text of an address (as decoded entries carry it), for comparing with configured addresses. */
 export function canonicalAddress(text: string): string {
-  if (!ipaddr.isValid(text)) throw new Error(`"${text}" is not an IP address`);
+  if (isIP(text) === 0) throw new Error(`"${text}" is not an IP address`);
   return ipaddr.parse(text).toString();
 }
 
