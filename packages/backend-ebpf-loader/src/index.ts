@@ -40,3 +40,18 @@ export {
 } from './loader/tc-programs.js';
 export { CLASSIFY_OBJECT, loadOrAdopt, type ProgramSet } from './loader/program-set.js';
 export { assertMapsFit, MapCapacityError } from './maps/map-capacity.js';
+
+// The gateway's NAT state (bpf/egress_nat*.h): its layout, which entries are idle or stale, one sweep per call
+export * from './nat/nat-layout.js';
+export {
+  DEFAULT_NAT_TIMEOUTS,
+  natTimeouts,
+  planNatSweep,
+  type NatDeletion,
+  type NatDeletionReason,
+  type NatDumps,
+  type NatSweepOptions,
+  type NatSweepPlan,
+  type NatTimeouts,
+} from './nat/nat-expiry.js';
+export { natMapPaths, readNatMaps, sweepNat, type NatSweepReport } from './nat/nat-sweep.js';

@@ -23,6 +23,15 @@ export function deleteLine(path: string, key: string): BatchLine {
 
 export class BatchError extends Error {
   override name = 'BatchError';
+  constructor(
+    message: string,
+    /** The 1-based line bpftool stopped at (the lines before it were applied), when its output says. */
+    readonly failedLine?: number,
+    /** bpftool's error for that line ("delete failed: No such file or directory"). */
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Runs the lines in one exec (none for no lines); returns the execs made. */
@@ -53,10 +62,13 @@ function batchFailure(error: unknown, lines: readonly BatchLine[]): unknown {
   if (!Array.isArray(ran) || ran.length === 0) return error;
   const failed = ran.length;
   const reason = ran[failed - 1]?.output?.error;
+  const why = typeof reason === 'string' ? reason : undefined;
   return new BatchError(
     `bpftool batch stopped at line ${failed} of ${lines.length} (${String(reason ?? error.result.stderr.trim())}): ` +
       `${lines[failed - 1] ?? ''}; the ${failed - 1} lines before it were applied, the rest were not ` +
       '(the next sync re-reads the maps and sends what is missing)',
+    failed,
+    why,
   );
 }
 
