@@ -2,7 +2,8 @@
 // the form `bpftool prog loadall` loads. Run by the root `npm run build`; needs clang and libbpf-dev
 // (scripts/setup.sh installs them) and fails naming what is missing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,17 +20,23 @@ if (!existsSync('/usr/include/bpf/bpf_helpers.h')) {
   process.exit(1);
 }
 mkdirSync(out, { recursive: true });
-const headers = readdirSync(source).filter((name) => name.endsWith('.h'));
-const newestHeader = Math.max(0, ...headers.map((name) => statSync(path.join(source, name)).mtimeMs));
+const headers = readdirSync(source)
+  .filter((name) => name.endsWith('.h'))
+  .sort();
 for (const name of readdirSync(source).filter((file) => file.endsWith('.c'))) {
   const input = path.join(source, name);
   const output = path.join(out, name.replace(/\.c$/, '.o'));
-  // Up to date: newer than its source and every header (the build runs on every `npm test`).
-  if (existsSync(output) && statSync(output).mtimeMs > Math.max(statSync(input).mtimeMs, newestHeader))
-    continue;
   const args = ['-O2', '-g', '-target', 'bpf', '-Wall', '-Werror', ...multiarch.map((dir) => `-I${dir}`)];
+  // Up to date when built from exactly these sources, headers and flags (the build runs on every `npm test`).
+  // A content digest, not mtimes: a checkout or stash can leave sources older than a stale object.
+  const digest = createHash('sha256');
+  for (const file of [name, ...headers]) digest.update(file).update(readFileSync(path.join(source, file)));
+  const stamp = digest.update(args.join(' ')).digest('hex');
+  const stampFile = `${output}.sha256`;
+  if (existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) continue;
   try {
     execFileSync('clang', [...args, '-c', input, '-o', output], { stdio: 'inherit' });
+    writeFileSync(stampFile, stamp);
   } catch (error) {
     const reason =
       error?.code === 'ENOENT' ? 'clang is not installed (scripts/setup.sh installs it)' : 'clang failed';
