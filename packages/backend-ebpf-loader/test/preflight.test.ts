@@ -15,7 +15,7 @@ describe('eBPF preflight', () => {
   it("passes every check on this machine's kernel", () => {
     const failed = featureChecks(probe).filter((check) => !check.ok);
     expect(failed).to.deep.equal([]);
-    expect(featureChecks(probe)).to.have.length(8);
+    expect(featureChecks(probe)).to.have.length(9);
   });
 
   it('names the missing helper and map type, with a remedy', () => {

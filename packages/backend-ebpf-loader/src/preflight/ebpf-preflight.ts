@@ -10,6 +10,7 @@ export const REQUIRED_HELPERS: Readonly<Record<string, string>> = {
   bpf_redirect_neigh: 'steering to the gateway node past the CNI masquerade (Linux 5.10)',
   bpf_l3_csum_replace: 'IPv4 header checksum after SNAT',
   bpf_l4_csum_replace: 'TCP/UDP/ICMP checksums after SNAT',
+  bpf_csum_diff: 'IPv6 address changes in checksums',
 };
 
 const REQUIRED_MAP_TYPES: Readonly<Record<string, string>> = {
