@@ -3,6 +3,7 @@
 // docs/node-datapath.md) plus the pin directory and the NAT sweep. The kit's mark, routing-table and VXLAN
 // options are not offered: this datapath steers by bpf_redirect_neigh, with no fwmark, rule or route.
 import type { PluginOption, PluginOptionValues } from '@egress-proxier/core';
+import { DEFAULT_NAT_TIMEOUTS, type NatTimeouts } from './nat/nat-expiry.js';
 import {
   NODE_PLUGIN_OPTIONS,
   OptionReader,
@@ -19,6 +20,8 @@ export interface EbpfOptions extends Pick<
   pinDir: string;
   /** Seconds between sweeps of idle NAT entries (stale ones of an egress IP that left go at once). */
   natSweepSeconds: number;
+  /** Idle seconds after which a flow's NAT entries are removed, per protocol. */
+  natTimeouts: NatTimeouts;
   /** Seconds between syncs that read the policy maps back (drift repair) instead of trusting the last sync. */
   mapVerifySeconds: number;
 }
@@ -29,6 +32,7 @@ export const DEFAULT_OPTIONS: Omit<EbpfOptions, 'uplink'> = {
   pinDir: DEFAULT_PIN_DIR,
   natSweepSeconds: 30,
   mapVerifySeconds: 300,
+  natTimeouts: { ...DEFAULT_NAT_TIMEOUTS },
   addressLifetimeSeconds: 60,
   announceCount: 3,
 };
@@ -80,6 +84,11 @@ export function parseOptions(values: PluginOptionValues): EbpfOptions {
     pinDir: pinDir.replace(/\/+$/, ''),
     natSweepSeconds: read.ranged('natSweepSeconds', DEFAULT_OPTIONS.natSweepSeconds, 1, 3600),
     mapVerifySeconds: read.ranged('mapVerifySeconds', DEFAULT_OPTIONS.mapVerifySeconds, 0, 86400),
+    natTimeouts: {
+      tcp: read.ranged('natTcpIdleSeconds', DEFAULT_NAT_TIMEOUTS.tcp, 1, 7 * 86400),
+      udp: read.ranged('natUdpIdleSeconds', DEFAULT_NAT_TIMEOUTS.udp, 1, 86400),
+      icmp: read.ranged('natIcmpIdleSeconds', DEFAULT_NAT_TIMEOUTS.icmp, 1, 86400),
+    },
   };
 }
 

@@ -24,6 +24,7 @@ describe('ebpf options', () => {
       pinDir: DEFAULT_PIN_DIR,
       natSweepSeconds: 30,
       mapVerifySeconds: 300,
+      natTimeouts: { tcp: 7440, udp: 120, icmp: 60 },
     });
     expect(parseOptions({ pinDir: '/run/bpf/egp/', uplink: 'eth1' })).to.include({
       pinDir: '/run/bpf/egp',

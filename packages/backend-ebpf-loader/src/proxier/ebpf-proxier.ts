@@ -42,6 +42,7 @@ import { readTcPrograms } from '../loader/tc-programs.js';
 import { desiredMaps, type EgressMapsContent } from '../maps/desired-maps.js';
 import { assertMapsFit, mapEntryCounts } from '../maps/map-capacity.js';
 import { syncMaps } from '../maps/map-sync.js';
+import { sweepNat } from '../nat/nat-sweep.js';
 import type { EbpfOptions } from '../options.js';
 import { desiredAttachments, planAttachments } from './attach-plan.js';
 import { cleanupEbpf } from './cleanup.js';
@@ -65,6 +66,9 @@ export class EbpfProxier implements NodeProxier {
   /** The maps' content as the last successful sync left it; undefined: read them before the next diff. */
   private maps: EgressMapsContent | undefined;
   private mapsReadAt = -Infinity;
+  /** The egress IPs hosted at the last NAT sweep; undefined before this process's first. */
+  private hostedAtSweep: ReadonlySet<string> | undefined;
+  private natSweptAt = -Infinity;
   private lifetimeSeconds: number;
   private readonly announcer: NeighbourAnnouncer;
 
@@ -117,6 +121,7 @@ export class EbpfProxier implements NodeProxier {
     }
     const removed = await removeAddresses(runner, addresses, held);
     this.addresses = addresses;
+    const nat = await this.sweepNatIfDue(runner, setup, addresses);
     const entries = mapEntryCounts(maps);
     const loaded = this.loadedUnreported;
     this.loadedUnreported = false;
@@ -128,9 +133,46 @@ export class EbpfProxier implements NodeProxier {
         mapChanges: mapSync.lines,
         attachedDevices: podDevices.size + 1,
         addresses: addresses.length,
+        natEntriesRemoved: nat.removed,
         commands: added + mapSync.batchExecs + 2 * plan.attach.length + plan.detach.length + removed,
       },
     };
+  }
+
+  /**
+   * Stale NAT entries (of egress IPs this node no longer hosts) go at the first sync after an IP left and at a
+   * process's first sync (its predecessor may have lost IPs while it was down); idle ones every
+   * --ebpf-nat-sweep-seconds. A failed sweep is logged, never fails the sync: the datapath is programmed.
+   */
+  private async sweepNatIfDue(
+    runner: CommandRunner,
+    setup: NodeSetup,
+    addresses: readonly EgressAddress[],
+  ): Promise<{ removed: number }> {
+    const hosted = new Set(addresses.map((address) => address.ip));
+    const left = this.hostedAtSweep === undefined || [...this.hostedAtSweep].some((ip) => !hosted.has(ip));
+    const now = this.context.clock.monotonic();
+    const idleDue = now - this.natSweptAt >= this.options.natSweepSeconds * 1000;
+    if (!left && !idleDue) return { removed: 0 };
+    try {
+      const report = await sweepNat(runner, setup.layout.maps, {
+        hostedEgressIPs: hosted,
+        nowNs: process.hrtime.bigint(), // CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns()
+        timeouts: this.options.natTimeouts,
+        expireIdle: idleDue,
+      });
+      this.hostedAtSweep = hosted;
+      if (idleDue) this.natSweptAt = now;
+      if (report.expired + report.stale > 0)
+        this.context.logger.info(
+          { expired: report.expired, stale: report.stale, seen: report.seen },
+          'removed NAT entries',
+        );
+      return { removed: report.expired + report.stale - report.vanished };
+    } catch (error) {
+      this.context.logger.warn({ err: error }, 'NAT sweep failed; the next sync tries again');
+      return { removed: 0 };
+    }
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
@@ -149,6 +191,7 @@ export class EbpfProxier implements NodeProxier {
     this.setup = undefined;
     this.addresses = undefined;
     this.maps = undefined;
+    this.hostedAtSweep = undefined;
     this.oldVersionsRemoved = false;
   }
 
