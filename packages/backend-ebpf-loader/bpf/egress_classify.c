@@ -5,9 +5,9 @@
  * bypasses the node's routing and the CNI's masquerade) or, on the gateway itself, SNAT and out of the uplink.
  * IPv6 link-scoped traffic (multicast and link-local destinations, and neighbour discovery, which may also be
  * addressed to a node's global address) stays on the pod's link and never meets a policy.
- * egp_uplink_in: tc ingress of the gateway's uplink: replies to an egress IP and ICMP errors about its flows are
- * translated back to their pod, and pods of other nodes steered here are SNATed like local ones (egress_nat.h),
- * IPv4 and IPv6. One object, so both programs share the maps. Maps and layouts: egress_maps.h.
+ * egp_uplink_in: tc ingress of every node's uplink: replies to an egress IP and ICMP errors about its flows are
+ * translated back to their pod, pods of other nodes steered here are SNATed like local ones (egress_nat.h), and
+ * pod traffic steered here that this node does not SNAT is dropped (the steered-in guard), IPv4 and IPv6. One object, so both programs share the maps. Maps and layouts: egress_maps.h.
  * GPL: bpf_redirect_neigh is a GPL-only helper.
  */
 #include <linux/bpf.h>
@@ -190,6 +190,40 @@ static __always_inline struct egp_policy_value *policy6(void *data, void *data_e
 	return bpf_map_lookup_elem(&EGP_POLICY6_MAP, &key);
 }
 
+/* The steered-in guard. A cluster source bound outside the cluster that arrives at the uplink with no LOCAL entry
+ * here was steered to a node that does not, or no longer, SNAT it (a source node not yet told of a move, a
+ * gateway that has just withdrawn the IP). Routed on, the CNI would masquerade it with this node's address:
+ * the wrong source. Dropped instead, as by backend-iptables' steered-in chain. */
+static __always_inline int steered_without_snat4(void *data, void *data_end)
+{
+	struct iphdr *ip = data;
+	struct egp_cluster_key4 key = {};
+
+	if ((void *)(ip + 1) > data_end)
+		return 0;
+	key.prefixlen = 32;
+	key.dst = ip->saddr;
+	if (!bpf_map_lookup_elem(&EGP_CLUSTER4_MAP, &key))
+		return 0;
+	key.dst = ip->daddr;
+	return !bpf_map_lookup_elem(&EGP_CLUSTER4_MAP, &key);
+}
+
+static __always_inline int steered_without_snat6(void *data, void *data_end)
+{
+	struct ipv6hdr *ip6 = data;
+	struct egp_cluster_key6 key = {};
+
+	if ((void *)(ip6 + 1) > data_end || on_link6(ip6, data_end))
+		return 0;
+	key.prefixlen = 128;
+	__builtin_memcpy(key.dst, &ip6->saddr, 16);
+	if (!bpf_map_lookup_elem(&EGP_CLUSTER6_MAP, &key))
+		return 0;
+	__builtin_memcpy(key.dst, &ip6->daddr, 16);
+	return !bpf_map_lookup_elem(&EGP_CLUSTER6_MAP, &key);
+}
+
 static __always_inline int uplink_in4(struct __sk_buff *skb)
 {
 	struct egp_policy_value *value;
@@ -207,7 +241,7 @@ static __always_inline int uplink_in4(struct __sk_buff *skb)
 	value = policy4(data + ETH_HLEN, data_end);
 	if (value && value->action == EGP_ACTION_LOCAL)
 		return egp_snat4(skb, value);
-	return TC_ACT_OK;
+	return steered_without_snat4(data + ETH_HLEN, data_end) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 static __always_inline int uplink_in6(struct __sk_buff *skb)
@@ -226,7 +260,7 @@ static __always_inline int uplink_in6(struct __sk_buff *skb)
 	value = policy6(data + ETH_HLEN, data_end);
 	if (value && value->action == EGP_ACTION_LOCAL)
 		return egp_snat6(skb, value);
-	return TC_ACT_OK;
+	return steered_without_snat6(data + ETH_HLEN, data_end) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 SEC("tc")

@@ -99,6 +99,25 @@ describe('SNAT in BPF on a real kernel (a pod of another node steered to the gat
     expect(answer.port).to.equal(43000);
   });
 
+  it('the steered-in guard: traffic steered to a node with no LOCAL entry for it is dropped, never masqueraded there', async () => {
+    // The gateway has withdrawn the egress IP (its entry is gone) while the source node still steers.
+    await t.mapDelete('gateway', 'egp_policy4', policyKey(POD, DESTINATIONS));
+    for (const protocol of ['tcp', 'udp'] as const) {
+      const outcome = await t.send(protocol, 0, 'unsnated').then(
+        (answer) => `answered from ${seen(answer).address}`,
+        () => 'dropped',
+      );
+      expect(outcome, `${protocol}: not with the gateway's own address`).to.equal('dropped');
+    }
+    await t.mapUpdate(
+      'gateway',
+      'egp_policy4',
+      policyKey(POD, DESTINATIONS),
+      policyValue({ action: 'local', egressIP: EGRESS_IP, ifindex: t.uplinkIfindex.gateway }),
+    );
+    expect(seen(await t.send('tcp', 0, 'back')).address).to.equal(EGRESS_IP);
+  });
+
   it('without IPv6 entries, the pod leaves from its own node by the ip6tables masquerade', async () => {
     const answer = seen(await t.send('tcp', 0, 'baseline6', REMOTE6));
     expect(answer.address).to.equal(SOURCE_NODE_IP6);
@@ -133,5 +152,14 @@ describe('SNAT in BPF on a real kernel (a pod of another node steered to the gat
       [EGRESS_IP6, 45000, 'udp', POD6],
     ]);
     expect(await t.mapDump('source', 'egp_nat6_rev')).to.deep.equal([]);
+  });
+
+  it('the steered-in guard holds for IPv6 too', async () => {
+    await t.mapDelete('gateway', 'egp_policy6', policyKey(POD6, DESTINATIONS6));
+    const outcome = await t.send('tcp', 0, 'unsnated6', REMOTE6).then(
+      (answer) => `answered from ${seen(answer).address}`,
+      () => 'dropped',
+    );
+    expect(outcome, "not with the gateway's own address").to.equal('dropped');
   });
 });

@@ -8,7 +8,7 @@
 // network namespace; pins live on a bpffs mounted for the run.
 import { Lab, run } from '@egress-proxier/netlab';
 import type { MapContent } from '../../src/maps/desired-maps.js';
-import { loadAndAttach, mapContent, mapDump, mapUpdate, type NodeMap } from './bpf-node.js';
+import { loadAndAttach, mapContent, mapDelete, mapDump, mapUpdate, type NodeMap } from './bpf-node.js';
 import { mountBpffs } from './classify-lab.js';
 import { PEER, startPeer } from './peer-process.js';
 
@@ -52,6 +52,10 @@ export class SteeredLab {
 
   mapUpdate(node: NodeName, map: NatMap, key: string[], value: string[]) {
     return mapUpdate(this.maps(node), map, key, value);
+  }
+
+  mapDelete(node: NodeName, map: NatMap, key: string[]) {
+    return mapDelete(this.maps(node), map, key);
   }
 
   mapDump(node: NodeName, map: NatMap): Promise<{ key: string[]; value: string[] }[]> {
