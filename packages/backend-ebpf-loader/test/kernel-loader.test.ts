@@ -4,7 +4,7 @@
 // tc, nsenter and `npm run build`'s objects; fails (never skips) saying what is missing.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { CommandRunner } from '@egress-proxier/node-datapath';
 import { assertLabPrerequisites, run, uniquePrefix } from '@egress-proxier/netlab';
@@ -67,6 +67,7 @@ describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', func
     ]);
 
     const second = await loadObject(runner, layout, CLASSIFY, 'v2');
+    expect(second.replacedMaps, 'no map replaced').to.deep.equal([]);
     expect(second.newMaps, 'every map reused').to.deep.equal([]);
     expect(
       (await readPinnedMap(runner, `${layout.maps}/egp_cluster4`, EGRESS_MAPS.cluster4)).size,
@@ -74,6 +75,29 @@ describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', func
     ).to.equal(1);
     expect((await readdir(layout.maps)).sort()).to.deep.equal(first.newMaps);
     expect((await readdir(layout.root)).sort(), 'no staging left').to.deep.equal(['maps', 'progs']);
+  });
+
+  it('replaces a pinned map of an older layout instead of failing the load, and keeps the compatible ones', async () => {
+    // An older version's NAT reverse map: an 8-byte value (this version's is 16).
+    await rm(`${layout.maps}/egp_nat4_rev`);
+    await run('bpftool', [
+      ...['map', 'create', `${layout.maps}/egp_nat4_rev`, 'type', 'lru_hash'],
+      ...['key', '16', 'value', '8', 'entries', '262144', 'name', 'egp_nat4_rev'],
+    ]);
+    const third = await loadObject(runner, layout, CLASSIFY, 'v3');
+    expect(third.replacedMaps).to.deep.equal([
+      { name: 'egp_nat4_rev', reason: 'valueSize 8 (this version: 16)' },
+    ]);
+    expect(third.newMaps).to.deep.equal(['egp_nat4_rev']);
+    const shown = JSON.parse(
+      (await run('bpftool', ['-j', 'map', 'show', 'pinned', `${layout.maps}/egp_nat4_rev`])).stdout,
+    ) as { bytes_value: number };
+    expect(shown.bytes_value).to.equal(16);
+    expect(
+      (await readPinnedMap(runner, `${layout.maps}/egp_cluster4`, EGRESS_MAPS.cluster4)).size,
+      'a compatible map keeps its entries',
+    ).to.equal(1);
+    await rm(`${layout.programs}/v3`, { recursive: true }); // the next case swaps v1 for v2
   });
 
   it('attaches, swaps the program in place, unpins the old version, and detaches back to a bare device', async () => {

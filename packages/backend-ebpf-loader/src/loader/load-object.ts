@@ -4,10 +4,12 @@
 // bpftool cannot do both in one `loadall`: `pinmaps DIR` fails with EEXIST on a reused map. So the object is
 // loaded with every already pinned map given as `map name N pinned P` and `pinmaps` pointing at a fresh
 // staging directory; the maps that were new are then moved (bpffs rename) into maps/, and the staging pins of
-// reused maps are removed (unpinning a map that is still pinned elsewhere does not free it).
+// reused maps are removed (unpinning a map that is still pinned elsewhere does not free it). A pinned map of
+// another layout (an older version's) is unpinned first and created anew (map-compat.ts).
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandRunner } from '@egress-proxier/node-datapath';
+import { incompatibility } from './map-compat.js';
 import { programDir, type PinLayout } from './pin-layout.js';
 
 export interface LoadedObject {
@@ -16,6 +18,8 @@ export interface LoadedObject {
   programs: Map<string, string>;
   /** Maps pinned by this load (the others were reused). */
   newMaps: string[];
+  /** Pinned maps of another layout that this load replaced, with why. */
+  replacedMaps: { name: string; reason: string }[];
 }
 
 export async function loadObject(
@@ -27,6 +31,13 @@ export async function loadObject(
   const dir = programDir(layout, version);
   await mkdir(layout.maps, { recursive: true });
   await mkdir(layout.programs, { recursive: true });
+  const replacedMaps: { name: string; reason: string }[] = [];
+  for (const name of (await readdir(layout.maps)).sort()) {
+    const reason = await incompatibility(runner, name, join(layout.maps, name));
+    if (reason === undefined) continue;
+    await rm(join(layout.maps, name));
+    replacedMaps.push({ name, reason });
+  }
   const existing = new Set(await readdir(layout.maps));
   const staging = join(layout.root, `staging-${version}`);
   await rm(dir, { recursive: true, force: true }); // a load of this version that died half way
@@ -47,7 +58,7 @@ export async function loadObject(
       newMaps.push(name);
     }
     const programs = new Map((await readdir(dir)).sort().map((name) => [name, join(dir, name)]));
-    return { version, programs, newMaps };
+    return { version, programs, newMaps, replacedMaps };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

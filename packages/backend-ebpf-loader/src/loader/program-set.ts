@@ -5,8 +5,8 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { CommandRunner } from '@egress-proxier/node-datapath';
-import { EGRESS_MAPS } from '../maps/map-layout.js';
 import { loadObject } from './load-object.js';
+import { PINNED_MAP_SHAPES } from './map-compat.js';
 import { objectVersion, programDir, type PinLayout } from './pin-layout.js';
 import { pinnedProgramId, PROGRAMS, type ProgramName } from './tc-programs.js';
 
@@ -21,6 +21,8 @@ export interface ProgramSet {
   ids: Record<ProgramName, number>;
   /** False when a pinned version was adopted. */
   loaded: boolean;
+  /** Pinned maps of an older layout that the load replaced (their content is gone), with why. */
+  replacedMaps: { name: string; reason: string }[];
 }
 
 export async function loadOrAdopt(
@@ -33,14 +35,15 @@ export async function loadOrAdopt(
   const pinned = new Set(await readdir(programDir(layout, version)).catch(() => [] as string[]));
   const maps = new Set(await readdir(layout.maps).catch(() => [] as string[]));
   const complete =
-    wanted.every((name) => pinned.has(name)) &&
-    Object.values(EGRESS_MAPS).every((spec) => maps.has(spec.name));
+    wanted.every((name) => pinned.has(name)) && [...PINNED_MAP_SHAPES.keys()].every((name) => maps.has(name));
   let loaded = false;
+  let replacedMaps: ProgramSet['replacedMaps'] = [];
   if (!complete) {
     const object = await loadObject(runner, layout, objectPath, version);
     for (const name of wanted)
       if (!object.programs.has(name)) throw new Error(`${objectPath} has no program ${name}`);
     loaded = true;
+    replacedMaps = object.replacedMaps;
   }
   const dir = programDir(layout, version);
   const paths = Object.fromEntries(wanted.map((name) => [name, `${dir}/${name}`])) as Record<
@@ -52,5 +55,5 @@ export async function loadOrAdopt(
       wanted.map(async (name) => [name, await pinnedProgramId(runner, paths[name])] as const),
     ),
   ) as Record<ProgramName, number>;
-  return { version, paths, ids, loaded };
+  return { version, paths, ids, loaded, replacedMaps };
 }

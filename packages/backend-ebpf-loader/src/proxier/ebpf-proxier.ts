@@ -213,6 +213,11 @@ export class EbpfProxier implements NodeProxier {
       this.context.logger.warn({ uplink }, warning);
     const layout = pinLayout(this.options.pinDir);
     const programs = await loadOrAdopt(runner, layout, this.objectPath);
+    if (programs.replacedMaps.length > 0)
+      this.context.logger.warn(
+        { maps: programs.replacedMaps },
+        'pinned maps of an older layout were replaced: their entries are gone (policy maps are refilled now; NAT flows claim ports again)',
+      );
     this.context.logger.info(
       { uplink, pinDir: layout.root, version: programs.version, adopted: !programs.loaded },
       programs.loaded ? 'eBPF backend ready: programs loaded' : 'eBPF backend ready: pinned programs adopted',
