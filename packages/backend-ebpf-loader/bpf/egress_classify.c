@@ -22,37 +22,40 @@
 #define EGP_AF_INET 2
 #define EGP_AF_INET6 10
 
-/* No LIBBPF_PIN_BY_NAME: bpftool would pin under /sys/fs/bpf itself; the loader pins with `pinmaps DIR`. */
+/* No LIBBPF_PIN_BY_NAME: bpftool would pin under /sys/fs/bpf itself; the loader pins with `pinmaps DIR`.
+ * Maps are declared by key and value size, not by BTF type: reading a map with BTF back (`bpftool map dump`)
+ * needs CAP_SYS_ADMIN, which the agent should not need; the layouts are the structs of egress_maps.h, which
+ * the object's BTF still carries (tests check the TypeScript encoders against it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EGP_POLICY_MAX_ENTRIES);
-	__type(key, struct egp_policy_key4);
-	__type(value, struct egp_policy_value);
+	__uint(key_size, sizeof(struct egp_policy_key4));
+	__uint(value_size, sizeof(struct egp_policy_value));
 } EGP_POLICY4_MAP SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EGP_POLICY_MAX_ENTRIES);
-	__type(key, struct egp_policy_key6);
-	__type(value, struct egp_policy_value);
+	__uint(key_size, sizeof(struct egp_policy_key6));
+	__uint(value_size, sizeof(struct egp_policy_value));
 } EGP_POLICY6_MAP SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EGP_CLUSTER_MAX_ENTRIES);
-	__type(key, struct egp_cluster_key4);
-	__type(value, egp_cluster_value);
+	__uint(key_size, sizeof(struct egp_cluster_key4));
+	__uint(value_size, sizeof(egp_cluster_value));
 } EGP_CLUSTER4_MAP SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EGP_CLUSTER_MAX_ENTRIES);
-	__type(key, struct egp_cluster_key6);
-	__type(value, egp_cluster_value);
+	__uint(key_size, sizeof(struct egp_cluster_key6));
+	__uint(value_size, sizeof(egp_cluster_value));
 } EGP_CLUSTER6_MAP SEC(".maps");
 
 #include "egress_nat.h"

@@ -71,29 +71,29 @@ struct egp_icmp_echo {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EGP_NAT_MAX_ENTRIES);
-	__type(key, struct egp_nat4_fwd_key);
-	__type(value, struct egp_nat4_fwd_value);
+	__uint(key_size, sizeof(struct egp_nat4_fwd_key));
+	__uint(value_size, sizeof(struct egp_nat4_fwd_value));
 } EGP_NAT4_FWD_MAP SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EGP_NAT_MAX_ENTRIES);
-	__type(key, struct egp_nat4_rev_key);
-	__type(value, struct egp_nat4_rev_value);
+	__uint(key_size, sizeof(struct egp_nat4_rev_key));
+	__uint(value_size, sizeof(struct egp_nat4_rev_value));
 } EGP_NAT4_REV_MAP SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EGP_NAT_MAX_ENTRIES);
-	__type(key, struct egp_nat6_fwd_key);
-	__type(value, struct egp_nat6_fwd_value);
+	__uint(key_size, sizeof(struct egp_nat6_fwd_key));
+	__uint(value_size, sizeof(struct egp_nat6_fwd_value));
 } EGP_NAT6_FWD_MAP SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EGP_NAT_MAX_ENTRIES);
-	__type(key, struct egp_nat6_rev_key);
-	__type(value, struct egp_nat6_rev_value);
+	__uint(key_size, sizeof(struct egp_nat6_rev_key));
+	__uint(value_size, sizeof(struct egp_nat6_rev_value));
 } EGP_NAT6_REV_MAP SEC(".maps");
 
 /* The ICMP errors that embed the packet they are about (RFC 5508 section 4.2; RFC 4443 section 2.1). */

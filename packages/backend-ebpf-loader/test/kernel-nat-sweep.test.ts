@@ -9,13 +9,14 @@ import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { assertLabPrerequisites, run, uniquePrefix } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, uniquePrefix } from '@egress-proxier/netlab';
 import { CommandRunner } from '@egress-proxier/node-datapath';
 import { ExecaExec } from '@egress-proxier/core';
 import ipaddr from 'ipaddr.js';
 import pino from 'pino';
 import { decodeNatEntries, NAT_MAP_IDS, NAT_MAPS, type NatMapId } from '../src/nat/nat-layout.js';
 import { sweepNat } from '../src/nat/nat-sweep.js';
+import { BtfLayouts, type Formatted } from './support/btf-layout.js';
 import { clusterKey, clusterValue, policyKey, policyValue } from './support/map-bytes.js';
 import {
   createSnatLab,
@@ -100,16 +101,21 @@ describe('NAT sweep on a real kernel (idle and stale entries)', function () {
     await t?.destroy();
   });
 
-  it("decodes the programs' entries as the object's BTF describes them", async () => {
+  it("decodes the programs' entries as the C structs' BTF lays them out", async () => {
     await t.send('udp', 0, 46100, 'btf');
     await t.send('udp', 0, 46100, 'btf6', REMOTE6);
+    const layouts = await BtfLayouts.read();
     for (const id of NAT_MAP_IDS) {
-      const dump = JSON.parse(
-        (await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${t.maps}/${NAT_MAPS[id].name}`])).stdout,
-      ) as { formatted: { key: Formatted; value: Formatted } }[];
-      expect(dump, id).to.have.length(1);
+      const raw = [...(await content(id))];
+      expect(raw, id).to.have.length(1);
+      const [[key = '', value = ''] = []] = raw;
+      const struct = NAT_MAPS[id].name; // egress_maps.h: struct <map name>_key and <map name>_value
+      const formatted = {
+        key: layouts.format(`${struct}_key`, Buffer.from(key, 'hex')),
+        value: layouts.format(`${struct}_value`, Buffer.from(value, 'hex')),
+      };
       const [entry] = decodeNatEntries(id, await content(id));
-      expect({ key: entry?.key, value: entry?.value }, id).to.deep.equal(fromBtf(id, dump[0]?.formatted));
+      expect({ key: entry?.key, value: entry?.value }, id).to.deep.equal(fromBtf(id, formatted));
     }
   });
 
@@ -153,9 +159,7 @@ describe('NAT sweep on a real kernel (idle and stale entries)', function () {
   });
 });
 
-type Formatted = Record<string, number | number[]>;
-
-/** bpftool's BTF view of an entry (host-order numbers, arrays of bytes) in the decoders' terms. */
+/** The BTF view of an entry (host-order numbers, arrays of bytes) in the decoders' terms. */
 function fromBtf(id: NatMapId, formatted: { key: Formatted; value: Formatted } | undefined) {
   if (formatted === undefined) throw new Error(`${id}: no BTF-formatted entry`);
   const little = endianness() === 'LE';

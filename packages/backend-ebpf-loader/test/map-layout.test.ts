@@ -9,6 +9,7 @@ import {
   encodePolicyValue,
   hex,
 } from '../src/maps/map-layout.js';
+import { BtfLayouts } from './support/btf-layout.js';
 
 /** A u32 in host order, as hex. */
 const u32 = (n: number) => {
@@ -99,5 +100,45 @@ describe('ebpf map layout (bpf/egress_maps.h)', () => {
     expect(() => encodePolicyValue({ action: 'steer', ifindex: 0, nexthop: '192.0.2.1' })).to.throw(
       /ifindex/,
     );
+  });
+});
+
+describe('ebpf map layout against the C structs (BTF of bpf/btf/egress_layouts.c)', () => {
+  let layouts: BtfLayouts;
+  before(async () => {
+    layouts = await BtfLayouts.read();
+  });
+
+  it('policy keys and values sit where the compiler put the struct members', () => {
+    expect(
+      layouts.format('egp_policy_key4', encodePolicyKey(4, '10.244.1.5', '203.0.113.0/24')),
+    ).to.deep.equal({
+      prefixlen: 56,
+      src: Buffer.from([10, 244, 1, 5]).readUInt32LE(0),
+      dst: Buffer.from([203, 0, 113, 0]).readUInt32LE(0),
+    });
+    const value = layouts.format(
+      'egp_policy_value',
+      encodePolicyValue({ action: 'steer', ifindex: 7, nexthop: '192.0.2.12' }),
+    );
+    expect(value).to.deep.include({ action: 2, ifindex: 7 });
+    expect(value['nexthop']).to.deep.equal([192, 0, 2, 12, ...Array<number>(12).fill(0)]);
+    const key6 = layouts.format('egp_cluster_key6', encodeClusterKey(6, 'fd00:10:244::/48'));
+    expect(key6['prefixlen']).to.equal(48);
+    expect(key6['dst']).to.deep.equal([0xfd, 0, 0, 0x10, 2, 0x44, ...Array<number>(10).fill(0)]);
+  });
+
+  it('every map spec has the size of its C key and value', () => {
+    for (const spec of Object.values(EGRESS_MAPS)) {
+      const base = spec.name.replace(/[46]$/, '');
+      const family = spec.name.endsWith('6') ? '6' : '4';
+      expect(
+        () => layouts.format(`${base}_key${family}`, Buffer.alloc(spec.keySize)),
+        spec.name,
+      ).not.to.throw();
+    }
+    expect(() =>
+      layouts.format('egp_policy_value', Buffer.alloc(EGRESS_MAPS.policy4.valueSize)),
+    ).not.to.throw();
   });
 });

@@ -1,6 +1,6 @@
 // `bpftool -j map dump pinned PATH` → hex key → hex value. bpftool always prints the raw bytes as `key` and
-// `value` arrays of "0x.." strings; a map with BTF (one created by `bpftool prog loadall` from our object) adds
-// a `formatted` object with the fields decoded, which is ignored: the raw bytes are what the diff compares.
+// `value` arrays of "0x.." strings; a map with BTF types (ours are declared by size and have none) adds a
+// `formatted` object with the fields decoded, which is ignored: the raw bytes are what the diff compares.
 // Output holding only `formatted` (no raw arrays) is refused rather than re-encoded from field names.
 import { ExecError } from '@egress-proxier/core';
 import type { CommandRunner } from '@egress-proxier/node-datapath';
