@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createProxierPlugin } from '@egress-proxier/core';
 import { nodePreflightChecks } from '@egress-proxier/node-datapath';
+import { CLASSIFY_OBJECT } from './loader/program-set.js';
 import { parseOptions, PLUGIN_OPTIONS } from './options.js';
 import { ebpfPreflightChecks } from './preflight/ebpf-preflight.js';
 import { pinDirCheck } from './preflight/pin-dir-check.js';
@@ -21,7 +22,10 @@ export const plugin = createProxierPlugin({
     const options = parseOptions(context.options);
     const [node, ebpf, pins] = await Promise.all([
       Promise.all(nodePreflightChecks(context.exec, { steering: 'onlink' }, signal)),
-      ebpfPreflightChecks(context.exec, signal),
+      ebpfPreflightChecks(context.exec, signal, {
+        object: CLASSIFY_OBJECT,
+        scratchDir: `${options.pinDir}-preflight-${process.pid}`,
+      }),
       pinDirCheck(context.exec, options.pinDir, signal),
     ]);
     return { checks: [...ebpf, pins, ...node] };

@@ -2,7 +2,8 @@
 // read), and from the same probe with one helper and one map type missing, as on an older kernel.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { featureChecks } from '../src/preflight/ebpf-preflight.js';
+import { RecordingExec } from '@egress-proxier/core/testing';
+import { ebpfPreflightChecks, featureChecks } from '../src/preflight/ebpf-preflight.js';
 
 const probe = JSON.parse(
   readFileSync(new URL('../../test/fixtures/feature-probe-kernel.json', import.meta.url), 'utf8'),
@@ -40,5 +41,41 @@ describe('eBPF preflight', () => {
 
   it('fails every kernel check when the probe says nothing (no bpf syscall)', () => {
     expect(featureChecks({}).every((check) => !check.ok)).to.equal(true);
+  });
+
+  it('without CAP_SYS_ADMIN, checks by loading the real object into a scratch directory, then removes it', async () => {
+    const exec = new RecordingExec()
+      .respond('tc -V', { stdout: 'tc utility, iproute2-6.1.0' })
+      .respond('bpftool -j feature probe kernel', {
+        exitCode: 255,
+        stdout:
+          '{"error":"missing CAP_SYS_ADMIN, required for full feature probing; run as root or use \'unprivileged\'"}',
+      })
+      .respond('bpftool prog loadall', {});
+    const trial = {
+      object: '/opt/egp/egress_classify.o',
+      scratchDir: '/sys/fs/bpf/egress-proxier-preflight-7',
+    };
+    const checks = await ebpfPreflightChecks(exec, new AbortController().signal, trial);
+    expect(checks.map((check) => [check.name, check.ok])).to.deep.equal([
+      ['tc (iproute2: clsact qdisc and bpf filters)', true],
+      ["programs load (the kernel's verifier accepts egress_classify.o)", true],
+    ]);
+    expect(exec.commandLines()).to.include(
+      'bpftool prog loadall /opt/egp/egress_classify.o /sys/fs/bpf/egress-proxier-preflight-7',
+    );
+  });
+
+  it('names the refusal when the trial load fails', async () => {
+    const exec = new RecordingExec()
+      .respond('bpftool -j feature probe kernel', { exitCode: 255, stdout: 'missing CAP_SYS_ADMIN' })
+      .respond('bpftool prog loadall', { exitCode: 255, stderr: 'libbpf: prog egp_classify: -EACCES' });
+    const [, load] = await ebpfPreflightChecks(exec, new AbortController().signal, {
+      object: '/o/egress_classify.o',
+      scratchDir: '/tmp/none-such-scratch',
+    });
+    expect(load?.ok).to.equal(false);
+    expect(load?.detail).to.include('EACCES');
+    expect(load?.remedy).to.match(/CAP_BPF, CAP_PERFMON/);
   });
 });

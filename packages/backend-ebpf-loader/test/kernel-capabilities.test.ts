@@ -1,0 +1,61 @@
+// The capabilities deploy/ebpf gives the agent, proven: a process with only CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN
+// and CAP_NET_RAW (no CAP_SYS_ADMIN) passes the preflight (by a trial load: bpftool's full feature probe needs
+// CAP_SYS_ADMIN), syncs a gateway table in a namespace of its own, adopts it as a restarted agent (reading the
+// maps back: maps with BTF types would need CAP_SYS_ADMIN for that) and cleans up. Needs root (to drop to that set), setpriv, bpftool, tc and `npm run build`'s objects.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { assertLabPrerequisites, run, uniquePrefix } from '@egress-proxier/netlab';
+import { CLASSIFY_OBJECT } from '../src/loader/program-set.js';
+import { mountBpffs } from './support/classify-lab.js';
+
+const CAPABILITIES = '-all,+bpf,+perfmon,+net_admin,+net_raw';
+const SCRIPT = fileURLToPath(new URL('./support/capped-sync.js', import.meta.url));
+
+describe("the eBPF backend with deploy/ebpf's capabilities only (no CAP_SYS_ADMIN)", function () {
+  this.timeout(60_000);
+  const namespace = `${uniquePrefix('ebcap')}-node`;
+  let bpffs: Awaited<ReturnType<typeof mountBpffs>> | undefined;
+
+  before(async () => {
+    await assertLabPrerequisites(['setpriv', 'bpftool', 'tc', 'mount', 'umount']);
+    if (!existsSync(CLASSIFY_OBJECT)) throw new Error(`${CLASSIFY_OBJECT} is missing: run \`npm run build\``);
+    await run('ip', ['netns', 'add', namespace]);
+    const ip = (...args: string[]) => run('ip', ['-n', namespace, ...args]);
+    await ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer');
+    await ip('link', 'add', 'pod1', 'type', 'veth', 'peer', 'name', 'pod1-peer');
+    for (const device of ['lo', 'eth0', 'eth0-peer', 'pod1', 'pod1-peer'])
+      await ip('link', 'set', device, 'up');
+    await ip('addr', 'add', '192.0.2.11/24', 'dev', 'eth0');
+    await ip('route', 'add', 'default', 'via', '192.0.2.1');
+    await ip('route', 'add', '10.244.1.2/32', 'dev', 'pod1');
+    bpffs = await mountBpffs('ebcap');
+  });
+  after(async () => {
+    await run('ip', ['netns', 'del', namespace], { allowFailure: true });
+    await bpffs?.release();
+  });
+
+  it('passes the preflight, syncs, adopts its own state and cleans up', async () => {
+    const result = await run('ip', [
+      ...['netns', 'exec', namespace],
+      ...['setpriv', '--bounding-set', CAPABILITIES, '--inh-caps', CAPABILITIES],
+      ...[process.execPath, SCRIPT, `${bpffs?.dir}/egress-proxier`, CLASSIFY_OBJECT],
+    ]);
+    const outcome = JSON.parse(result.stdout.trim()) as {
+      checks: { name: string; ok: boolean; detail?: string }[];
+      first: boolean;
+      second: boolean;
+      counts: Record<string, number>;
+    };
+    expect(outcome.checks.filter((check) => !check.ok)).to.deep.equal([]);
+    expect(outcome.checks.map((check) => check.name)).to.include(
+      "programs load (the kernel's verifier accepts egress_classify.o)",
+    );
+    expect(outcome.first, 'the first sync changed the node').to.equal(true);
+    expect(outcome.second, 'the restarted proxier found nothing to change').to.equal(false);
+    expect(outcome.counts).to.deep.include({ policyEntries: 1, addresses: 1, attachedDevices: 2 });
+    const left = await run('ip', ['netns', 'exec', namespace, 'bpftool', '-j', 'net', 'show']);
+    expect(left.stdout, 'cleanup detached our programs').not.to.include('egp_');
+  });
+});
