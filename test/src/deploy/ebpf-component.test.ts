@@ -18,9 +18,9 @@ const DEPLOY = path.join(REPO_ROOT, 'deploy');
 const EBPF = path.join(DEPLOY, 'ebpf');
 const KERNEL_5_10 = path.join(EBPF, 'kernel-5.10');
 const BPFFS = '/sys/fs/bpf';
-// deploy/ebpf/daemonset-ebpf.yaml says why each one; SYS_ADMIN only until the loader stops running bpftool's
-// full feature probe and BTF map dumps.
-const EBPF_CAPABILITIES = ['BPF', 'NET_ADMIN', 'NET_RAW', 'PERFMON', 'SYS_ADMIN'];
+// deploy/ebpf/daemonset-ebpf.yaml says why each one; packages/backend-ebpf-loader's kernel-capabilities test
+// runs the preflight, a sync, an adoption and cleanup with exactly these.
+const EBPF_CAPABILITIES = ['BPF', 'NET_ADMIN', 'NET_RAW', 'PERFMON'];
 
 describe('deploy/ebpf Component', () => {
   let base: Manifest[];
@@ -58,7 +58,7 @@ describe('deploy/ebpf Component', () => {
     expect(pinDir?.startsWith(`${BPFFS}/`), `--ebpf-pin-dir=${pinDir}`).to.equal(true);
   });
 
-  it('is not privileged and adds exactly BPF, PERFMON, NET_ADMIN, NET_RAW and SYS_ADMIN to drop ALL', () => {
+  it('is not privileged and adds exactly BPF, PERFMON, NET_ADMIN and NET_RAW to drop ALL', () => {
     const securityContext = container.securityContext ?? {};
     expect(securityContext.privileged).to.equal(false);
     expect(securityContext.allowPrivilegeEscalation).to.equal(false);
