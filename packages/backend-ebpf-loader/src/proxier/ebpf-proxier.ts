@@ -87,6 +87,18 @@ export class EbpfProxier implements NodeProxier {
   }
 
   async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
+    try {
+      return await this.syncOnce(table, signal);
+    } catch (error) {
+      // Start the next sync from the kernel: pins removed or programs detached by someone else are then found
+      // and loaded again, and the maps read back, instead of failing the same way at every retry.
+      this.setup = undefined;
+      this.maps = undefined;
+      throw error;
+    }
+  }
+
+  private async syncOnce(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
     const runner = new CommandRunner(this.context.exec, signal);
     const setup = await this.ensureSetup(runner);
     const maps = desiredMaps(compileLongestPrefixTable(table), nodeHops(setup.uplinkIfindex));
@@ -102,7 +114,6 @@ export class EbpfProxier implements NodeProxier {
     const verifyDue =
       this.context.clock.monotonic() - this.mapsReadAt >= this.options.mapVerifySeconds * 1000;
     const known = verifyDue ? undefined : this.maps;
-    this.maps = undefined; // if the batch fails part way, the next sync reads the maps
     const mapSync = await syncMaps(runner, setup.layout.maps, maps, known);
     if (known === undefined) this.mapsReadAt = this.context.clock.monotonic();
     this.maps = maps;
