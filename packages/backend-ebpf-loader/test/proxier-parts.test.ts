@@ -188,7 +188,7 @@ describe('ebpf render', () => {
       ].join('\n'),
     );
     expect(sections['tc attach points']).to.equal(
-      'egp_classify: tc ingress of each device routing to 10.244.1.5, 10.244.2.7\negp_uplink_in: tc ingress of eth0\n',
+      "egp_classify: tc ingress of each device with a direct route to one of 10.244.1.5, 10.244.2.7 (this node's pods; the others are steered here)\negp_uplink_in: tc ingress of eth0\n",
     );
     expect(sections['bpffs pins']).to.include('/sys/fs/bpf/egress-proxier/progs/<version>/egp_classify\n');
     expect(sections['ip addr']).to.match(/^ip -4 addr replace 192\.0\.2\.100\/32 dev eth0 .*valid_lft 60/);

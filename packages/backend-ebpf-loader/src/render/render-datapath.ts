@@ -49,12 +49,16 @@ export function renderDatapath(table: NodeEgressTable, options: EbpfOptions): Re
     });
   }
   const addresses = desiredAddresses(table, uplink);
-  const sources = localSources(table).map((source) => source.ip);
+  const sources = localSources(table)
+    .map((source) => source.ip)
+    .sort();
   sections.push({
     title: SECTION_TITLES.attach,
     content: lines([
       ...(sources.length > 0
-        ? [`${PROGRAMS.classify}: tc ingress of each device routing to ${sources.join(', ')}`]
+        ? [
+            `${PROGRAMS.classify}: tc ingress of each device with a direct route to one of ${sources.join(', ')} (this node's pods; the others are steered here)`,
+          ]
         : []),
       `${PROGRAMS.uplinkIn}: tc ingress of ${uplink}`,
     ]),
