@@ -1,5 +1,5 @@
 // The proxier's pure parts: options, which device gets which program (and what changes), reading our tc
-// programs from `bpftool net show`, the pin directory's preflight, map capacity, and render.
+// programs from `bpftool net show`, the pin directory's preflight, map capacity, render, and the on-link check.
 import type { NodeEgressTable } from '@egress-proxier/core';
 import { RecordingExec } from '@egress-proxier/core/testing';
 import { OptionsError } from '@egress-proxier/node-datapath';
@@ -11,6 +11,7 @@ import { DEFAULT_PIN_DIR, parseOptions } from '../src/options.js';
 import { pinDirCheck } from '../src/preflight/pin-dir-check.js';
 import { desiredAttachments, planAttachments } from '../src/proxier/attach-plan.js';
 import { localSources } from '../src/proxier/node-hops.js';
+import { offLinkGateways } from '../src/proxier/off-link-gateways.js';
 import { renderDatapath } from '../src/render/render-datapath.js';
 
 const signal = new AbortController().signal;
@@ -192,5 +193,45 @@ describe('ebpf render', () => {
     );
     expect(sections['bpffs pins']).to.include('/sys/fs/bpf/egress-proxier/progs/<version>/egp_classify\n');
     expect(sections['ip addr']).to.match(/^ip -4 addr replace 192\.0\.2\.100\/32 dev eth0 .*valid_lft 60/);
+  });
+});
+
+describe('ebpf on-link steering check', () => {
+  const steerTo = (node: string, nodeIP: string): NodeEgressTable['rules'][number] => ({
+    policy: node,
+    family: nodeIP.includes(':') ? 6 : 4,
+    sourceSet: `${node}/x`,
+    destination: nodeIP.includes(':') ? '::/0' : '0.0.0.0/0',
+    excludedCIDRs: [],
+    failurePolicy: 'FailOpen',
+    action: { kind: 'steer', egressIP: '192.0.2.100', gateway: { node, nodeIP } },
+  });
+  const uplink = (local: string, prefixLength: number) => ({
+    device: 'eth0',
+    family: local.includes(':') ? (6 as const) : (4 as const),
+    local,
+    prefixLength,
+    label: undefined,
+    dynamic: false,
+    nodad: false,
+  });
+
+  it('names the gateways no subnet of the uplink holds, once each', () => {
+    const steering: NodeEgressTable = {
+      ...table,
+      rules: [
+        steerTo('node-b', '192.0.2.12'),
+        steerTo('node-b', '192.0.2.12'),
+        steerTo('node-c', '198.51.100.7'),
+        steerTo('node-b', '2001:db8:2::12'),
+        steerTo('node-d', '2001:db8:9::4'),
+      ],
+    };
+    expect(offLinkGateways(steering, [uplink('192.0.2.11', 24), uplink('2001:db8:2::11', 64)])).to.deep.equal(
+      [
+        { node: 'node-c', nodeIP: '198.51.100.7' },
+        { node: 'node-d', nodeIP: '2001:db8:9::4' },
+      ],
+    );
   });
 });

@@ -27,12 +27,14 @@ import {
   detectUplink,
   NeighbourAnnouncer,
   nodeFactWarnings,
+  isOurAddress,
+  parseAddresses,
   podFacingDevices,
   readNodeFacts,
-  readOwnedAddresses,
   removeAddresses,
   renewAddresses,
   type EgressAddress,
+  type KernelAddress,
 } from '@egress-proxier/node-datapath';
 import { removeOtherVersions } from '../loader/load-object.js';
 import { pinLayout, type PinLayout } from '../loader/pin-layout.js';
@@ -47,6 +49,7 @@ import type { EbpfOptions } from '../options.js';
 import { desiredAttachments, planAttachments } from './attach-plan.js';
 import { cleanupEbpf } from './cleanup.js';
 import { localSources, nodeHops } from './node-hops.js';
+import { offLinkGateways } from './off-link-gateways.js';
 
 interface NodeSetup {
   uplink: string;
@@ -69,6 +72,7 @@ export class EbpfProxier implements NodeProxier {
   /** The egress IPs hosted at the last NAT sweep; undefined before this process's first. */
   private hostedAtSweep: ReadonlySet<string> | undefined;
   private natSweptAt = -Infinity;
+  private readonly offLinkWarned = new Set<string>();
   private lifetimeSeconds: number;
   private readonly announcer: NeighbourAnnouncer;
 
@@ -104,11 +108,13 @@ export class EbpfProxier implements NodeProxier {
     const maps = desiredMaps(compileLongestPrefixTable(table), nodeHops(setup.uplinkIfindex));
     assertMapsFit(maps); // before anything changes: a table that cannot fit leaves the datapath as it is
     const addresses = desiredAddresses(table, setup.uplink);
-    const [held, attached, podDevices] = await Promise.all([
-      readOwnedAddresses(runner, setup.uplink),
+    const [uplinkAddresses, attached, podDevices] = await Promise.all([
+      runner.stdout('ip', '-j', 'addr', 'show', 'dev', setup.uplink).then(parseAddresses),
       readTcPrograms(runner),
       podFacingDevices(runner, localSources(table)),
     ]);
+    const held = uplinkAddresses.filter((address) => isOurAddress(address, setup.uplink));
+    this.warnOffLink(table, uplinkAddresses, setup.uplink);
     const lifetime = this.context.addressLifetime?.() ?? this.lifetimeSeconds;
     const added = await addAddresses(runner, this.announcer, lifetime, addresses, held);
     const verifyDue =
@@ -148,6 +154,23 @@ export class EbpfProxier implements NodeProxier {
         commands: added + mapSync.batchExecs + 2 * plan.attach.length + plan.detach.length + removed,
       },
     };
+  }
+
+  /** Once per gateway address and process: what is steered to an off-link gateway is lost. */
+  private warnOffLink(
+    table: NodeEgressTable,
+    uplinkAddresses: readonly KernelAddress[],
+    uplink: string,
+  ): void {
+    for (const gateway of offLinkGateways(table, uplinkAddresses)) {
+      const key = `${gateway.node}|${gateway.nodeIP}`;
+      if (this.offLinkWarned.has(key)) continue;
+      this.offLinkWarned.add(key);
+      this.context.logger.warn(
+        { gateway: gateway.node, nodeIP: gateway.nodeIP, uplink },
+        "gateway node is not on the uplink's subnets: the eBPF backend steers on-link only (bpf_redirect_neigh), so traffic steered to it is lost; give gateways a shared L2 with their sources, or use the iptables backend with --iptables-steering vxlan",
+      );
+    }
   }
 
   /**
