@@ -38,14 +38,19 @@ export class LabNodeState {
     return (await listFiles(entry.dir)).filter((file) => !entry.before.includes(file));
   }
 
+  /** Releases every node's state, even when one release fails (then throws naming each failure). */
   async release(): Promise<void> {
+    const failures: string[] = [];
     for (const [node, { dir, setup }] of this.setups) {
-      await setup.release().catch((error: unknown) => {
-        throw new Error(`releasing ${node}'s lab state in ${dir}: ${String(error)}`);
-      });
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await setup.release();
+        await rm(dir, { recursive: true, force: true });
+      } catch (error) {
+        failures.push(`${node} (${dir}): ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     this.setups.clear();
+    if (failures.length > 0) throw new Error(`releasing lab state failed: ${failures.join('; ')}`);
   }
 }
 
