@@ -49,9 +49,23 @@ export const PLUGIN_OPTIONS: Readonly<Record<string, PluginOption>> = {
   },
   natSweepSeconds: {
     type: 'number',
-    description:
-      'Seconds between sweeps that remove idle NAT entries (TCP 2 h 4 min, UDP 120 s, ICMP 30 s idle)',
+    description: 'Seconds between sweeps that remove idle NAT entries',
     default: DEFAULT_OPTIONS.natSweepSeconds,
+  },
+  natTcpIdleSeconds: {
+    type: 'number',
+    description: 'A TCP flow idle this long loses its NAT entries (RFC 5382: at least 2 h 4 min)',
+    default: DEFAULT_NAT_TIMEOUTS.tcp,
+  },
+  natUdpIdleSeconds: {
+    type: 'number',
+    description: 'A UDP flow idle this long loses its NAT entries (RFC 4787: at least 2 min)',
+    default: DEFAULT_NAT_TIMEOUTS.udp,
+  },
+  natIcmpIdleSeconds: {
+    type: 'number',
+    description: 'An ICMP echo flow idle this long loses its NAT entries (RFC 5508: at least 60 s)',
+    default: DEFAULT_NAT_TIMEOUTS.icmp,
   },
   mapVerifySeconds: {
     type: 'number',

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { parseNetShow } from '../src/loader/tc-programs.js';
 import { assertMapsFit, MapCapacityError } from '../src/maps/map-capacity.js';
 import { emptyMapsContent } from '../src/maps/desired-maps.js';
-import { DEFAULT_PIN_DIR, parseOptions } from '../src/options.js';
+import { DEFAULT_PIN_DIR, parseOptions, PLUGIN_OPTIONS } from '../src/options.js';
 import { pinDirCheck } from '../src/preflight/pin-dir-check.js';
 import { desiredAttachments, planAttachments } from '../src/proxier/attach-plan.js';
 import { localSources } from '../src/proxier/node-hops.js';
@@ -37,6 +37,24 @@ describe('ebpf options', () => {
     );
     expect(() => parseOptions({ pinDir: '/sys/fs/bpf/egress.proxier' })).to.throw(OptionsError, /dots/);
     expect(() => parseOptions({ natSweepSeconds: 0 })).to.throw(OptionsError, /--ebpf-nat-sweep-seconds/);
+    expect(parseOptions({ natUdpIdleSeconds: 300 }).natTimeouts).to.deep.equal({
+      tcp: 7440,
+      udp: 300,
+      icmp: 60,
+    });
+    expect(() => parseOptions({ natIcmpIdleSeconds: 0 })).to.throw(
+      OptionsError,
+      /--ebpf-nat-icmp-idle-seconds/,
+    );
+    // Every option the parser reads is declared, so the CLI offers it as a flag.
+    for (const name of [
+      'natTcpIdleSeconds',
+      'natUdpIdleSeconds',
+      'natIcmpIdleSeconds',
+      'mapVerifySeconds',
+      'pinDir',
+    ])
+      expect(PLUGIN_OPTIONS, name).to.have.property(name);
   });
 
   it('refuses the kit options that mean nothing without fwmarks and routes', () => {
