@@ -34,24 +34,26 @@ export async function podFacingDevices(
 /**
  * The pure half of podFacingDevices, for tests: longest direct prefix per pod. A gateway's table lists every pod
  * steered to it (150,000 at scale), so routes are indexed by prefix length and each pod costs one map lookup per
- * distinct length (host routes first), not one containment test per route.
+ * distinct length (host routes first), not one containment test per route; IPv4 networks are compared as
+ * numbers, without a parser per lookup.
  */
 export function devicesOfPods(
   routes: readonly DirectRoute[],
   pods: readonly PodAddress[],
 ): Map<string, string[]> {
-  // family → prefix length → network → device; lengths longest first.
-  const index = new Map<IPFamily, Map<number, Map<string, string>>>();
+  // family → prefix length → network key → device; lengths longest first.
+  const index = new Map<IPFamily, Map<number, Map<NetworkKey, string>>>();
   for (const route of routes) {
     const text = route.dst.includes('/') ? route.dst : `${route.dst}/${route.family === 4 ? 32 : 128}`;
     const result = parseCidr(text);
     if (!('cidr' in result)) continue;
     const { family, prefixLength, network } = result.cidr;
-    const byLength = index.get(family) ?? new Map<number, Map<string, string>>();
+    const byLength = index.get(family) ?? new Map<number, Map<NetworkKey, string>>();
     index.set(family, byLength);
-    const networks = byLength.get(prefixLength) ?? new Map<string, string>();
+    const networks = byLength.get(prefixLength) ?? new Map<NetworkKey, string>();
     byLength.set(prefixLength, networks);
-    if (!networks.has(network)) networks.set(network, route.device);
+    const key = networkKey(family, network, prefixLength);
+    if (!networks.has(key)) networks.set(key, route.device);
   }
   const lengths = new Map(
     [...index].map(([family, byLength]) => [family, [...byLength.keys()].sort((a, b) => b - a)] as const),
@@ -61,8 +63,7 @@ export function devicesOfPods(
     const byLength = index.get(pod.family);
     if (byLength === undefined) continue;
     for (const length of lengths.get(pod.family) ?? []) {
-      const full = length === (pod.family === 4 ? 32 : 128); // a host route's network is the pod's own address
-      const device = byLength.get(length)?.get(full ? pod.ip : networkAddress(pod.ip, length));
+      const device = byLength.get(length)?.get(networkKey(pod.family, pod.ip, length));
       if (device === undefined) continue;
       const list = devices.get(device);
       if (list === undefined) devices.set(device, [pod.ip]);
@@ -72,4 +73,16 @@ export function devicesOfPods(
   }
   for (const list of devices.values()) list.sort();
   return devices;
+}
+
+/** An IPv4 network as a number, an IPv6 one as its canonical text. */
+type NetworkKey = number | string;
+
+function networkKey(family: IPFamily, address: string, prefixLength: number): NetworkKey {
+  if (family === 6) return prefixLength === 128 ? address : networkAddress(address, prefixLength);
+  const parts = address.split('.');
+  const value =
+    ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  return (value & mask) >>> 0;
 }
