@@ -8,6 +8,7 @@ import {
   encodePolicyKey,
   encodePolicyValue,
   hex,
+  policyKeyHexEncoder,
 } from '../src/maps/map-layout.js';
 import { BtfLayouts } from './support/btf-layout.js';
 
@@ -100,6 +101,22 @@ describe('ebpf map layout (bpf/egress_maps.h)', () => {
     expect(() => encodePolicyValue({ action: 'steer', ifindex: 0, nexthop: '192.0.2.1' })).to.throw(
       /ifindex/,
     );
+  });
+});
+
+describe('ebpf policy keys in bulk (policyKeyHexEncoder)', () => {
+  it('equals hex(encodePolicyKey) for IPv4 and IPv6, and refuses what encodePolicyKey refuses', () => {
+    const encode = policyKeyHexEncoder();
+    const cases: [4 | 6, string, string][] = [
+      [4, '10.244.1.5', '203.0.113.0/24'],
+      [4, '10.244.1.6', '203.0.113.0/24'],
+      [4, '0.0.0.0', '0.0.0.0/0'],
+      [6, 'fd00:10:244:1::5', '2001:db8:113::/64'],
+    ];
+    for (const [family, source, destination] of cases)
+      expect(encode(family, source, destination)).to.equal(hex(encodePolicyKey(family, source, destination)));
+    expect(() => encode(4, '10.244.1.256', '0.0.0.0/0')).to.throw(/not an IP address/);
+    expect(() => encode(4, 'fd00::1', '0.0.0.0/0')).to.throw(/not an IPv4 address/);
   });
 });
 

@@ -8,7 +8,7 @@ import {
   encodeClusterKey,
   encodePolicyValue,
   hex,
-  policyKeyEncoder,
+  policyKeyHexEncoder,
   policyMapOf,
   type EgressMapId,
   type PolicyValue,
@@ -52,7 +52,7 @@ export function policyValueOf(verdict: LongestPrefixVerdict, family: IPFamily, h
 
 export function desiredMaps(table: LongestPrefixTable, hops: NodeHops): EgressMapsContent {
   const maps = emptyMapsContent();
-  const encodeKey = policyKeyEncoder();
+  const encodeKey = policyKeyHexEncoder();
   // Entries share few distinct values (one per rule and family): encode each once.
   const values = new Map<string, string>();
   const valueOf = (verdict: LongestPrefixVerdict, family: IPFamily): string => {
@@ -69,7 +69,7 @@ export function desiredMaps(table: LongestPrefixTable, hops: NodeHops): EgressMa
     maps[clusterMapOf(family)].set(hex(encodeClusterKey(family, destination)), hex(CLUSTER_VALUE));
   }
   for (const entry of table.entries) {
-    const key = hex(encodeKey(entry.family, entry.source, entry.destination));
+    const key = encodeKey(entry.family, entry.source, entry.destination);
     const value = valueOf(entry.verdict, entry.family);
     const map = maps[policyMapOf(entry.family)];
     // The compiled table has one entry per key; two would make the kernel keep whichever came last.

@@ -102,43 +102,41 @@ export function encodePolicyKey(family: IPFamily, source: string, destination: s
 }
 
 /**
- * encodePolicyKey for many keys: each destination's bytes are encoded once, and IPv4 sources without a
- * general parser (a gateway's table has one key per steered pod: 150,000 at scale).
+ * hex(encodePolicyKey(…)) for many keys: each destination's part is encoded once, and IPv4 sources go to hex
+ * through a byte table instead of a general parser (a gateway's table has one key per steered pod: 150,000 at
+ * scale).
  */
-export function policyKeyEncoder(): (family: IPFamily, source: string, destination: string) => Buffer {
-  const destinations = new Map<string, Buffer>();
+export function policyKeyHexEncoder(): (family: IPFamily, source: string, destination: string) => string {
+  const destinations = new Map<string, { prefix: string; destination: string }>();
   return (family, source, destination) => {
     const cacheKey = `${family}|${destination}`;
-    let tail = destinations.get(cacheKey);
-    if (tail === undefined) {
+    let parts = destinations.get(cacheKey);
+    if (parts === undefined) {
       const { address, prefixLength } = splitCidr(destination, family);
-      tail = Buffer.concat([
-        hostU32(addressWidth(family) * 8 + prefixLength),
-        networkBytes(address, prefixLength, family),
-      ]);
-      destinations.set(cacheKey, tail);
+      parts = {
+        prefix: hex(hostU32(addressWidth(family) * 8 + prefixLength)),
+        destination: hex(networkBytes(address, prefixLength, family)),
+      };
+      destinations.set(cacheKey, parts);
     }
-    const key = Buffer.alloc(tail.length + addressWidth(family));
-    tail.copy(key, 0, 0, 4);
-    (family === 4 ? fastIPv4Bytes(source) : addressBytes(source, family)).copy(key, 4);
-    tail.copy(key, 4 + addressWidth(family), 4);
-    return key;
+    const sourceHex = (family === 4 ? fastIPv4Hex(source) : undefined) ?? hex(addressBytes(source, family));
+    return parts.prefix + sourceHex + parts.destination;
   };
 }
 
-/** Dotted-quad text to bytes; anything else goes through the general (validating) parser. */
-function fastIPv4Bytes(text: string): Buffer {
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Canonical dotted-quad text to hex; undefined for anything else (the general parser then decides). */
+function fastIPv4Hex(text: string): string | undefined {
   const parts = text.split('.');
-  if (parts.length === 4) {
-    const bytes = parts.map(Number);
-    if (
-      bytes.every(
-        (byte, i) => Number.isInteger(byte) && byte >= 0 && byte <= 255 && parts[i] === String(byte),
-      )
-    )
-      return Buffer.from(bytes);
+  if (parts.length !== 4) return undefined;
+  let out = '';
+  for (const part of parts) {
+    const byte = Number(part);
+    if (!Number.isInteger(byte) || byte < 0 || byte > 255 || part !== String(byte)) return undefined;
+    out += BYTE_HEX[byte];
   }
-  return addressBytes(text, 4);
+  return out;
 }
 
 export function encodeClusterKey(family: IPFamily, destination: string): Buffer {
