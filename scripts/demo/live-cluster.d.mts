@@ -16,6 +16,8 @@ export interface LiveClusterOptions {
   podsPerNode?: number;
   /** 1-based indexes of the nodes labelled `egress.proxier.io/gateway=true`. */
   gatewayNodes?: readonly number[];
+  /** The agents' `--backend` (default 'iptables'); its `--<backend>-uplink` is set per node. */
+  backend?: string;
   /** Extra `egress-proxier run` flags for every agent, e.g. `--sync-period=2s`. */
   agentArgs?: readonly string[];
   /** External servers (default ['203.0.113.10']) and their port (default 8080). */
@@ -73,9 +75,13 @@ export interface LiveCluster {
   /** kubectl apply of YAML/JSON text or of an object. */
   apply(manifest: string | object): Promise<string>;
   node(nodeOrName: LabNode | string): LabNode;
-  /** Starts `egress-proxier run --backend=iptables` in the node's namespace (throws if one is running). */
+  /** The agents' backend. */
+  readonly backend: string;
+  /** Starts `egress-proxier run --backend=<backend>` in the node's namespace (throws if one is running). */
   startAgent(nodeOrName: LabNode | string, extraArgs?: readonly string[]): ChildProcess;
   agentRunning(nodeOrName: LabNode | string): boolean;
+  /** The backend option values of the node's own host state (plugin.labNode), e.g. the eBPF pin directory. */
+  nodeBackendOptions(nodeOrName: LabNode | string): Readonly<Record<string, unknown>>;
   /** Signals the agent (default SIGTERM) and resolves once it exited (SIGKILL after graceMs, default 10 s). */
   stopAgent(
     nodeOrName: LabNode | string,

@@ -1,15 +1,25 @@
 // A live egress-proxier cluster on this machine's kernel, in network namespaces only: a @egress-proxier/netlab
 // lab (L2 underlay, nodes, pods, external servers that report the source address they see), the in-memory
 // Kubernetes API server (HTTPS) in its own namespace on the underlay, Node/Namespace/Pod objects created with
-// kubectl as a kubelet would report them, and real `egress-proxier run --backend=iptables` agent processes, one
-// per node namespace. Used by the demo (scripts/demo/demo.mjs) and the disruption tests (test/src/disruption).
+// kubectl as a kubelet would report them, and real `egress-proxier run --backend=iptables` (or `options.backend`)
+// agent processes, one per node namespace. Used by the demo (scripts/demo/demo.mjs) and the disruption tests (test/src/disruption).
 // Types: live-cluster.d.mts.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { loadProxierPlugin } from '@egress-proxier/core';
 import { assertLabPrerequisites, createLab, run, runIn } from '@egress-proxier/netlab';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -75,6 +85,10 @@ class LiveCluster {
     this.agents = new Map();
     /** @type {Set<import('node:child_process').ChildProcess>} */
     this.children = new Set();
+    this.backend = options.backend ?? 'iptables';
+    /** Per node: the backend's own flags for that node (plugin.labNode), and how to undo what it set up. */
+    /** @type {Map<string, { options: Record<string, unknown>, flags: string[], release: () => Promise<void> }>} */
+    this.nodeState = new Map();
     this.cleanedUp = false;
   }
 
@@ -96,11 +110,33 @@ class LiveCluster {
       externals: this.options.externals ?? ['203.0.113.10'],
       serverPort: this.options.serverPort ?? 8080,
     });
+    await this.prepareNodeState();
     await progress('lab', this);
     await this.startApiServer();
     await progress('apiserver', this);
     await this.registerNodesAndPods();
     await progress('objects', this);
+  }
+
+  /**
+   * Lab nodes share this host's filesystem: a backend that keeps host files per node (the eBPF backend's bpffs
+   * pins) gets a directory per node through its plugin's labNode hook, as in the conformance suite.
+   */
+  async prepareNodeState() {
+    const plugin = await loadProxierPlugin(this.backend);
+    if (plugin.labNode === undefined) return;
+    /** @type {import('@egress-proxier/core').Exec} */
+    const exec = { run: (request) => run(request.command, request.args) };
+    for (const node of this.lab.nodes) {
+      const dir = path.join(this.work, `state-${node.name}`);
+      mkdirSync(dir);
+      const setup = await plugin.labNode(dir, exec);
+      const flags = Object.entries(setup.options).map(
+        ([name, value]) =>
+          `--${this.backend}-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${value}`,
+      );
+      this.nodeState.set(node.name, { options: setup.options, flags, release: setup.release });
+    }
   }
 
   async startApiServer() {
@@ -233,7 +269,7 @@ class LiveCluster {
     const agent = this.spawnLogged(`agent-${node.name}`, node.namespace, [
       cli,
       'run',
-      '--backend=iptables',
+      `--backend=${this.backend}`,
       `--node-name=${node.name}`,
       `--kubeconfig=${this.kubeconfig}`,
       '--cluster-cidr=10.244.0.0/16',
@@ -241,12 +277,21 @@ class LiveCluster {
       // All addresses of the node namespace: peers confirm API outages over the underlay (peer fencing).
       '--healthz-bind-address=0.0.0.0:10266',
       '--metrics-bind-address=127.0.0.1:10269',
-      `--iptables-uplink=${node.uplink}`,
+      `--${this.backend}-uplink=${node.uplink}`,
+      ...(this.nodeState.get(node.name)?.flags ?? []),
       ...(this.options.agentArgs ?? []),
       ...extraArgs,
     ]);
     this.agents.set(node.name, agent);
     return agent;
+  }
+
+  /**
+   * The backend option values of the node's own host state (plugin.labNode), e.g. the eBPF pin directory.
+   * @param {import('@egress-proxier/netlab').LabNode | string} nodeOrName
+   */
+  nodeBackendOptions(nodeOrName) {
+    return this.nodeState.get(this.node(nodeOrName).name)?.options ?? {};
   }
 
   /** @param {import('@egress-proxier/netlab').LabNode | string} nodeOrName */
@@ -445,6 +490,9 @@ class LiveCluster {
     for (let waited = 0; running().length > 0 && waited < 2000; waited += 100) await sleep(100);
     for (const child of running()) child.kill('SIGKILL');
     if (this.maybeLab) await this.maybeLab.destroy();
+    for (const [node, state] of this.nodeState)
+      await state.release().catch((error) => console.error(`releasing ${node}'s host state: ${error}`));
+    this.nodeState.clear();
     rmSync(this.work, { recursive: true, force: true });
   }
 

@@ -14,6 +14,8 @@ import {
   type LiveCluster,
   type LiveClusterOptions,
 } from '../../../../scripts/demo/live-cluster.mjs';
+import { snatConnectionsClosedSince } from '../conntrack.js';
+import { natFlowsSince } from '../nat-entries.js';
 import { cleanupOnSignal } from '../signal-cleanup.js';
 
 export interface EgressUnderTest {
@@ -60,6 +62,8 @@ export interface DisruptionClusterOptions {
   prefix: string;
   /** Extra agent flags; the scenarios' targets assume the defaults, so the suite passes none. */
   agentArgs?: readonly string[];
+  /** The agents' backend (default iptables). */
+  backend?: 'iptables' | 'ebpf';
 }
 
 export class DisruptionCluster {
@@ -80,6 +84,7 @@ export class DisruptionCluster {
       externals: [BASE_EGRESS.external, PROBE_EGRESS.external],
       podLabels: POD_LABELS,
       ...(options.agentArgs ? { agentArgs: options.agentArgs } : {}),
+      ...(options.backend ? { backend: options.backend } : {}),
     };
     const live = await startLiveCluster(clusterOptions);
     const cluster = new DisruptionCluster(live);
@@ -172,6 +177,18 @@ export class DisruptionCluster {
       timeoutMs,
       100,
     );
+  }
+
+  /**
+   * How many of `source`'s connections `nodeName` translated that ended (iptables: closed, from conntrack) or
+   * were last used (ebpf: from its NAT map) after `since`: which gateway carried them.
+   */
+  async connectionsTranslatedBy(nodeName: string, source: string, since: number): Promise<number> {
+    if (this.live.backend !== 'ebpf')
+      return snatConnectionsClosedSince(this.live.node(nodeName).namespace, source, since);
+    const pinDir = this.live.nodeBackendOptions(nodeName)['pinDir'];
+    if (typeof pinDir !== 'string') throw new Error(`${nodeName} has no eBPF pin directory`);
+    return natFlowsSince(pinDir, source, since);
   }
 
   /** The source one new connection from `pod` to `external` leaves with, or undefined if it fails. */

@@ -2,7 +2,6 @@
 // gateway claims it after the lease and the hand-over margin, and when the killed agent is back the IP moves
 // back (a planned hand-over). Through all of it no connection may leave with another source than the egress
 // IP (failed ones are allowed and counted) and no sample may show two holders.
-import { snatConnectionsClosedSince } from '../conntrack.js';
 import { BOUNDS } from '../targets.js';
 import { handOverOf, judgeSteady, recoveryAfter, samplesHeldByNobody } from '../verdicts.js';
 import { BASE_EGRESS } from './disruption-cluster.js';
@@ -47,7 +46,7 @@ export const sigkillScenario: Scenario = {
       // The source pod should be back on the egress IP through the new gateway before the restart.
       if (claimed) await watch.untilSeen(source, egress.egressIP, Date.now(), MOVE_TIMEOUT_MS);
       await sleep(AFTER_CLAIM_MS);
-      const snatedByOther = await snatConnectionsClosedSince(live.node(other).namespace, source.ip, killedAt);
+      const snatedByOther = await cluster.connectionsTranslatedBy(other, source.ip, killedAt);
       const restartedAt = Date.now();
       live.startAgent(gateway);
       await cluster.waitHealthy(gateway);
@@ -78,7 +77,7 @@ export const sigkillScenario: Scenario = {
     if (handOver.newHolder !== undefined && handOver.newHolder !== other)
       errors.push(`${egress.egressIP} moved to ${handOver.newHolder}, not to the other gateway ${other}`);
     if (failoverMs !== null && snatedByOther === 0)
-      errors.push(`${other} holds ${egress.egressIP} but SNATed no connection of ${source.name} (conntrack)`);
+      errors.push(`${other} holds ${egress.egressIP} but SNATed no connection of ${source.name}`);
     if (!movedBack)
       errors.push(`${egress.egressIP} did not move back to ${gateway} after its agent restarted`);
     const figures = {
