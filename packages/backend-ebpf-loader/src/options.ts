@@ -77,25 +77,26 @@ export const PLUGIN_OPTIONS: Readonly<Record<string, PluginOption>> = {
 
 /** Validates raw option values; throws OptionsError naming the flag at fault. */
 export function parseOptions(values: PluginOptionValues): EbpfOptions {
-  const unknownShared = Object.keys(values).filter(
+  const read = new OptionReader(values, 'ebpf');
+  const notOurs = Object.keys(values).find(
     (name) => values[name] !== undefined && !(name in PLUGIN_OPTIONS) && name in NODE_PLUGIN_OPTIONS,
   );
-  if (unknownShared.length > 0)
+  if (notOurs !== undefined)
     throw new OptionsError(
-      `--ebpf-${kebab(unknownShared[0] ?? '')} does not apply to the eBPF backend: it steers by bpf_redirect_neigh, with no fwmark, routing table or VXLAN device`,
+      `${read.flag(notOurs)} does not apply to the eBPF backend: it steers by bpf_redirect_neigh, with no fwmark, routing table or VXLAN device`,
     );
   const node = parseNodeOptions(values, 'ebpf');
-  const read = new OptionReader(values, 'ebpf');
-  const pinDir = read.optionalString('pinDir') ?? DEFAULT_PIN_DIR;
+  const given = read.optionalString('pinDir') ?? DEFAULT_PIN_DIR;
+  const pinDir = given.replace(/\/+$/, '');
   if (!pinDir.startsWith('/')) throw new OptionsError(`${read.flag('pinDir')} must be an absolute path`);
   // The directory itself is made on the bpffs, which refuses names with dots (its parents may be anywhere).
-  if (pinDir.replace(/\/+$/, '').split('/').pop()?.includes('.'))
-    throw new OptionsError(`${read.flag('pinDir')} ${pinDir}: bpffs names may not contain dots`);
+  if (pinDir.split('/').pop()?.includes('.'))
+    throw new OptionsError(`${read.flag('pinDir')} ${given}: bpffs names may not contain dots`);
   return {
     uplink: node.uplink,
     addressLifetimeSeconds: node.addressLifetimeSeconds,
     announceCount: node.announceCount,
-    pinDir: pinDir.replace(/\/+$/, ''),
+    pinDir,
     natSweepSeconds: read.ranged('natSweepSeconds', DEFAULT_OPTIONS.natSweepSeconds, 1, 3600),
     mapVerifySeconds: read.ranged('mapVerifySeconds', DEFAULT_OPTIONS.mapVerifySeconds, 0, 86400),
     natTimeouts: {
@@ -104,8 +105,4 @@ export function parseOptions(values: PluginOptionValues): EbpfOptions {
       icmp: read.ranged('natIcmpIdleSeconds', DEFAULT_NAT_TIMEOUTS.icmp, 1, 86400),
     },
   };
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
