@@ -82,26 +82,6 @@ static __always_inline int apply(struct __sk_buff *skb, const struct egp_policy_
 	}
 }
 
-static __always_inline int classify4(struct __sk_buff *skb, void *data, void *data_end)
-{
-	struct iphdr *ip = data;
-	struct egp_cluster_key4 cluster = {};
-	struct egp_policy_key4 key = {};
-	struct egp_policy_value *value;
-
-	if ((void *)(ip + 1) > data_end)
-		return TC_ACT_OK;
-	cluster.prefixlen = 32;
-	cluster.dst = ip->daddr;
-	if (bpf_map_lookup_elem(&EGP_CLUSTER4_MAP, &cluster))
-		return TC_ACT_OK;
-	key.prefixlen = 32 + 32;
-	key.src = ip->saddr;
-	key.dst = ip->daddr;
-	value = bpf_map_lookup_elem(&EGP_POLICY4_MAP, &key);
-	return value ? apply(skb, value, EGP_AF_INET) : TC_ACT_OK;
-}
-
 #define EGP_ICMP6_ROUTER_SOLICIT 133
 #define EGP_ICMP6_REDIRECT 137
 
@@ -117,42 +97,6 @@ static __always_inline int on_link6(const struct ipv6hdr *ip6, void *data_end)
 	if (ip6->nexthdr != IPPROTO_ICMPV6 || (void *)(icmp6_type + 1) > data_end)
 		return 0;
 	return *icmp6_type >= EGP_ICMP6_ROUTER_SOLICIT && *icmp6_type <= EGP_ICMP6_REDIRECT;
-}
-
-static __always_inline int classify6(struct __sk_buff *skb, void *data, void *data_end)
-{
-	struct ipv6hdr *ip6 = data;
-	struct egp_cluster_key6 cluster = {};
-	struct egp_policy_key6 key = {};
-	struct egp_policy_value *value;
-
-	if ((void *)(ip6 + 1) > data_end || on_link6(ip6, data_end))
-		return TC_ACT_OK;
-	cluster.prefixlen = 128;
-	__builtin_memcpy(cluster.dst, &ip6->daddr, 16);
-	if (bpf_map_lookup_elem(&EGP_CLUSTER6_MAP, &cluster))
-		return TC_ACT_OK;
-	key.prefixlen = 128 + 128;
-	__builtin_memcpy(key.src, &ip6->saddr, 16);
-	__builtin_memcpy(key.dst, &ip6->daddr, 16);
-	value = bpf_map_lookup_elem(&EGP_POLICY6_MAP, &key);
-	return value ? apply(skb, value, EGP_AF_INET6) : TC_ACT_OK;
-}
-
-SEC("tc")
-int egp_classify(struct __sk_buff *skb)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
-
-	if ((void *)(eth + 1) > data_end)
-		return TC_ACT_OK;
-	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return classify4(skb, eth + 1, data_end);
-	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return classify6(skb, eth + 1, data_end);
-	return TC_ACT_OK;
 }
 
 /* The policy entry of an IPv4 packet from a pod to a non-cluster destination, or NULL. */
@@ -191,6 +135,36 @@ static __always_inline struct egp_policy_value *policy6(void *data, void *data_e
 	__builtin_memcpy(key.src, &ip6->saddr, 16);
 	__builtin_memcpy(key.dst, &ip6->daddr, 16);
 	return bpf_map_lookup_elem(&EGP_POLICY6_MAP, &key);
+}
+
+static __always_inline int classify4(struct __sk_buff *skb, void *data, void *data_end)
+{
+	struct egp_policy_value *value = policy4(data, data_end);
+
+	return value ? apply(skb, value, EGP_AF_INET) : TC_ACT_OK;
+}
+
+static __always_inline int classify6(struct __sk_buff *skb, void *data, void *data_end)
+{
+	struct egp_policy_value *value = policy6(data, data_end);
+
+	return value ? apply(skb, value, EGP_AF_INET6) : TC_ACT_OK;
+}
+
+SEC("tc")
+int egp_classify(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return TC_ACT_OK;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return classify4(skb, eth + 1, data_end);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return classify6(skb, eth + 1, data_end);
+	return TC_ACT_OK;
 }
 
 /* The steered-in guard. A cluster source bound outside the cluster that arrives at the uplink with no LOCAL entry
