@@ -5,42 +5,32 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { assertLabPrerequisites, run, uniquePrefix } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, run } from '@egress-proxier/netlab';
 import { CLASSIFY_OBJECT } from '../src/loader/program-set.js';
-import { mountBpffs } from './support/classify-lab.js';
+import { createProxierNode, type ProxierNode } from './support/proxier-node.js';
 
 const CAPABILITIES = '-all,+bpf,+perfmon,+net_admin,+net_raw';
 const SCRIPT = fileURLToPath(new URL('./support/capped-sync.js', import.meta.url));
 
 describe("the eBPF backend with deploy/ebpf's capabilities only (no CAP_SYS_ADMIN)", function () {
   this.timeout(60_000);
-  const namespace = `${uniquePrefix('ebcap')}-node`;
-  let bpffs: Awaited<ReturnType<typeof mountBpffs>> | undefined;
+  let node: ProxierNode | undefined;
 
   before(async () => {
     await assertLabPrerequisites(['setpriv', 'bpftool', 'tc', 'mount', 'umount']);
     if (!existsSync(CLASSIFY_OBJECT)) throw new Error(`${CLASSIFY_OBJECT} is missing: run \`npm run build\``);
-    await run('ip', ['netns', 'add', namespace]);
-    const ip = (...args: string[]) => run('ip', ['-n', namespace, ...args]);
-    await ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer');
-    await ip('link', 'add', 'pod1', 'type', 'veth', 'peer', 'name', 'pod1-peer');
-    for (const device of ['lo', 'eth0', 'eth0-peer', 'pod1', 'pod1-peer'])
-      await ip('link', 'set', device, 'up');
-    await ip('addr', 'add', '192.0.2.11/24', 'dev', 'eth0');
-    await ip('route', 'add', 'default', 'via', '192.0.2.1');
-    await ip('route', 'add', '10.244.1.2/32', 'dev', 'pod1');
-    bpffs = await mountBpffs('ebcap');
+    node = await createProxierNode('ebcap');
   });
   after(async () => {
-    await run('ip', ['netns', 'del', namespace], { allowFailure: true });
-    await bpffs?.release();
+    await node?.destroy();
   });
 
   it('passes the preflight, syncs, adopts its own state and cleans up', async () => {
+    if (node === undefined) throw new Error('the node namespace was not built (see the before hook)');
     const result = await run('ip', [
-      ...['netns', 'exec', namespace],
+      ...['netns', 'exec', node.namespace],
       ...['setpriv', '--bounding-set', CAPABILITIES, '--inh-caps', CAPABILITIES],
-      ...[process.execPath, SCRIPT, `${bpffs?.dir}/egress-proxier`, CLASSIFY_OBJECT],
+      ...[process.execPath, SCRIPT, node.pinDir, CLASSIFY_OBJECT],
     ]);
     const outcome = JSON.parse(result.stdout.trim()) as {
       checks: { name: string; ok: boolean; detail?: string }[];
@@ -55,7 +45,7 @@ describe("the eBPF backend with deploy/ebpf's capabilities only (no CAP_SYS_ADMI
     expect(outcome.first, 'the first sync changed the node').to.equal(true);
     expect(outcome.second, 'the restarted proxier found nothing to change').to.equal(false);
     expect(outcome.counts).to.deep.include({ policyEntries: 1, addresses: 1, attachedDevices: 2 });
-    const left = await run('ip', ['netns', 'exec', namespace, 'bpftool', '-j', 'net', 'show']);
+    const left = await run('ip', ['netns', 'exec', node.namespace, 'bpftool', '-j', 'net', 'show']);
     expect(left.stdout, 'cleanup detached our programs').not.to.include('egp_');
   });
 });
