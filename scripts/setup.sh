@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the real-kernel suites, the demo and the kubectl-driven tests run.
-# clang, llvm and libbpf-dev build the eBPF backend's programs (npm run build); bpftool loads them.
-apt_packages=(iproute2 procps iptables ipset arping libndp-tools conntrack curl nftables clang llvm libbpf-dev bpftool)
+# clang, llvm and libbpf-dev build the eBPF backend's programs (npm run build); bpftool loads them; python3
+# runs the eBPF tests' raw-socket ICMP probe (packages/backend-ebpf-loader/test/support/icmp-probe.py).
+apt_packages=(iproute2 procps iptables ipset arping libndp-tools conntrack curl nftables clang llvm libbpf-dev bpftool python3)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -8,6 +8,7 @@
 // cannot go on; either way `out` answers with an ICMP error from its own address (ROUTER). ICMP rate limits are
 // off in `node` and `out`. Nothing here touches the root network namespace; pins
 // live on a bpffs mounted for the run.
+import { existsSync } from 'node:fs';
 import { Lab, run } from '@egress-proxier/netlab';
 import type { MapContent } from '../../src/maps/desired-maps.js';
 import { loadAndAttach, mapContent, mapDump, mapUpdate, type NodeMap } from './bpf-node.js';
@@ -159,6 +160,11 @@ export class SnatLab {
 
   private async probe<T>(index: number, args: string[]): Promise<T> {
     const pod = this.pods[index] ?? '';
+    // Debian's python3 by path: a version manager's shim on PATH may not run inside a lab namespace.
+    if (!existsSync('/usr/bin/python3'))
+      throw new Error(
+        '/usr/bin/python3 is missing (the ICMP probe): install python3 (scripts/setup.sh does)',
+      );
     const result = await this.lab.exec(pod, '/usr/bin/python3', [ICMP_PROBE, ...args], {
       allowFailure: true,
       timeoutMs: 8000,
