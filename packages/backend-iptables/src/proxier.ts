@@ -58,6 +58,8 @@ export class IptablesProxier implements NodeProxier {
   constructor(
     private readonly context: ProxierContext,
     private readonly options: IptablesOptions,
+    /** The `--backend` name this proxier runs as (backend-ipvs runs it with IPVS steering): flags and logs. */
+    private readonly backend = 'iptables',
   ) {
     this.lifetimeSeconds = options.addressLifetimeSeconds;
     this.announcer = new NeighbourAnnouncer(
@@ -80,7 +82,7 @@ export class IptablesProxier implements NodeProxier {
     }
     this.view = undefined; // if applying fails half-way, the next sync re-reads the kernel
     const { desired, commands, ipsetChanges } = await this.applyTable(runner, setup, table, view);
-    this.view = viewOfApplied(desired);
+    this.view = viewOfApplied(desired, view);
     this.applied = desired;
     return {
       changed: commands > 0,
@@ -161,7 +163,7 @@ export class IptablesProxier implements NodeProxier {
       );
       const second = this.slots.allocate(gateways);
       if (second.deferred.length > 0) throw new Error(`no slot for gateways ${second.deferred.join(', ')}`);
-      applied = await this.apply(runner, setup, table, second, viewOfApplied(applied.desired));
+      applied = await this.apply(runner, setup, table, second, viewOfApplied(applied.desired, view));
       commands += applied.outcome.commands;
       ipsetChanges += applied.outcome.ipsetChanges;
     }
@@ -211,7 +213,7 @@ export class IptablesProxier implements NodeProxier {
     const uplink =
       this.setup?.uplink ??
       this.options.uplink ??
-      (await detectUplink(runner, '--iptables-uplink').catch(() => undefined));
+      (await detectUplink(runner, `--${this.backend}-uplink`).catch(() => undefined));
     await this.announcer.settled();
     await cleanupAll(runner, this.options, uplink);
     this.view = undefined;
@@ -230,12 +232,13 @@ export class IptablesProxier implements NodeProxier {
 
   private async ensureSetup(runner: CommandRunner): Promise<NodeSetup> {
     if (this.setup !== undefined) return this.setup;
-    const uplink = this.options.uplink ?? (await detectUplink(runner, '--iptables-uplink'));
+    const uplink = this.options.uplink ?? (await detectUplink(runner, `--${this.backend}-uplink`));
     const flavour = await detectFlavour(runner, this.options.iptablesMode);
     const facts = await readNodeFacts(runner, uplink);
     for (const warning of nodeFactWarnings(facts, this.options))
       this.context.logger.warn({ uplink }, warning);
-    this.context.logger.info({ uplink, flavour, steering: this.options.steering }, 'iptables backend ready');
+    const steering = this.options.steering === 'ipvs' ? this.options.ipvs : this.options.steering;
+    this.context.logger.info({ uplink, flavour, steering }, `${this.backend} backend ready`);
     this.setup = { uplink, tools: iptablesTools(flavour) };
     return this.setup;
   }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { planJumps } from '../src/apply/jump-plan.js';
 import { familyRuleset } from '../src/model/chains.js';
 import { parseOptions, DEFAULT_OPTIONS } from '../src/options.js';
+import { steeringDriver } from '@egress-proxier/node-datapath';
 import { ipsetScripts } from '../src/render/ipset-script.js';
 import { parseIpsetSave } from '../src/state/ipset-save.js';
 import { parseIptablesSave } from '../src/state/iptables-save.js';
@@ -67,7 +68,7 @@ describe('ipset updates by difference', () => {
 describe('jumps from built-in chains', () => {
   const ruleset = familyRuleset(CLUSTER['node-a'], 4, {
     options: DEFAULT_OPTIONS,
-    uplink: 'eth0',
+    steering: steeringDriver(DEFAULT_OPTIONS, 'eth0'),
     slots: [
       { node: 'node-b', mark: 0x100, table: 7100, priority: 7100 },
       { node: 'node-c', mark: 0x200, table: 7101, priority: 7101 },

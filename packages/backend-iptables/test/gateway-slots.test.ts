@@ -146,6 +146,7 @@ describe('slots re-learned from the kernel', () => {
     routes: [],
     addresses: [],
     vxlan: { exists: false, remotes: [], addressed: false },
+    ipvs: undefined,
     ...parts,
   });
   const learned = (kernel: KernelView): [number, string | undefined][] =>

@@ -45,8 +45,10 @@ export {
   NODE_PLUGIN_OPTIONS,
   parseNodeOptions,
   STEERING_MODES,
+  type IpvsSettings,
   type NodeDatapathOptions,
   type SteeringMode,
+  type SteeringSelection,
 } from './options/node-options.js';
 export { CALICO_DEFAULT_MARK_BITS, KUBE_PROXY_MARK_BITS } from './options/mark-bits.js';
 export { hex, OptionReader, OptionsError } from './options/option-reader.js';
@@ -71,7 +73,14 @@ export { GratuitousArp } from './announce/gratuitous-arp.js';
 export { UnsolicitedNeighbourAdvertisement } from './announce/unsolicited-na.js';
 
 // Steering: drivers, policy routing, stable gateway slots
-export type { DriverContext, GatewayHop, Run, SteeringDriver } from './steering/drivers/steering-driver.js';
+export type {
+  DriverContext,
+  GatewayHop,
+  MssClamp,
+  Run,
+  SteeringDriver,
+} from './steering/drivers/steering-driver.js';
+export { IpvsSteering } from './steering/drivers/ipvs-driver.js';
 export { OnLinkSteering } from './steering/drivers/onlink-driver.js';
 export { VxlanSteering, type VxlanSettings } from './steering/drivers/vxlan-driver.js';
 export { steeringDriver } from './steering/drivers/create-driver.js';
@@ -92,6 +101,18 @@ export {
   type SlotsInKernel,
 } from './steering/slots/slot-allocator.js';
 export { slotsInKernel, type SteeringInKernel } from './steering/slots/slots-in-kernel.js';
+
+// IPVS fwmark services (IPVS steering)
+export { serviceKey, type IpvsService } from './ipvs/ipvs-service.js';
+export { parseIpvsSave } from './ipvs/ipvsadm-save.js';
+export { ipvsDeleteLines, ipvsRestoreText, planIpvs, type IpvsPlan } from './ipvs/ipvs-commands.js';
+export {
+  DECAPSULATION_DEVICES,
+  EXPIRE_NODEST_CONN,
+  isOurService,
+  readIpvsView,
+  type IpvsView,
+} from './ipvs/ipvs-view.js';
 
 // The node's kernel state: reading it back, drift, ownership, cleanup
 export {

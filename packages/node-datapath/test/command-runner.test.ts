@@ -102,6 +102,7 @@ describe('CommandRunner', () => {
         mask: 0x3f00,
         table: 7100,
         priority: 7100,
+        type: 'unicast',
         via: '192.0.2.12',
         device: 'egp-vx',
         tunnelEndpoint: '192.0.2.12',
@@ -113,6 +114,7 @@ describe('CommandRunner', () => {
         mask: 0x3f00,
         table: 7101,
         priority: 7101,
+        type: 'unicast',
         via: '192.0.2.13',
         device: 'egp-vx',
         tunnelEndpoint: '192.0.2.13',
@@ -122,7 +124,7 @@ describe('CommandRunner', () => {
     await driver.prepare(
       async (command) => void changes.push([command.command, ...command.args].join(' ')),
       { runner, uplinkAddress: () => Promise.resolve('192.0.2.11') },
-      wanted,
+      { routes: [], addresses: [], vxlan: wanted, ipvs: [] },
       view,
     );
     expect(changes).to.deep.equal(['bridge fdb append 00:00:00:00:00:00 dev egp-vx dst 192.0.2.13']);

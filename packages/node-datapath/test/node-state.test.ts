@@ -27,6 +27,7 @@ const applied: NodeKernelView = {
     },
   ],
   vxlan: { exists: true, remotes: ['192.0.2.12', '192.0.2.13'], addressed: true },
+  ipvs: undefined,
 };
 
 describe('the node kernel view', () => {
@@ -74,6 +75,7 @@ describe('the node kernel view', () => {
       routes: [],
       addresses: [...applied.addresses, { ...applied.addresses[0]!, local: '192.0.2.101' }],
       vxlan: { exists: true, remotes: ['192.0.2.12'], addressed: true },
+      ipvs: undefined,
     };
     expect(nodeDrift(applied, applied)).to.deep.equal([]);
     expect(nodeDrift(applied, actual)).to.deep.equal([
@@ -99,7 +101,9 @@ describe('node facts', () => {
     const facts = await readNodeFacts(new CommandRunner(exec, signal), 'eth0');
     expect(facts).to.deep.equal({ uplink: 'eth0', ifindex: 7, mtu: 1400, rpFilter: 1, arpIgnore: 2 });
     expect(
-      nodeFactWarnings(facts, { steering: 'vxlan', vxlanMtu: 1450 }).map((w) => w.split(':')[0]),
+      nodeFactWarnings(facts, { ...DEFAULT_NODE_OPTIONS, steering: 'vxlan', vxlanMtu: 1450 }).map(
+        (w) => w.split(':')[0],
+      ),
     ).to.deep.equal([
       'strict rp_filter on the uplink',
       'arp_ignore=2 on the uplink',
@@ -108,7 +112,7 @@ describe('node facts', () => {
     expect(
       nodeFactWarnings(
         { ...facts, rpFilter: 2, arpIgnore: 1, mtu: 1500 },
-        { steering: 'vxlan', vxlanMtu: 1450 },
+        { ...DEFAULT_NODE_OPTIONS, steering: 'vxlan', vxlanMtu: 1450 },
       ),
     ).to.deep.equal([]);
   });

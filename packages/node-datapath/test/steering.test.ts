@@ -63,6 +63,7 @@ const empty: NodeKernelView = {
   routes: [],
   addresses: [],
   vxlan: { exists: false, remotes: [], addressed: false },
+  ipvs: undefined,
 };
 
 function recorder() {
@@ -110,7 +111,7 @@ describe('steering drivers', () => {
       remotes: ['192.0.2.12', '192.0.2.13'],
     });
     expect(driver.ingressDevices()).to.deep.equal(['eth0', 'egp-vx']);
-    expect(driver.encapsulation()).to.deep.equal({ device: 'egp-vx', mtu: 1450 });
+    expect(driver.mssClamp()).to.deep.equal({ kind: 'tunnel-device', device: 'egp-vx', mtu: 1450 });
   });
 
   it('on-link removes a VXLAN device an earlier steering=vxlan left', async () => {

@@ -63,14 +63,14 @@ async function readSaved(runner: CommandRunner, tools: IptablesTools, family: IP
   }
 }
 
-/** What the kernel holds after `desired` was applied successfully. */
-export function viewOfApplied(desired: DesiredDatapath): KernelView {
+/** What the kernel holds after `desired` was applied successfully to `from`. */
+export function viewOfApplied(desired: DesiredDatapath, from: Pick<NodeKernelView, 'ipvs'>): KernelView {
   const iptables = new Map<IPFamily, FamilyChainsView>(
     desired.rulesets.map((ruleset) => [ruleset.family, { kind: 'applied', ruleset }]),
   );
   return {
     ipsets: new Map(desired.ipsets.map((set) => [set.name, set])),
     iptables,
-    ...nodeViewOfApplied(desired),
+    ...nodeViewOfApplied(desired, from.ipvs),
   };
 }

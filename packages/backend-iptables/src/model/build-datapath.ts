@@ -28,10 +28,9 @@ export function buildDatapath(
   slots: readonly GatewaySlot[],
 ): DesiredDatapath {
   const families = [...new Set([...familiesInUse(table), ...(facts.alsoFamilies ?? [])])].sort();
-  const rulesets = families.map((family) =>
-    familyRuleset(table, family, { options, slots, uplink: facts.uplink }),
-  );
-  const node = buildNodeDatapath(table, steeringDriver(options, facts.uplink), facts.uplink, slots);
+  const steering = steeringDriver(options, facts.uplink);
+  const rulesets = families.map((family) => familyRuleset(table, family, { options, slots, steering }));
+  const node = buildNodeDatapath(table, steering, facts.uplink, slots);
   return { ipsets: desiredIpsets(table), rulesets, ...node };
 }
 

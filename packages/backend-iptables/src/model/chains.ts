@@ -3,7 +3,7 @@
 // actions): a chain applies its own action for rules of its kind and RETURNs for the others.
 import type { EgressRule, IPFamily, NodeEgressTable } from '@egress-proxier/core';
 import { CHAINS, clusterSetName, excludedSetName, sourceSetName } from '../names.js';
-import { hex, type GatewaySlot } from '@egress-proxier/node-datapath';
+import { hex, type GatewaySlot, type SteeringDriver } from '@egress-proxier/node-datapath';
 import type { IptablesOptions } from '../options.js';
 import type { ChainBody, ChainRule, FamilyRuleset, JumpRule } from './desired-datapath.js';
 import { cidrFamily } from './ipsets.js';
@@ -11,8 +11,8 @@ import { cidrFamily } from './ipsets.js';
 export interface ChainContext {
   options: IptablesOptions;
   slots: readonly GatewaySlot[];
-  /** The node's uplink device: steered traffic from other nodes arrives on it (or on the VXLAN device). */
-  uplink: string;
+  /** How steered packets reach gateways: where they arrive, how marks are set, what MSS clamping they need. */
+  steering: SteeringDriver;
 }
 
 export function familyRuleset(
@@ -45,7 +45,7 @@ export function familyRuleset(
         steerRules.flatMap((r) => markRules(r, context)),
       ),
     },
-    { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, options) },
+    { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, steerRules, context) },
     { table: 'mangle', chain: CHAINS.canary, rules: [canary] },
     {
       table: 'filter',
@@ -157,29 +157,58 @@ function describe(rule: EgressRule): string {
   return `${rule.policy}: ${what}; sources ${rule.sourceSet}`;
 }
 
-function markRules(rule: EgressRule, { options, slots }: ChainContext): string[] {
+function markRules(rule: EgressRule, { options, slots, steering }: ChainContext): string[] {
   const match = ruleMatch(rule);
   if (rule.action.kind !== 'steer') return [`${match} -j RETURN`];
   const gatewayNode = rule.action.gateway.node;
   const slot = slots.find((candidate) => candidate.node === gatewayNode);
   if (slot === undefined) throw new Error(`no mark assigned to gateway ${gatewayNode}`);
   const markText = `${hex(slot.mark)}/${hex(options.mask)}`;
+  const setText = steering.setsWholeMark ? `${hex(slot.mark)}/0xffffffff` : markText;
+  const marks =
+    steering.protocols === undefined
+      ? [`${match} -j MARK --set-xmark ${setText}`]
+      : steering.protocols.map((protocol) => `${match} -p ${protocol} -j MARK --set-xmark ${setText}`);
   // The connection keeps the mark: the unsteered guard knows it was steered (never masqueraded here), and with
   // VXLAN the SYN-ACK coming back (not through the tunnel) is clamped too.
   return [
-    `${match} -j MARK --set-xmark ${markText}`,
+    ...marks,
     `-m mark --mark ${markText} -j CONNMARK --set-xmark ${markText}`,
     `-m mark --mark ${markText} -j RETURN`,
+    // What steering cannot carry must not leave by the main table with the node's address either.
+    ...(steering.protocols === undefined
+      ? []
+      : [
+          `${matchOf(rule)} -m comment --comment "${describe(rule)}: steering carries ${steering.protocols.join(', ')} only" -j DROP`,
+        ]),
   ];
 }
 
-function mssRules(family: IPFamily, options: IptablesOptions): string[] {
-  if (options.steering !== 'vxlan') return [];
+function mssRules(family: IPFamily, steerRules: readonly EgressRule[], { options, steering }: ChainContext) {
+  const clamp = steering.mssClamp();
+  if (clamp === undefined) return [];
+  // IPv4 and TCP headers take 40 bytes, IPv6 and TCP 60; IP-in-IP adds an outer header of the family's size.
+  const mss =
+    clamp.kind === 'tunnel-device'
+      ? clamp.mtu - (family === 4 ? 40 : 60)
+      : clamp.mtu - (family === 4 ? 60 : 100);
+  if (clamp.kind === 'steered-replies') {
+    // IPVS tunnels inside the kernel and leaves no connection state here: a steered pod's SYN-ACKs are found
+    // by their destination (a steered rule's sources) and source (its destination).
+    const synAck = '-p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK';
+    return steerRules
+      .filter((rule) => rule.action.kind === 'steer')
+      .map((rule) =>
+        [
+          ...(isDefaultRoute(rule.destination) ? [] : [`-s ${rule.destination}`]),
+          `-m set --match-set ${sourceSetName(rule.sourceSet)} dst ${synAck}`,
+          `-m comment --comment "SYN-ACK to a pod steered through the IPVS tunnel" -j TCPMSS --set-mss ${mss}`,
+        ].join(' '),
+      );
+  }
   const syn = '-p tcp -m tcp --tcp-flags SYN,RST SYN';
-  // IPv4 and TCP headers take 40 bytes, IPv6 and TCP 60.
-  const mss = options.vxlanMtu - (family === 4 ? 40 : 60);
   return [
-    `-o ${options.vxlanDevice} ${syn} -m comment --comment "SYN into the tunnel" -j TCPMSS --clamp-mss-to-pmtu`,
+    `-o ${clamp.device} ${syn} -m comment --comment "SYN into the tunnel" -j TCPMSS --clamp-mss-to-pmtu`,
     `-m connmark ! --mark 0x0/${hex(options.mask)} ${syn} -m comment --comment "SYN-ACK of a steered connection" -j TCPMSS --set-mss ${mss}`,
   ];
 }
@@ -193,9 +222,9 @@ function mssRules(family: IPFamily, options: IptablesOptions): string[] {
  * nat POSTROUTING, so the guard lives here. The interface and conntrack state come first: established packets
  * and local pods' traffic stop at the first one or two comparisons.
  */
-function steeredInGuard(family: IPFamily, hasCluster: boolean, { options, uplink }: ChainContext): string[] {
+function steeredInGuard(family: IPFamily, hasCluster: boolean, { steering }: ChainContext): string[] {
   if (!hasCluster) return [];
-  const devices = options.steering === 'vxlan' ? [uplink, options.vxlanDevice] : [uplink];
+  const devices = steering.ingressDevices();
   const cluster = clusterSetName(family);
   return devices.map(
     (device) =>

@@ -4,6 +4,8 @@ import {
   addressReplace,
   commandLine,
   fdbAppend,
+  ipvsRestoreText,
+  IpvsSteering,
   routeReplace,
   ruleAdd,
   throwRouteReplace,
@@ -26,6 +28,8 @@ export const SECTION_TITLES = {
   vxlan: 'vxlan device',
   routing: 'ip rule / ip route',
   addresses: 'ip addr',
+  ipvsSettings: 'IPVS node settings',
+  ipvs: 'ipvsadm -R',
 } as const;
 
 export function renderDatapath(table: NodeEgressTable, options: IptablesOptions): RenderedDatapath {
@@ -47,6 +51,15 @@ export function renderDatapath(table: NodeEgressTable, options: IptablesOptions)
       ...vxlan.remotes.map((remote) => fdbAppend(vxlan.device, remote)),
     ];
     sections.push({ title: SECTION_TITLES.vxlan, content: lines(commands) });
+  }
+  if (options.steering === 'ipvs') {
+    const settings = new IpvsSteering(facts.uplink, options.mask, options.ipvs).nodeSettings();
+    sections.push({
+      title: SECTION_TITLES.ipvsSettings,
+      content: lines([settings.expireNodestConn, ...settings.tunnels.flatMap((tunnel) => tunnel.commands)]),
+    });
+    const restore = ipvsRestoreText(datapath.ipvs);
+    sections.push({ title: SECTION_TITLES.ipvs, content: restore === '' ? '' : `${restore}\n` });
   }
   sections.push({
     title: SECTION_TITLES.routing,

@@ -45,7 +45,7 @@ export function sortedSlots(options: Record<string, string | number>): Transitio
         uplinkAddress: () => Promise.resolve(node.nodeIP),
       },
       sortedDatapath(options, after),
-      viewOfApplied(sortedDatapath(options, before)),
+      viewOfApplied(sortedDatapath(options, before), { ipvs: undefined }),
     );
   };
 }

@@ -27,7 +27,7 @@ export async function prepareNode(
   desired: NodeDatapath,
   view: NodeKernelView,
 ): Promise<number> {
-  await context.steering.prepare(run, context, desired.vxlan, view);
+  await context.steering.prepare(run, context, desired, view);
   await addSteering(run, desired.routes, view);
   return addAddresses(
     context.runner,
@@ -47,6 +47,6 @@ export async function retireNode(
 ): Promise<number> {
   await removeSteering(run, desired.routes, view);
   const execs = await removeAddresses(context.runner, desired.addresses, view.addresses);
-  await context.steering.retire(run, context, desired.vxlan, view);
+  await context.steering.retire(run, context, desired, view);
   return execs;
 }

@@ -143,17 +143,24 @@ interface LinkJson {
   ifindex?: number;
   ifname?: string;
   mtu?: number;
+  flags?: string[];
   linkinfo?: { info_kind?: string };
 }
 
-export function parseLinks(
-  json: string,
-): { name: string; ifindex: number | undefined; kind: string | undefined; mtu: number | undefined }[] {
+export function parseLinks(json: string): {
+  name: string;
+  ifindex: number | undefined;
+  kind: string | undefined;
+  mtu: number | undefined;
+  /** Administratively up (`UP` among the flags). */
+  up: boolean;
+}[] {
   return parse<LinkJson[]>(json).map((link) => ({
     name: link.ifname ?? '',
     ifindex: link.ifindex,
     kind: link.linkinfo?.info_kind,
     mtu: link.mtu,
+    up: link.flags?.includes('UP') === true,
   }));
 }
 

@@ -24,6 +24,10 @@ function ruleSelector(rule: PolicyRuleKey): string[] {
 }
 
 export function routeReplace(route: SteeringRoute): Command {
+  if (route.type === 'local') {
+    const args = [`-${route.family}`, 'route', 'replace', 'local', 'default', 'dev', 'lo'];
+    return { command: 'ip', args: [...args, 'table', String(route.table)] };
+  }
   const args = [`-${route.family}`, 'route', 'replace', 'default', 'via', route.via, 'dev', route.device];
   return { command: 'ip', args: [...args, 'onlink', 'table', String(route.table)] };
 }

@@ -2,6 +2,7 @@
 // applied) and the state just read, as sentences for the log. The next apply repairs it either way; this is
 // what tells an operator that something else on the node deletes our rules, routes or FDB entries.
 import type { KernelAddress, KernelRoute, KernelRule } from '../iproute2/ip-json.js';
+import { serviceKey, type IpvsService } from '../ipvs/ipvs-service.js';
 import { hex } from '../options/option-reader.js';
 import type { NodeKernelView } from './node-kernel-view.js';
 
@@ -22,6 +23,11 @@ export function nodeDrift(expected: NodeKernelView, actual: NodeKernelView): str
     missing(expected.vxlan.remotes, actual.vxlan.remotes, (remote) => remote, 'FDB flood entry to');
     if (!actual.vxlan.addressed) problems.push('VXLAN device lost its address');
   }
+  if (expected.ipvs !== undefined && actual.ipvs !== undefined) {
+    missing(expected.ipvs.services, actual.ipvs.services, serviceText, 'IPVS service');
+    if (!actual.ipvs.expireNodestConn) problems.push('net.ipv4.vs.expire_nodest_conn was reset');
+    for (const tunnel of actual.ipvs.tunnels) if (!tunnel.up) problems.push(`${tunnel.device} is down`);
+  }
   return problems;
 }
 
@@ -33,6 +39,11 @@ function routeKey(route: KernelRoute): string {
   const target = route.via === undefined ? '' : ` via ${route.via}`;
   const device = route.device === undefined ? '' : ` dev ${route.device}`;
   return `v${route.family} ${route.type} ${route.dst}${target}${device} table ${route.table}`;
+}
+
+/** Every field: a service whose real server or scheduler changed reads as one missing and one unexpected. */
+function serviceText(service: IpvsService): string {
+  return `${serviceKey(service)} ${service.scheduler} → ${service.realServer ?? 'no single real server'} (${service.forwarding})`;
 }
 
 function addressKey(address: KernelAddress): string {

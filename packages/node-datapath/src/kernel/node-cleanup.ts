@@ -1,20 +1,30 @@
 // `cleanup` of the node-level state: our fwmark rules and the routes of our table range (both families), the
-// VXLAN device, and our egress addresses on the uplink (see ownership.ts); nothing else.
+// VXLAN device, our IPVS services (with IPVS steering), and our egress addresses on the uplink (see
+// ownership.ts); nothing else. expire_nodest_conn and the tunnel devices stay: other IPVS users may rely on them.
 import type { CommandRunner } from '../exec/command-runner.js';
 import { addressDelete } from '../iproute2/address-commands.js';
 import { parseRoutes, parseRules } from '../iproute2/ip-json.js';
 import { routeFlush, ruleDelete } from '../iproute2/routing-commands.js';
 import { vxlanDelete } from '../iproute2/vxlan-commands.js';
 import { readOwnedAddresses } from '../addresses/owned-addresses.js';
+import { ipvsDeleteLines } from '../ipvs/ipvs-commands.js';
+import { readIpvsView } from '../ipvs/ipvs-view.js';
+import type { IpvsSettings, SteeringMode } from '../options/node-options.js';
 import type { SlotNumbering } from '../steering/slots/slot-layout.js';
 import { readVxlan } from './node-kernel-view.js';
 import { isOurRoute, isOurRule } from './ownership.js';
 
 export async function cleanupNode(
   runner: CommandRunner,
-  options: SlotNumbering & { vxlanDevice: string },
+  options: SlotNumbering & { vxlanDevice: string; steering: SteeringMode; ipvs: IpvsSettings },
   uplink: string | undefined,
 ): Promise<void> {
+  if (options.steering === 'ipvs') {
+    // First: with the services gone, nothing is handed to a gateway any more, whatever still marks packets.
+    const lines = ipvsDeleteLines((await readIpvsView(runner, options)).services);
+    if (lines.length > 0)
+      await runner.run({ command: 'ipvsadm', args: ['-R'] }, { input: `${lines.join('\n')}\n` });
+  }
   for (const family of [4, 6] as const) {
     const rules = parseRules(await runner.stdout('ip', '-j', `-${family}`, 'rule', 'show'), family);
     for (const rule of rules.filter((candidate) => isOurRule(candidate, options)))

@@ -1,5 +1,5 @@
 // The node-level kernel state a node backend owns (policy rules, routes of our tables, egress addresses, the
-// VXLAN device and its flood entries), read from the kernel or derived from what was last applied. It is small
+// VXLAN device and its flood entries, IPVS services), read from the kernel or derived from what was last applied. It is small
 // and bounded (a rule and a table per gateway, an address per hosted egress IP), so a backend re-reads it on
 // every sync: drift there (an `ip rule del`, a flushed table, a deleted FDB entry) is repaired by the next one.
 import type { CommandRunner } from '../exec/command-runner.js';
@@ -16,6 +16,8 @@ import {
 import { VXLAN_DEVICE_ADDRESS } from '../iproute2/vxlan-commands.js';
 import { readOwnedAddresses } from '../addresses/owned-addresses.js';
 import type { NodeDatapath } from '../datapath/node-datapath.js';
+import { readIpvsView, type IpvsView } from '../ipvs/ipvs-view.js';
+import type { IpvsSettings, SteeringMode } from '../options/node-options.js';
 import type { SlotNumbering } from '../steering/slots/slot-layout.js';
 import { isOurRoute, isOurRule } from './ownership.js';
 
@@ -24,6 +26,8 @@ export interface NodeKernelView {
   routes: KernelRoute[];
   addresses: KernelAddress[];
   vxlan: VxlanView;
+  /** IPVS steering only (other drivers never read IPVS: ipvsadm may be missing there). */
+  ipvs: IpvsView | undefined;
 }
 
 export interface VxlanView {
@@ -36,17 +40,18 @@ export interface VxlanView {
 
 export async function readNodeKernelView(
   runner: CommandRunner,
-  options: SlotNumbering & { vxlanDevice: string },
+  options: SlotNumbering & { vxlanDevice: string; steering: SteeringMode; ipvs: IpvsSettings },
   uplink: string,
 ): Promise<NodeKernelView> {
   // In parallel: a sync that changes nothing costs one exec's latency for these, not six.
-  const [rules4, routes4, rules6, routes6, addresses, vxlan] = await Promise.all([
+  const [rules4, routes4, rules6, routes6, addresses, vxlan, ipvs] = await Promise.all([
     runner.stdout('ip', '-j', '-4', 'rule', 'show'),
     runner.stdout('ip', '-j', '-4', 'route', 'show', 'table', 'all'),
     runner.stdout('ip', '-j', '-6', 'rule', 'show'),
     runner.stdout('ip', '-j', '-6', 'route', 'show', 'table', 'all'),
     readOwnedAddresses(runner, uplink),
     readVxlan(runner, options.vxlanDevice),
+    options.steering === 'ipvs' ? readIpvsView(runner, options) : Promise.resolve(undefined),
   ]);
   const rules: KernelRule[] = [...parseRules(rules4, 4), ...parseRules(rules6, 6)];
   const routes: KernelRoute[] = [...parseRoutes(routes4, 4), ...parseRoutes(routes6, 6)];
@@ -55,6 +60,7 @@ export async function readNodeKernelView(
     routes: routes.filter((route) => isOurRoute(route, options)),
     addresses,
     vxlan,
+    ipvs,
   };
 }
 
@@ -74,8 +80,8 @@ export async function readVxlan(runner: CommandRunner, device: string): Promise<
   };
 }
 
-/** What the kernel holds after `desired` was applied successfully. */
-export function nodeViewOfApplied(desired: NodeDatapath): NodeKernelView {
+/** What the kernel holds after `desired` was applied successfully (`ipvs`: the view the apply started from). */
+export function nodeViewOfApplied(desired: NodeDatapath, ipvs?: IpvsView): NodeKernelView {
   return {
     rules: desired.routes.map((route) => ({
       family: route.family,
@@ -88,9 +94,9 @@ export function nodeViewOfApplied(desired: NodeDatapath): NodeKernelView {
       {
         family: route.family,
         table: route.table,
-        type: 'unicast',
+        type: route.type,
         dst: 'default',
-        via: route.via,
+        via: route.type === 'local' ? undefined : route.via,
         device: route.device,
       },
       ...(route.tunnelEndpoint === undefined
@@ -120,5 +126,14 @@ export function nodeViewOfApplied(desired: NodeDatapath): NodeKernelView {
       remotes: desired.vxlan?.remotes ?? [],
       addressed: desired.vxlan !== undefined,
     },
+    // The apply set expire_nodest_conn and brought the tunnel devices up that existed.
+    ipvs:
+      ipvs === undefined
+        ? undefined
+        : {
+            services: desired.ipvs,
+            expireNodestConn: true,
+            tunnels: ipvs.tunnels.map((tunnel) => ({ ...tunnel, up: true })),
+          },
   };
 }

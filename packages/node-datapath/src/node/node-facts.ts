@@ -3,6 +3,7 @@
 import type { CommandRunner } from '../exec/command-runner.js';
 import { parseAddresses, parseDefaultRouteDevice, parseLinks } from '../iproute2/ip-json.js';
 import { isOurAddress } from '../addresses/ownership.js';
+import type { SteeringSelection } from '../options/node-options.js';
 
 export interface NodeFacts {
   uplink: string;
@@ -66,7 +67,7 @@ async function effectiveSysctl(runner: CommandRunner, key: string, device: strin
 /** Warnings a node backend logs at start: settings that break gateways or steering. */
 export function nodeFactWarnings(
   facts: NodeFacts,
-  steering: { steering: 'onlink' | 'vxlan'; vxlanMtu: number },
+  steering: SteeringSelection & { vxlanMtu: number },
 ): string[] {
   const warnings: string[] = [];
   if (facts.rpFilter === 1) {
@@ -82,6 +83,16 @@ export function nodeFactWarnings(
   if (steering.steering === 'vxlan' && facts.mtu !== undefined && steering.vxlanMtu > facts.mtu - 50) {
     warnings.push(
       `VXLAN MTU ${steering.vxlanMtu} does not fit the uplink's ${facts.mtu} minus 50 bytes of encapsulation: tunnelled packets get fragmented or dropped`,
+    );
+  }
+  if (
+    steering.steering === 'ipvs' &&
+    steering.ipvs.forwarding === 'tunnel' &&
+    facts.mtu !== undefined &&
+    steering.ipvs.tunnelMtu > facts.mtu
+  ) {
+    warnings.push(
+      `IPVS tunnel MTU ${steering.ipvs.tunnelMtu} is above the uplink's ${facts.mtu}: steered connections are clamped too little`,
     );
   }
   return warnings;

@@ -6,9 +6,23 @@ import type { PluginOption, PluginOptionValues } from '@egress-proxier/core';
 import { KUBE_PROXY_MARK_BITS } from './mark-bits.js';
 import { hex, OptionReader, OptionsError } from './option-reader.js';
 
-export type SteeringMode = 'onlink' | 'vxlan';
+/** `ipvs` is not a choice of the shared `--<backend>-steering` flag: backend-ipvs selects it (with its settings). */
+export type SteeringMode = 'onlink' | 'vxlan' | 'ipvs';
 
-export const STEERING_MODES: readonly SteeringMode[] = ['onlink', 'vxlan'];
+export const STEERING_MODES = ['onlink', 'vxlan'] as const;
+
+/** IPVS steering (backend-ipvs): how the fwmark services forward to the gateway. */
+export interface IpvsSettings {
+  /** `dr`: direct routing on a shared L2 (`ipvsadm -g`); `tunnel`: IP-in-IP across L3 (`-i`). */
+  forwarding: 'dr' | 'tunnel';
+  /** Scheduler of every service (one real server each, so any works; `sh` and `mh` are the proven ones). */
+  scheduler: 'sh' | 'mh';
+  /** tunnel: the path MTU toward gateways; SYN-ACKs to steered pods are clamped to fit IP-in-IP into it. */
+  tunnelMtu: number;
+}
+
+/** The steering choice alone: IPVS settings exist exactly when IPVS steers. */
+export type SteeringSelection = { steering: 'onlink' | 'vxlan' } | { steering: 'ipvs'; ipvs: IpvsSettings };
 
 export interface NodeDatapathOptions {
   /** The node's uplink device; undefined means "the default route's device", found at start. */
@@ -27,6 +41,8 @@ export interface NodeDatapathOptions {
   vxlanPort: number;
   /** MTU of the VXLAN device; TCP MSS of steered connections is clamped to fit it. */
   vxlanMtu: number;
+  /** steering=ipvs only. */
+  ipvs: IpvsSettings;
   /** Lifetime of egress addresses until the first heartbeat sets one. */
   addressLifetimeSeconds: number;
   /** Announcements (gratuitous ARP for IPv4, unsolicited neighbour advertisements for IPv6) per new egress IP. */
@@ -44,6 +60,7 @@ export const DEFAULT_NODE_OPTIONS: NodeDatapathOptions = {
   vxlanId: 4790,
   vxlanPort: 4789,
   vxlanMtu: 1450,
+  ipvs: { forwarding: 'dr', scheduler: 'sh', tunnelMtu: 1480 },
   addressLifetimeSeconds: 60,
   announceCount: 3,
 };
@@ -132,7 +149,7 @@ export function parseNodeOptions(values: PluginOptionValues, backend: string): N
     mask,
     routeTableBase: read.ranged('routeTableBase', DEFAULT_NODE_OPTIONS.routeTableBase, 1, 0xffff_0000),
     rulePriority: read.ranged('rulePriority', DEFAULT_NODE_OPTIONS.rulePriority, 1, 32000),
-    steering: read.choice('steering', STEERING_MODES, DEFAULT_NODE_OPTIONS.steering),
+    steering: read.choice<SteeringMode>('steering', STEERING_MODES, DEFAULT_NODE_OPTIONS.steering),
     vxlanDevice: read.deviceName(
       'vxlanDevice',
       read.optionalString('vxlanDevice') ?? DEFAULT_NODE_OPTIONS.vxlanDevice,
@@ -140,6 +157,7 @@ export function parseNodeOptions(values: PluginOptionValues, backend: string): N
     vxlanId: read.ranged('vxlanId', DEFAULT_NODE_OPTIONS.vxlanId, 1, 0xffffff),
     vxlanPort: read.ranged('vxlanPort', DEFAULT_NODE_OPTIONS.vxlanPort, 1, 65535),
     vxlanMtu: read.ranged('vxlanMtu', DEFAULT_NODE_OPTIONS.vxlanMtu, 1280, 65000),
+    ipvs: DEFAULT_NODE_OPTIONS.ipvs,
     addressLifetimeSeconds: read.ranged(
       'addressLifetimeSeconds',
       DEFAULT_NODE_OPTIONS.addressLifetimeSeconds,

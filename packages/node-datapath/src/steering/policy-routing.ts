@@ -19,7 +19,11 @@ export async function addSteering(run: Run, routes: readonly SteeringRoute[], vi
     const current = view.routes.find(
       (r) => r.family === route.family && r.table === route.table && r.dst === 'default',
     );
-    if (current?.via !== route.via || current.device !== route.device) await run(routeReplace(route));
+    const held =
+      route.type === 'local'
+        ? current?.type === 'local' && current.device === route.device
+        : current?.type === 'unicast' && current.via === route.via && current.device === route.device;
+    if (!held) await run(routeReplace(route));
     const endpoint = route.tunnelEndpoint;
     if (endpoint === undefined) continue;
     const exempt = view.routes.some(

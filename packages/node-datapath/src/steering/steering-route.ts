@@ -1,4 +1,6 @@
-// One gateway's policy route on a source node: packets carrying the gateway slot's mark leave via `via`.
+// One gateway's policy route on a source node: packets carrying the gateway slot's mark leave via `via`
+// (`unicast`), or, with IPVS steering, are delivered locally to IPVS (`local default dev lo`), whose fwmark
+// service for the slot forwards them to `via`.
 import type { IPFamily } from '@egress-proxier/core';
 import type { GatewaySlot } from './slots/slot-layout.js';
 
@@ -9,6 +11,9 @@ export interface SteeringRoute {
   mask: number;
   table: number;
   priority: number;
+  /** `unicast`: `default via <via> dev <device> onlink`; `local`: `local default dev lo` (IPVS). */
+  type: 'unicast' | 'local';
+  /** The gateway's node IP (the next hop, or IPVS's real server). */
   via: string;
   device: string;
   /**
@@ -44,8 +49,20 @@ export function slotRoute(
   mask: number,
   device: string,
   tunnelEndpoint: string | undefined,
+  type: SteeringRoute['type'] = 'unicast',
 ): SteeringRoute {
   const { family, slot, nodeIP } = hop;
   const { node, mark, table, priority } = slot;
-  return { family, gatewayNode: node, mark, mask, table, priority, via: nodeIP, device, tunnelEndpoint };
+  return {
+    family,
+    gatewayNode: node,
+    mark,
+    mask,
+    table,
+    priority,
+    type,
+    via: nodeIP,
+    device,
+    tunnelEndpoint,
+  };
 }

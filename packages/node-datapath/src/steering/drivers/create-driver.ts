@@ -1,5 +1,6 @@
 // The steering driver the options choose.
 import type { NodeDatapathOptions } from '../../options/node-options.js';
+import { IpvsSteering } from './ipvs-driver.js';
 import { OnLinkSteering } from './onlink-driver.js';
 import type { SteeringDriver } from './steering-driver.js';
 import { VxlanSteering } from './vxlan-driver.js';
@@ -15,5 +16,7 @@ export function steeringDriver(options: NodeDatapathOptions, uplink: string): St
         port: options.vxlanPort,
         mtu: options.vxlanMtu,
       });
+    case 'ipvs':
+      return new IpvsSteering(uplink, options.mask, options.ipvs);
   }
 }

@@ -7,6 +7,8 @@ import type { GatewayHop, Run, SteeringDriver } from './steering-driver.js';
 
 export class OnLinkSteering implements SteeringDriver {
   readonly mode = 'onlink' as const;
+  readonly setsWholeMark = false;
+  readonly protocols = undefined;
 
   constructor(
     private readonly uplink: string,
@@ -23,11 +25,15 @@ export class OnLinkSteering implements SteeringDriver {
     return undefined;
   }
 
+  services(): [] {
+    return [];
+  }
+
   ingressDevices(): string[] {
     return [this.uplink];
   }
 
-  encapsulation(): undefined {
+  mssClamp(): undefined {
     return undefined;
   }
 

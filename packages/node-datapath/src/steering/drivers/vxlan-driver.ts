@@ -11,7 +11,8 @@ import {
 import type { NodeKernelView } from '../../kernel/node-kernel-view.js';
 import { slotRoute, type SteeringRoute } from '../steering-route.js';
 import type { VxlanSpec } from '../vxlan-spec.js';
-import type { DriverContext, GatewayHop, Run, SteeringDriver } from './steering-driver.js';
+import type { NodeDatapath } from '../../datapath/node-datapath.js';
+import type { DriverContext, GatewayHop, MssClamp, Run, SteeringDriver } from './steering-driver.js';
 
 export interface VxlanSettings {
   device: string;
@@ -22,6 +23,8 @@ export interface VxlanSettings {
 
 export class VxlanSteering implements SteeringDriver {
   readonly mode = 'vxlan' as const;
+  readonly setsWholeMark = false;
+  readonly protocols = undefined;
 
   constructor(
     private readonly uplink: string,
@@ -42,16 +45,21 @@ export class VxlanSteering implements SteeringDriver {
     };
   }
 
+  services(): [] {
+    return [];
+  }
+
   ingressDevices(): string[] {
     return [this.uplink, this.settings.device];
   }
 
-  encapsulation(): { device: string; mtu: number } {
-    return { device: this.settings.device, mtu: this.settings.mtu };
+  mssClamp(): MssClamp {
+    return { kind: 'tunnel-device', device: this.settings.device, mtu: this.settings.mtu };
   }
 
   /** The device (created, or given its address if an older version made it) and missing flood entries. */
-  async prepare(run: Run, context: DriverContext, desired: VxlanSpec | undefined, view: NodeKernelView) {
+  async prepare(run: Run, context: DriverContext, datapath: NodeDatapath, view: NodeKernelView) {
+    const desired = datapath.vxlan;
     if (desired === undefined) return;
     if (!view.vxlan.exists) {
       for (const command of vxlanCreate(desired, await context.uplinkAddress())) await run(command);
@@ -64,7 +72,8 @@ export class VxlanSteering implements SteeringDriver {
   }
 
   /** Flood entries toward gateways no longer steered to. */
-  async retire(run: Run, _context: DriverContext, desired: VxlanSpec | undefined, view: NodeKernelView) {
+  async retire(run: Run, _context: DriverContext, datapath: NodeDatapath, view: NodeKernelView) {
+    const desired = datapath.vxlan;
     if (desired === undefined) {
       if (view.vxlan.exists) await run(vxlanDelete(this.settings.device));
       return;

@@ -1,11 +1,13 @@
 // Re-learns the slot numbering from the kernel, so a backend that adopts existing state (a restart, drift, a
 // failed apply) keeps every gateway on the slot its packets already use. A slot belongs to a gateway when our
 // `ip rule fwmark M/MASK lookup T priority P` has the slot's numbers and table T's `default via V` is that
-// gateway's node IP in the new table. Every other index the kernel uses (a rule, a route table, a mark the
+// gateway's node IP in the new table (with IPVS steering, T is `local default` and V is the real server of
+// the fwmark service M). Every other index the kernel uses (a rule, a route table, a mark the
 // backend's own datapath still sets) is held for no gateway: the allocator keeps it out of the next apply,
 // which removes it.
 import type { IPFamily, NodeEgressTable } from '@egress-proxier/core';
 import type { KernelRoute, KernelRule } from '../../iproute2/ip-json.js';
+import type { IpvsService } from '../../ipvs/ipvs-service.js';
 import type { SlotsInKernel } from './slot-allocator.js';
 import type { SlotLayout } from './slot-layout.js';
 
@@ -14,6 +16,8 @@ export interface SteeringInKernel {
   rules: readonly KernelRule[];
   /** Routes of our table range. */
   routes: readonly KernelRoute[];
+  /** Our IPVS services, with IPVS steering. */
+  ipvs?: { services: readonly IpvsService[] } | undefined;
 }
 
 /** `marksInUse`: marks the backend's datapath (iptables mangle rules, an nftables map, a BPF map) still sets. */
@@ -41,11 +45,8 @@ export function slotsInKernel(
     if (index === undefined) continue;
     const expected = layout.slot(index, '');
     if (rule.table !== expected.table || rule.priority !== expected.priority) continue;
-    const route = kernel.routes.find(
-      (r) =>
-        r.family === rule.family && r.table === rule.table && r.dst === 'default' && r.type === 'unicast',
-    );
-    const node = route?.via === undefined ? undefined : gatewayAt.get(hopKey(rule.family, route.via));
+    const via = nextHop(kernel, rule);
+    const node = via === undefined ? undefined : gatewayAt.get(hopKey(rule.family, via));
     if (node === undefined || contested.has(index)) continue;
     const claimed = slots.get(index);
     if (claimed === undefined) slots.set(index, node);
@@ -58,6 +59,19 @@ export function slotsInKernel(
   for (const route of kernel.routes) occupy(layout.indexOfTable(route.table));
   for (const mark of marksInUse) occupy(layout.indexOfMark(mark));
   return slots;
+}
+
+/** Where the rule's table leads: its default route's gateway, or the real server of IPVS's service. */
+function nextHop(kernel: SteeringInKernel, rule: KernelRule): string | undefined {
+  const route = kernel.routes.find(
+    (r) => r.family === rule.family && r.table === rule.table && r.dst === 'default',
+  );
+  if (route?.type === 'unicast') return route.via;
+  if (route?.type !== 'local') return undefined;
+  const service = kernel.ipvs?.services.find(
+    (candidate) => candidate.family === rule.family && candidate.fwmark === rule.mark,
+  );
+  return service?.realServer;
 }
 
 function hopKey(family: IPFamily, nodeIP: string): string {
