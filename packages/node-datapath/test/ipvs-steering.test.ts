@@ -128,7 +128,8 @@ describe('IPVS steering driver', () => {
     expect(datapath.ipvs).to.deep.equal([
       { family: 4, fwmark: slot.mark, scheduler: 'sh', realServer: '192.0.2.12', forwarding: 'tunnel' },
     ]);
-    expect(driver.ingressDevices()).to.deep.equal(['eth0', 'tunl0', 'ip6tnl0']);
+    expect(driver.ingressDevices(4)).to.deep.equal(['eth0', 'tunl0']);
+    expect(driver.ingressDevices(6)).to.deep.equal(['eth0', 'ip6tnl0']);
     expect(driver.mssClamp()).to.deep.equal({ kind: 'steered-replies', mtu: 1480 });
     expect(new IpvsSteering('eth0', options.mask, options.ipvs).mssClamp()).to.equal(undefined);
   });
@@ -137,27 +138,17 @@ describe('IPVS steering driver', () => {
     const driver = new IpvsSteering('eth0', options.mask, { ...options.ipvs, forwarding: 'tunnel' });
     const datapath = buildNodeDatapath(table, driver, 'eth0', [slot]);
     const { lines, run } = recorder();
-    const held = {
-      services: [service(0x200, '192.0.2.13')],
-      expireNodestConn: false,
-      tunnels: [{ device: 'tunl0', up: false }],
-    };
+    const held = { services: [service(0x200, '192.0.2.13')], tunnels: [{ device: 'tunl0', up: false }] };
     await driver.prepare(run, { ...context, uplinkAddress }, datapath, emptyView(held));
     await driver.retire(run, { ...context, uplinkAddress }, datapath, emptyView(held));
     expect(lines).to.deep.equal([
-      'sysctl -q -w net.ipv4.vs.expire_nodest_conn=1',
       'ip link set tunl0 up',
-      'sysctl -q -w net.ipv4.conf.tunl0.rp_filter=2',
       `ipvsadm -R <<-A -f ${slot.mark} -s sh\n-a -f ${slot.mark} -r 192.0.2.12 -i -w 1\n`,
       'ipvsadm -R <<-D -f 512\n',
     ]);
 
     const settled = recorder();
-    const inPlace = {
-      services: datapath.ipvs,
-      expireNodestConn: true,
-      tunnels: [{ device: 'tunl0', up: true }],
-    };
+    const inPlace = { services: datapath.ipvs, tunnels: [{ device: 'tunl0', up: true }] };
     await driver.prepare(settled.run, { ...context, uplinkAddress }, datapath, emptyView(inPlace));
     await driver.retire(settled.run, { ...context, uplinkAddress }, datapath, emptyView(inPlace));
     expect(settled.lines).to.deep.equal([]);

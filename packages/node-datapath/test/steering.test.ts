@@ -110,7 +110,7 @@ describe('steering drivers', () => {
       uplink: 'eth0',
       remotes: ['192.0.2.12', '192.0.2.13'],
     });
-    expect(driver.ingressDevices()).to.deep.equal(['eth0', 'egp-vx']);
+    expect(driver.ingressDevices(4)).to.deep.equal(['eth0', 'egp-vx']);
     expect(driver.mssClamp()).to.deep.equal({ kind: 'tunnel-device', device: 'egp-vx', mtu: 1450 });
   });
 

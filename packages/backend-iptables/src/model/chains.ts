@@ -224,7 +224,7 @@ function mssRules(family: IPFamily, steerRules: readonly EgressRule[], { options
  */
 function steeredInGuard(family: IPFamily, hasCluster: boolean, { steering }: ChainContext): string[] {
   if (!hasCluster) return [];
-  const devices = steering.ingressDevices();
+  const devices = steering.ingressDevices(family);
   const cluster = clusterSetName(family);
   return devices.map(
     (device) =>

@@ -6,6 +6,7 @@ import {
   fdbAppend,
   ipvsRestoreText,
   IpvsSteering,
+  linkUp,
   routeReplace,
   ruleAdd,
   throwRouteReplace,
@@ -28,7 +29,7 @@ export const SECTION_TITLES = {
   vxlan: 'vxlan device',
   routing: 'ip rule / ip route',
   addresses: 'ip addr',
-  ipvsSettings: 'IPVS node settings',
+  ipvsDevices: 'IPVS tunnel devices',
   ipvs: 'ipvsadm -R',
 } as const;
 
@@ -53,11 +54,9 @@ export function renderDatapath(table: NodeEgressTable, options: IptablesOptions)
     sections.push({ title: SECTION_TITLES.vxlan, content: lines(commands) });
   }
   if (options.steering === 'ipvs') {
-    const settings = new IpvsSteering(facts.uplink, options.mask, options.ipvs).nodeSettings();
-    sections.push({
-      title: SECTION_TITLES.ipvsSettings,
-      content: lines([settings.expireNodestConn, ...settings.tunnels.flatMap((tunnel) => tunnel.commands)]),
-    });
+    const devices = new IpvsSteering(facts.uplink, options.mask, options.ipvs).tunnelDevices();
+    if (devices.length > 0)
+      sections.push({ title: SECTION_TITLES.ipvsDevices, content: lines(devices.map(linkUp)) });
     const restore = ipvsRestoreText(datapath.ipvs);
     sections.push({ title: SECTION_TITLES.ipvs, content: restore === '' ? '' : `${restore}\n` });
   }

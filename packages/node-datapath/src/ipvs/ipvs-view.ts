@@ -1,6 +1,5 @@
-// What a node holds of IPVS steering: our fwmark services (`ipvsadm -S -n`, marks inside our mask), the one
-// IPVS setting steering relies on, and, with tunnel forwarding, whether the IP-in-IP devices that decapsulate
-// on a gateway are up. Small and bounded (a service per gateway), so it is re-read on every sync.
+// What a node holds of IPVS steering: our fwmark services (`ipvsadm -S -n`, marks inside our mask) and, with
+// tunnel forwarding, whether the IP-in-IP devices that decapsulate on a gateway are up. Small and bounded (a service per gateway), so it is re-read on every sync.
 import type { CommandRunner } from '../exec/command-runner.js';
 import { parseLinks } from '../iproute2/ip-json.js';
 import type { IpvsSettings } from '../options/node-options.js';
@@ -11,12 +10,11 @@ import { parseIpvsSave } from './ipvsadm-save.js';
 /** The fallback devices the ipip and ip6_tunnel modules create: they take IP-in-IP packets for any address. */
 export const DECAPSULATION_DEVICES = { 4: 'tunl0', 6: 'ip6tnl0' } as const;
 
+/** Connections to a removed real server end at their next packet: what a moved gateway needs (preflight). */
 export const EXPIRE_NODEST_CONN = 'net.ipv4.vs.expire_nodest_conn';
 
 export interface IpvsView {
   services: IpvsService[];
-  /** Whether connections to a removed real server end at their next packet (ours need that: a moved gateway). */
-  expireNodestConn: boolean;
   /** Decapsulation devices that exist (their module is loaded), with their state (tunnel forwarding only). */
   tunnels: { device: string; up: boolean }[];
 }
@@ -25,14 +23,12 @@ export async function readIpvsView(
   runner: CommandRunner,
   options: SlotNumbering & { ipvs: IpvsSettings },
 ): Promise<IpvsView> {
-  const [saved, expire, tunnels] = await Promise.all([
+  const [saved, tunnels] = await Promise.all([
     runner.stdout('ipvsadm', '-S', '-n'),
-    runner.read({ command: 'sysctl', args: ['-n', EXPIRE_NODEST_CONN] }, { allowedExitCodes: [255, 1] }),
     options.ipvs.forwarding === 'tunnel' ? readTunnels(runner) : Promise.resolve([]),
   ]);
   return {
     services: parseIpvsSave(saved).filter((service) => isOurService(service.fwmark, options)),
-    expireNodestConn: expire.exitCode === 0 && expire.stdout.trim() === '1',
     tunnels,
   };
 }

@@ -126,14 +126,10 @@ export function nodeViewOfApplied(desired: NodeDatapath, ipvs?: IpvsView): NodeK
       remotes: desired.vxlan?.remotes ?? [],
       addressed: desired.vxlan !== undefined,
     },
-    // The apply set expire_nodest_conn and brought the tunnel devices up that existed.
+    // The apply brought up the tunnel devices that existed.
     ipvs:
       ipvs === undefined
         ? undefined
-        : {
-            services: desired.ipvs,
-            expireNodestConn: true,
-            tunnels: ipvs.tunnels.map((tunnel) => ({ ...tunnel, up: true })),
-          },
+        : { services: desired.ipvs, tunnels: ipvs.tunnels.map((tunnel) => ({ ...tunnel, up: true })) },
   };
 }

@@ -1,6 +1,7 @@
 // The checks every Linux node backend needs before its first sync (`preflight` of the plugin contract): the
 // tools the kit runs, and the one kernel setting a gateway depends on. Probes only read.
 import { commandCheck, type Exec, type PreflightCheck } from '@egress-proxier/core/plugin';
+import { EXPIRE_NODEST_CONN } from '../ipvs/ipvs-view.js';
 import type { NodeDatapathOptions, SteeringSelection } from '../options/node-options.js';
 
 /** iproute2, arping, ndptool, the bridge tool where VXLAN steering needs it, IPVS where it steers, ip_forward. */
@@ -76,8 +77,35 @@ function ipvsChecks(
       signal,
     }),
   ];
+  checks.push(
+    commandCheck(exec, {
+      name: EXPIRE_NODEST_CONN,
+      command: 'sysctl',
+      args: ['-n', EXPIRE_NODEST_CONN],
+      remedy:
+        `set ${EXPIRE_NODEST_CONN}=1 on every node (sysctl.d; a container's /proc/sys is read-only): without it ` +
+        'connections to a gateway that was replaced hang until their IPVS entry times out',
+      severity: 'warning',
+      accept: (result) =>
+        result.stdout.trim() === '1' ? true : `${EXPIRE_NODEST_CONN} is ${result.stdout.trim()}`,
+      signal,
+    }),
+  );
   if (ipvs.forwarding === 'tunnel')
     checks.push(
+      commandCheck(exec, {
+        name: 'reverse-path filter on tunl0',
+        command: 'sysctl',
+        args: ['-n', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.tunl0.rp_filter'],
+        remedy:
+          'set net.ipv4.conf.tunl0.rp_filter=2 (or 0) on every node (sysctl.d): a gateway drops decapsulated ' +
+          'packets of pods on other nodes under strict filtering',
+        accept: (result) => {
+          const strictest = Math.max(...result.stdout.trim().split('\n').map(Number));
+          return strictest === 1 ? 'strict (1): the higher of all and tunl0 applies' : true;
+        },
+        signal,
+      }),
       commandCheck(exec, {
         name: 'tunl0 (ipip: gateways decapsulate IP-in-IP on it)',
         command: 'ip',

@@ -3,11 +3,12 @@
 // the gateway: direct routing (`-g`, the original packet to the gateway's MAC: a shared L2) or IP-in-IP
 // (`-i`, across L3; the gateway decapsulates on its fallback tunnel device). IPVS keeps no conntrack entry on
 // the source node (the packet leaves untracked), so the CNI's masquerade never sees it.
+import type { IPFamily } from '@egress-proxier/core';
 import type { NodeDatapath } from '../../datapath/node-datapath.js';
 import type { Command } from '../../exec/command.js';
 import { planIpvs } from '../../ipvs/ipvs-commands.js';
 import type { IpvsService } from '../../ipvs/ipvs-service.js';
-import { DECAPSULATION_DEVICES, EXPIRE_NODEST_CONN } from '../../ipvs/ipvs-view.js';
+import { DECAPSULATION_DEVICES } from '../../ipvs/ipvs-view.js';
 import type { NodeKernelView } from '../../kernel/node-kernel-view.js';
 import type { IpvsSettings } from '../../options/node-options.js';
 import { slotRoute, type SteeringRoute } from '../steering-route.js';
@@ -43,9 +44,10 @@ export class IpvsSteering implements SteeringDriver {
     }));
   }
 
-  ingressDevices(): string[] {
+  /** Direct routing delivers on the uplink; IP-in-IP on the family's decapsulation device as well. */
+  ingressDevices(family: IPFamily): string[] {
     return this.settings.forwarding === 'tunnel'
-      ? [this.uplink, DECAPSULATION_DEVICES[4], DECAPSULATION_DEVICES[6]]
+      ? [this.uplink, DECAPSULATION_DEVICES[family]]
       : [this.uplink];
   }
 
@@ -56,42 +58,24 @@ export class IpvsSteering implements SteeringDriver {
   }
 
   /**
-   * The node settings steering relies on (all of them, as `render` shows; `prepare` runs those not in place).
-   * expire_nodest_conn on every node, so that connections to a replaced gateway end at their next packet
-   * instead of hanging on it. With tunnels every node is a possible gateway: it decapsulates on the fallback
-   * devices, whose inner sources (pods of other nodes) route elsewhere, so reverse-path filtering there must be
-   * loose. tunl0 must exist (the ipip module; preflight says so); ip6tnl0 (ip6_tunnel) only for IPv6 policies.
+   * The devices steering needs up: with tunnels every node is a possible gateway and decapsulates on the
+   * fallback devices of ipip (tunl0, which must exist: preflight says so) and ip6_tunnel (ip6tnl0, only for
+   * IPv6 policies, used when that module is loaded). Sysctls are the node's job (docs/backend-ipvs.md): a
+   * container's /proc/sys is read-only, and preflight checks them.
    */
-  nodeSettings(): { expireNodestConn: Command; tunnels: { device: string; commands: Command[] }[] } {
-    const up = (device: string): Command => ({ command: 'ip', args: ['link', 'set', device, 'up'] });
-    const tunl0 = DECAPSULATION_DEVICES[4];
-    const looseRpFilter: Command = {
-      command: 'sysctl',
-      args: ['-q', '-w', `net.ipv4.conf.${tunl0}.rp_filter=2`],
-    };
-    return {
-      expireNodestConn: { command: 'sysctl', args: ['-q', '-w', `${EXPIRE_NODEST_CONN}=1`] },
-      tunnels:
-        this.settings.forwarding === 'tunnel'
-          ? [
-              { device: tunl0, commands: [up(tunl0), looseRpFilter] },
-              { device: DECAPSULATION_DEVICES[6], commands: [up(DECAPSULATION_DEVICES[6])] },
-            ]
-          : [],
-    };
+  tunnelDevices(): string[] {
+    return this.settings.forwarding === 'tunnel' ? [DECAPSULATION_DEVICES[4], DECAPSULATION_DEVICES[6]] : [];
   }
 
-  /** The settings steering relies on, then services and their servers (before any rule leads to them). */
+  /** The tunnel devices, then services and their servers (before any rule leads to them). */
   async prepare(run: Run, _context: DriverContext, desired: NodeDatapath, view: NodeKernelView) {
     const held = view.ipvs;
     if (held === undefined) throw new Error('IPVS steering needs the IPVS state in the kernel view');
-    const settings = this.nodeSettings();
-    if (!held.expireNodestConn) await run(settings.expireNodestConn);
-    for (const { device, commands } of settings.tunnels) {
+    for (const device of this.tunnelDevices()) {
       const state = held.tunnels.find((tunnel) => tunnel.device === device);
-      // ip6tnl0 is only there with ip6_tunnel loaded; a missing tunl0 fails here, naming the device.
+      // A missing tunl0 fails here, naming the device; a missing ip6tnl0 only matters to IPv6 policies.
       if (state?.up === true || (state === undefined && device === DECAPSULATION_DEVICES[6])) continue;
-      for (const command of commands) await run(command);
+      await run(linkUp(device));
     }
     const { prepare } = planIpvs(desired.ipvs, held.services);
     if (prepare.length > 0) await run({ command: 'ipvsadm', args: ['-R'] }, `${prepare.join('\n')}\n`);
@@ -102,4 +86,8 @@ export class IpvsSteering implements SteeringDriver {
     const { retire } = planIpvs(desired.ipvs, view.ipvs?.services ?? []);
     if (retire.length > 0) await run({ command: 'ipvsadm', args: ['-R'] }, `${retire.join('\n')}\n`);
   }
+}
+
+export function linkUp(device: string): Command {
+  return { command: 'ip', args: ['link', 'set', device, 'up'] };
 }

@@ -54,8 +54,8 @@ export interface SteeringDriver {
   tunnel(routes: readonly SteeringRoute[]): VxlanSpec | undefined;
   /** The IPVS services `routes` lead into (none for drivers that route). */
   services(routes: readonly SteeringRoute[]): IpvsService[];
-  /** Devices on which traffic steered in from other nodes arrives (steered-in guards match on them). */
-  ingressDevices(): string[];
+  /** Devices on which traffic of `family` steered in from other nodes arrives (steered-in guards match on them). */
+  ingressDevices(family: IPFamily): string[];
   /** MSS clamping the encapsulation needs, if any. */
   mssClamp(): MssClamp | undefined;
   /** Before routes are added: creates what they lead into (a tunnel, its flood entries, IPVS services). */
