@@ -70,6 +70,14 @@ describe('IPVS plan', () => {
     expect(plan.retire).to.deep.equal(['-D -f 1024']);
   });
 
+  it('writes IPv6 services with -6 and the server bracketed with port 0, as ipvsadm requires', () => {
+    const v6 = service(256, '2001:db8:2::12', { family: 6, forwarding: 'tunnel' });
+    expect(planIpvs([v6], []).prepare).to.deep.equal([
+      '-A -f 256 -6 -s sh',
+      '-a -f 256 -6 -r [2001:db8:2::12]:0 -i -w 1',
+    ]);
+  });
+
   it('changes nothing when the kernel holds the desired services', () => {
     const services = [service(256, '192.0.2.12'), service(256, '2001:db8:2::12', { family: 6 })];
     expect(planIpvs(services, services)).to.deep.equal({ prepare: [], retire: [] });

@@ -48,7 +48,8 @@ function serviceLine(verb: '-A' | '-E' | '-D', service: IpvsService): string {
 function serverLines(service: IpvsService): string[] {
   if (service.realServer === undefined) return [];
   const family = service.family === 6 ? ' -6' : '';
-  const server = service.family === 6 ? `[${service.realServer}]` : service.realServer;
+  // ipvsadm takes an IPv6 server only bracketed with a port (0: a fwmark service keeps the packet's port).
+  const server = service.family === 6 ? `[${service.realServer}]:0` : service.realServer;
   const method = service.forwarding === 'tunnel' ? '-i' : '-g';
   return [`-a -f ${service.fwmark}${family} -r ${server} ${method} -w 1`];
 }
