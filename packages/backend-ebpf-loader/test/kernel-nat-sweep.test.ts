@@ -4,12 +4,11 @@
 // programs' own bytes (checked against the object's BTF). Needs root, bpftool, tc, nsenter, iptables-nft,
 // ip6tables-nft, python3 and `npm run build`'s objects; fails (never skips) saying what is missing.
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { assertLabPrerequisites, uniquePrefix } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, uniquePrefix, type LabProcess } from '@egress-proxier/netlab';
 import { CommandRunner } from '@egress-proxier/node-datapath';
 import { ExecaExec } from '@egress-proxier/core';
 import ipaddr from 'ipaddr.js';
@@ -43,7 +42,7 @@ describe('NAT sweep on a real kernel (idle and stale entries)', function () {
   this.timeout(120_000);
   let t: SnatLab;
   const runner = new CommandRunner(new ExecaExec(pino({ level: 'silent' })), new AbortController().signal);
-  const busy: ChildProcess[] = [];
+  const busy: LabProcess[] = [];
 
   const content = (map: NatMapId) => t.mapDumpRaw(NAT_MAPS[map].name as NatMap);
   /** "<pod> <pod port> <protocol>" of each forward entry, and the same of each reverse entry's pod side. */

@@ -5,6 +5,6 @@ export { assertLabPrerequisites, LabPrerequisiteError } from './prerequisites.js
 export { run, runIn, spawnIn, CommandFailed, type RunOptions, type RunResult } from './run.js';
 export * from './topology.js';
 export { uniquePrefix } from './unique-prefix.js';
-export { localHost, type LabHost, type SpawnOptions } from './host.js';
-export { Prober, type ProbeAttempt } from './prober.js';
+export { localHost, type LabHost, type LabProcess, type SpawnOptions } from './host.js';
+export { Prober, type ProbeAttempt, type SendOptions } from './prober.js';
 export { namespaceExec } from './namespace-exec.js';

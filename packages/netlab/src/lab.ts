@@ -9,10 +9,9 @@
 // fd00:10:244:<i>::<j+1>, external servers 2001:db8:<c>::<d>), with the same routes and an ip6tables masquerade.
 //
 // Every namespace is created by the lab and removed by destroy(), which also works after a partial failure.
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assertLabPrerequisites } from './prerequisites.js';
-import { localHost, type LabHost, type SpawnOptions } from './host.js';
+import { localHost, type LabHost, type LabProcess, type SpawnOptions } from './host.js';
 import { Prober } from './prober.js';
 import { type RunOptions, type RunResult } from './run.js';
 import {
@@ -92,7 +91,6 @@ export interface ConnectResult {
 
 const AGENTS = new URL('./agents/', import.meta.url);
 const SERVER_SCRIPT = fileURLToPath(new URL('tcp-source-server.js', AGENTS));
-const CLIENT_SCRIPT = fileURLToPath(new URL('tcp-source-client.js', AGENTS));
 const PROBE_SCRIPT = fileURLToPath(new URL('probe-agent.js', AGENTS));
 
 export class Lab {
@@ -100,7 +98,9 @@ export class Lab {
   readonly externals: LabExternal[] = [];
   readonly underlay: string;
   private readonly namespaces: string[] = [];
-  private readonly processes = new Set<ChildProcess>();
+  private readonly processes = new Set<LabProcess>();
+  /** The probe agent that serves send() and connectFrom() in each namespace, started on first use. */
+  private readonly senders = new Map<string, Prober>();
 
   constructor(
     readonly prefix: string,
@@ -143,7 +143,7 @@ export class Lab {
   }
 
   /** Starts a long-running process inside a namespace (e.g. an agent in a node); destroy() stops it. */
-  spawn(namespace: string, command: string, args: readonly string[], options?: SpawnOptions): ChildProcess {
+  spawn(namespace: string, command: string, args: readonly string[], options?: SpawnOptions): LabProcess {
     const child = this.host.spawn(namespace, command, args, options);
     this.processes.add(child);
     child.once('exit', () => this.processes.delete(child));
@@ -172,19 +172,25 @@ export class Lab {
       port ??
       this.externals.find((external) => external.ip === ip || external.ip6 === ip)?.port ??
       DEFAULT_SERVER_PORT;
-    const result = await this.exec(
-      namespace,
-      process.execPath,
-      [CLIENT_SCRIPT, ip, String(target), String(bytes), String(timeoutMs), String(spreadMs)],
-      { allowFailure: true, timeoutMs: timeoutMs + 5000 },
-    );
-    if (result.exitCode !== 0) {
-      throw new Error(
-        `connection from ${namespace} to ${ip}:${target} failed: ${result.stderr.trim() || 'no answer'}`,
-      );
+    const failure = (reason: string) =>
+      new Error(`connection from ${namespace} to ${ip}:${target} failed: ${reason.trim() || 'no answer'}`);
+    const attempt = await this.sender(namespace)
+      .send(ip, target, { bytes, timeoutMs, spreadMs })
+      .catch((error: unknown) => {
+        throw failure(error instanceof Error ? error.message : String(error));
+      });
+    if (attempt.source === undefined) throw failure(attempt.reason ?? '');
+    return { source: attempt.source, bytes: attempt.bytes ?? 0 };
+  }
+
+  /** One long-running agent per namespace: a node process per connection costs ~1.5 s in a TCG guest. */
+  private sender(namespace: string): Prober {
+    let prober = this.senders.get(namespace);
+    if (prober === undefined || prober.exited) {
+      prober = this.prober(namespace);
+      this.senders.set(namespace, prober);
     }
-    const [source = '', received = '0'] = result.stdout.trim().split(' ');
-    return { source, bytes: Number(received) };
+    return prober;
   }
 
   /** Starts the source-reporting TCP server in a namespace (externals get one at creation). */
@@ -221,8 +227,10 @@ export class Lab {
 
   /** Stops the lab's processes and removes every namespace it created. Safe to call twice. */
   async destroy(): Promise<void> {
-    for (const child of this.processes) if (child.pid !== undefined) child.kill('SIGKILL');
+    // Not only those with a PID: a guest's process learns its PID after the kill may already be needed.
+    for (const child of this.processes) child.kill('SIGKILL');
     this.processes.clear();
+    this.senders.clear();
     for (const namespace of this.namespaces.splice(0).reverse()) {
       await this.host.run('ip', ['netns', 'del', namespace], { allowFailure: true });
     }

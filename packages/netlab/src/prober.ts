@@ -1,24 +1,40 @@
 // One probe agent per namespace (agents/probe-agent.ts): connections from a pod at the cost of a line each.
-import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { LabProcess } from './host.js';
 
 export interface ProbeAttempt {
   startedAt: number;
   endedAt: number;
   /** The source address the server saw; absent when the connection failed. */
   source?: string;
+  /** The bytes the server received. */
+  bytes?: number;
+  /** Why the connection failed, short (`ECONNREFUSED`, `timed out after 1000 ms`, `empty answer`). */
   error?: string;
+  /** The full reason (`connect ECONNREFUSED 198.51.100.10:9999`), empty when the server did not answer. */
+  reason?: string;
 }
+
+export interface SendOptions {
+  /** Bytes to send before half-closing (default 0). */
+  bytes?: number;
+  /** Send them one at a time over this long (default 0: at once). */
+  spreadMs?: number;
+  timeoutMs?: number;
+}
+
+/** How long past its own timeout an attempt may take before the agent is taken for stuck. */
+const AGENT_GRACE_MS = 5000;
 
 export class Prober {
   private next = 0;
   private readonly waiting = new Map<string, (attempt: ProbeAttempt) => void>();
   private readonly ready: Promise<void>;
-  private exited = false;
+  private exitedWith: string | undefined;
 
   constructor(
     readonly namespace: string,
-    private readonly child: ChildProcess,
+    private readonly child: LabProcess,
   ) {
     if (child.stdout === null || child.stderr === null || child.stdin === null) {
       throw new Error(`probe agent in ${namespace} has no pipes`);
@@ -35,23 +51,45 @@ export class Prober {
         if (stderr.includes('probing')) resolve();
       });
       child.once('exit', (code) => {
-        this.exited = true;
-        reject(new Error(`probe agent in ${namespace} exited with ${code}: ${stderr}`));
-        for (const [, done] of this.waiting) done({ startedAt: 0, endedAt: 0, error: 'probe agent exited' });
+        this.exitedWith = `probe agent in ${namespace} exited with ${code}: ${stderr}`;
+        reject(new Error(this.exitedWith));
+        for (const [, done] of this.waiting) done(failed(Date.now(), 'probe agent exited'));
         this.waiting.clear();
       });
     });
     this.ready.catch(() => undefined);
   }
 
+  /** Whether the agent is gone (killed, or the lab destroyed): a new one is needed for more connections. */
+  get exited(): boolean {
+    return this.exitedWith !== undefined;
+  }
+
   /** Opens one new connection and resolves with what happened (never rejects for a failed connection). */
-  async probe(ip: string, port: number, timeoutMs = 1000): Promise<ProbeAttempt> {
+  probe(ip: string, port: number, timeoutMs = 1000): Promise<ProbeAttempt> {
+    return this.send(ip, port, { timeoutMs });
+  }
+
+  /**
+   * Opens one new connection, sends `bytes` and resolves with what the server saw (never rejects for a failed
+   * connection; rejects only when the agent cannot start).
+   */
+  async send(ip: string, port: number, options: SendOptions = {}): Promise<ProbeAttempt> {
+    const timeoutMs = options.timeoutMs ?? 1000;
     await this.ready;
-    if (this.exited) return { startedAt: Date.now(), endedAt: Date.now(), error: 'probe agent exited' };
+    if (this.exited) return failed(Date.now(), 'probe agent exited');
     const id = String(this.next++);
     return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.child.stdin?.write(`${id} ${ip} ${port} ${timeoutMs}\n`);
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(failed(Date.now(), `probe agent gave no answer within ${timeoutMs + AGENT_GRACE_MS} ms`));
+      }, timeoutMs + AGENT_GRACE_MS);
+      this.waiting.set(id, (attempt) => {
+        clearTimeout(timer);
+        resolve(attempt);
+      });
+      const line = [id, ip, port, timeoutMs, options.bytes ?? 0, options.spreadMs ?? 0].join(' ');
+      this.child.stdin?.write(`${line}\n`);
     });
   }
 
@@ -59,4 +97,8 @@ export class Prober {
     this.child.stdin?.end();
     this.child.kill('SIGTERM');
   }
+}
+
+function failed(at: number, error: string): ProbeAttempt {
+  return { startedAt: at, endedAt: at, error, reason: error };
 }

@@ -36,6 +36,39 @@ describe('netlab (real kernel, root)', function () {
     expect(String(failure)).to.match(/connection from nlt\w+-n1-p1 to 198\.51\.100\.10:9999 failed/);
   });
 
+  it('sends bytes over one connection and reports what the server received, also spread over time', async () => {
+    expect(await lab.send(lab.pod(1, 1), '198.51.100.10', 3 * 1024 * 1024)).to.deep.equal({
+      source: '192.0.2.11',
+      bytes: 3 * 1024 * 1024,
+    });
+    const started = Date.now();
+    expect(await lab.send(lab.pod(1, 1), '198.51.100.10', 5, undefined, 3000, 400)).to.deep.equal({
+      source: '192.0.2.11',
+      bytes: 5,
+    });
+    expect(Date.now() - started).to.be.at.least(300);
+  });
+
+  it('serves concurrent connections from a namespace with one long-running probe agent', async () => {
+    const sources = await Promise.all(
+      Array.from({ length: 20 }, () => lab.connectFrom(lab.pod(2, 1), '203.0.113.10')),
+    );
+    expect(new Set(sources)).to.deep.equal(new Set(['192.0.2.12']));
+    const pids = (await run('ip', ['netns', 'pids', lab.pod(2, 1).namespace])).stdout.trim().split('\n');
+    const commandLines = await Promise.all(
+      pids.map(async (pid) => (await run('cat', [`/proc/${pid}/cmdline`])).stdout),
+    );
+    expect(commandLines.filter((line) => line.includes('probe-agent'))).to.have.length(1);
+  });
+
+  it('says when a connection times out', async () => {
+    // 192.0.2.99 is on the underlay's subnet but nobody has it: the SYN goes unanswered.
+    const failure = await lab
+      .connectFrom(lab.pod(1, 1), '192.0.2.99', 8080, 500)
+      .catch((error: unknown) => error);
+    expect(String(failure)).to.match(/to 192\.0\.2\.99:8080 failed: timed out after 500 ms/);
+  });
+
   it('destroyStale removes leftovers of a crashed run, and only those', async () => {
     await run('ip', ['netns', 'add', 'nlstale-n1']);
     await run('ip', ['netns', 'add', 'nlstale-keep']);
