@@ -7,19 +7,31 @@ cd "$(dirname "$0")/.."
 # clang, llvm and libbpf-dev build the eBPF backend's programs (npm run build); bpftool loads them; python3
 # runs the eBPF tests' raw-socket ICMP probe (packages/backend-ebpf-loader/test/support/icmp-probe.py).
 apt_packages=(iproute2 procps iptables ipset arping libndp-tools conntrack curl nftables clang llvm libbpf-dev bpftool python3)
-missing=()
-for pkg in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
+# The guest lab (docs/guest-lab.md), where the IPVS backend's tests run on Debian's cloud kernel: qemu and its
+# virtiofsd, a static busybox and kmod for the initramfs, ipvsadm for the tests. Without recommends: qemu's
+# pull in a GUI and firmware the lab does not use.
+guest_packages=(qemu-system-x86 busybox-static kmod ipvsadm)
+missing_from() {
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || echo "$pkg"
+  done
+}
+mapfile -t missing < <(missing_from "${apt_packages[@]}")
+mapfile -t missing_guest < <(missing_from "${guest_packages[@]}")
+if [ "$((${#missing[@]} + ${#missing_guest[@]}))" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing system packages: ${missing[*]} (run as root, or install them)" >&2
+    echo "setup: missing system packages: ${missing[*]} ${missing_guest[*]} (run as root, or install them)" >&2
     exit 1
   fi
-  echo "setup: installing ${missing[*]}"
+  echo "setup: installing ${missing[*]} ${missing_guest[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ "${#missing[@]}" -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ "${#missing_guest[@]}" -eq 0 ] ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_guest[@]}" >/dev/null
 fi
+
+# The guest's kernel (downloaded from Debian, ~27 MB) and initramfs, under build/guest; a no-op when current.
+scripts/guest/build-image.sh >/dev/null
 
 # kubectl comes with the machine image: Debian's kubernetes-client (1.20) is too old for `apply -k` and
 # `patch --subresource`, which the kubectl-driven tests and the demo use.
