@@ -1,10 +1,15 @@
 // The guest lab when things go wrong: a boot that fails or hangs cleans up (no qemu, no virtiofsd, no
-// sockets) and says why, and a missing tool names the Debian package to install.
+// sockets) and says why; a test process that dies with a guest up takes qemu and virtiofsd with it; a missing
+// tool names the Debian package to install.
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import {
   assertGuestPrerequisites,
   ensureGuestImage,
@@ -14,6 +19,9 @@ import {
   type GuestImage,
 } from '../src/guest/index.js';
 import { pidsMentioning } from '../src/guest/owned-process.js';
+import { alive } from './helpers/guest.js';
+
+const BOOT_AND_LEAVE = fileURLToPath(new URL('./helpers/boot-and-leave.js', import.meta.url));
 
 async function bootFailure(options: Parameters<typeof GuestMachine.boot>[0]): Promise<GuestBootError> {
   const outcome = await GuestMachine.boot(options).then(
@@ -56,6 +64,35 @@ describe('guest lab failures', function () {
     expect(failure.message).to.include(`--- console (${failure.consoleLog}) ---`);
     expectCleanedUp(failure);
   });
+
+  for (const [how, end] of [
+    ['exits without shutting it down', 'exit'],
+    ['is killed with SIGKILL', 'hold'],
+  ] as const) {
+    it(`a test process that ${how} leaves no qemu or virtiofsd`, async () => {
+      const child = spawn(process.execPath, [BOOT_AND_LEAVE, end], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`boot-and-leave exited with ${code} before booting`)));
+      });
+      const { runDir, pids } = JSON.parse(line) as { runDir: string; pids: number[] };
+      expect(pids.filter((pid) => alive(pid))).to.have.length(2);
+      if (end === 'hold') child.kill('SIGKILL');
+      await new Promise((resolve) =>
+        child.exitCode !== null || child.signalCode !== null
+          ? resolve(undefined)
+          : child.once('exit', resolve),
+      );
+      // The parent-death signal is delivered as the process dies; give the kernel a moment to reap.
+      const deadline = Date.now() + 5000;
+      while (pidsMentioning(runDir).length > 0 && Date.now() < deadline) await sleep(100);
+      expect(pidsMentioning(runDir)).to.deep.equal([]);
+      expect(pids.filter((pid) => alive(pid))).to.deep.equal([]);
+      if (end === 'exit')
+        expect(existsSync(runDir), 'the exit handler removes the private directory').to.equal(false);
+      await rm(runDir, { recursive: true, force: true });
+    });
+  }
 
   it('a missing tool names the Debian package that ships it', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'egp-no-tools-'));

@@ -1,10 +1,16 @@
 // Small waits on guest processes for the guest lab's tests.
+import { readFileSync } from 'node:fs';
 import type { GuestProcess } from '../../src/guest/index.js';
 
+/** Running: a zombie waiting for its (new) parent to reap it does not count. */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
   } catch {
     return false;
   }
