@@ -1,0 +1,83 @@
+// backend-ipvs on a kernel with IPVS: a qemu guest running Debian's cloud kernel (this host's kernel has no
+// IP_VS; docs/guest-lab.md). One boot for everything: the conformance suite, with the backend's own IPVS
+// cases (services repaired after drift, adopted across a restart), in direct-routing and in tunnel mode, for
+// both families.
+//
+// Every exec in the TCG guest costs 0.1–0.3 s, so a case takes ~45 s there and the whole suite ~20 min per mode
+// and family. CI runs the cases that exercise what IPVS changes (steering from other nodes, a gateway move, the
+// services' drift and adoption, cleanup) so the file stays near 10 minutes; `npm run conformance:guest`
+// (IPVS_GUEST_CASES=all) runs every case, and docs/backend-ipvs.md records its last result.
+import {
+  CLEANUP_CASE_ID,
+  formatReportTable,
+  runConformance,
+  type ConformanceReport,
+  type Family,
+} from '@egress-proxier/conformance';
+import { GuestMachine, guestLabHost } from '@egress-proxier/testing/guest';
+import { expect } from 'chai';
+import plugin from '../src/index.js';
+import { IPVS_CASES } from './support/ipvs-cases.js';
+
+const ALL = process.env.IPVS_GUEST_CASES === 'all';
+
+/** The CI selection per forwarding mode: together they cover both modes, both families and every IPVS case. */
+const CI_CASES: Record<'dr' | 'tunnel', readonly string[]> = {
+  dr: ['namespace-one-ip', 'ipvs-services-repaired', CLEANUP_CASE_ID],
+  tunnel: ['per-destination', 'ipvs-restart-keeps-services', CLEANUP_CASE_ID],
+};
+
+// A case takes ~45 s in the guest on an idle machine; a loaded CI machine may take three times that.
+const CASE_BUDGET_MS = 150_000;
+const LAB_BUDGET_MS = 300_000;
+
+describe('backend-ipvs in a guest kernel with IPVS', function () {
+  let machine: GuestMachine;
+
+  before(async function () {
+    this.timeout(180_000);
+    machine = await GuestMachine.boot({ name: 'ipvs' });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await machine?.shutdown();
+  });
+
+  for (const forwarding of ['dr', 'tunnel'] as const) {
+    const cases = ALL ? undefined : CI_CASES[forwarding];
+    const mode = forwarding === 'dr' ? 'direct routing' : 'IP-in-IP tunnel';
+    describe(`conformance, ${mode} (IPv4 and IPv6${ALL ? ', every case' : ''})`, () => {
+      let report: ConformanceReport;
+
+      before(async function () {
+        const count = cases === undefined ? 2 * 25 : 2 * cases.length;
+        this.timeout(LAB_BUDGET_MS + count * CASE_BUDGET_MS);
+        report = await runConformance(plugin, {
+          host: guestLabHost(machine),
+          pluginOptions: { forwarding, announceCount: 1 },
+          requiredTools: ['ipvsadm'],
+          extraCases: IPVS_CASES,
+          ...(cases === undefined ? {} : { cases }),
+          prefix: forwarding === 'dr' ? 'ipvsdr' : 'ipvstun',
+          onResult: (result) =>
+            console.log(`      ${result.id}/${result.family}: ${result.status} (${result.durationMs} ms)`),
+        });
+        console.log(formatReportTable(report).replace(/^/gm, '      '));
+      });
+
+      it('passes every case it ran, IPv4 and IPv6', () => {
+        const failed = report.results
+          .filter((result) => result.status !== 'pass')
+          .map((result) => `${result.id}/${result.family}: ${result.status} ${result.details.join('; ')}`);
+        expect(failed).to.deep.equal([]);
+        const families = new Set<Family | 'both'>(report.results.map((result) => result.family));
+        expect([...families].sort()).to.deep.equal([4, 6, 'both']);
+        if (cases !== undefined)
+          expect([...new Set(report.results.map((result) => result.id))].sort()).to.deep.equal(
+            [...cases].sort(),
+          );
+      });
+    });
+  }
+});

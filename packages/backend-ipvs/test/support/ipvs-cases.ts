@@ -1,0 +1,106 @@
+// The IPVS backend's own conformance cases, run after the shared ones in the guest: what the shared drift
+// and restart cases cannot see because it lives in IPVS (services and their real servers).
+import { CaseFailure, type CaseContext, type ConformanceCase } from '@egress-proxier/conformance';
+import { parseIpvsSave, serviceKey, type IpvsService } from '@egress-proxier/node-datapath';
+
+/** Pods 3-1 (node 3) and 2-1 (node 2) reach db through gateway node-1 with egress IP `a`. */
+function steerToNode1(context: CaseContext): void {
+  context.world.applyEgress(
+    'to-db',
+    context.spec({ namespace: 'payments', ips: ['a'], to: 'db', gateway: 'node-1' }),
+  );
+}
+
+const ROWS = [
+  ['3-1', 'db', 'a'],
+  ['2-1', 'db', 'a'],
+] as const;
+
+async function servicesOf(context: CaseContext, index: number): Promise<IpvsService[]> {
+  const node = context.node(index);
+  const saved = await context.lab.exec(node.namespace, 'ipvsadm', ['-S', '-n']);
+  return parseIpvsSave(saved.stdout).filter((service) => service.family === context.family);
+}
+
+function describe(services: readonly IpvsService[]): string {
+  return services
+    .map((s) => `${serviceKey(s)} → ${s.realServer ?? 'several/none'} ${s.forwarding}`)
+    .join(', ');
+}
+
+async function ipvsadm(context: CaseContext, index: number, args: string[]): Promise<void> {
+  await context.lab.exec(context.node(index).namespace, 'ipvsadm', args);
+}
+
+export const IPVS_CASES: readonly ConformanceCase[] = [
+  {
+    id: 'ipvs-services-repaired',
+    title:
+      'a deleted IPVS service, and a foreign real server added to one, are repaired by one periodic sync',
+    async run(context) {
+      steerToNode1(context);
+      await context.converge();
+      const gatewayIP = context.world.nodeAddress(context.node(1), context.family);
+      const [onNode3] = await servicesOf(context, 3);
+      const [onNode2] = await servicesOf(context, 2);
+      if (onNode3?.realServer !== gatewayIP || onNode2?.realServer !== gatewayIP)
+        throw new CaseFailure([
+          `expected one service to ${gatewayIP} on node-2 and node-3, found ${describe([onNode2, onNode3].flatMap((s) => s ?? []))}`,
+        ]);
+      const family = context.family === 6 ? ['-6'] : [];
+      const stranger = context.world.nodeAddress(context.node(2), context.family);
+      await ipvsadm(context, 3, ['-D', '-f', String(onNode3.fwmark), ...family]);
+      await ipvsadm(context, 2, [
+        '-a',
+        '-f',
+        String(onNode2.fwmark),
+        ...family,
+        '-r',
+        context.family === 6 ? `[${stranger}]:0` : stranger,
+        '-g',
+        '-w',
+        '1',
+      ]);
+      context.details.push(
+        `deleted ${serviceKey(onNode3)} on node-3, added real server ${stranger} on node-2`,
+      );
+      await context.world.syncAll(context.signal); // the periodic full sync
+      const after = [...(await servicesOf(context, 3)), ...(await servicesOf(context, 2))];
+      if (after.length !== 2 || after.some((service) => service.realServer !== gatewayIP))
+        throw new CaseFailure([
+          `after one sync: ${describe(after)} (want one service to ${gatewayIP} on each)`,
+        ]);
+      await context.expectSources(ROWS);
+    },
+  },
+  {
+    id: 'ipvs-restart-keeps-services',
+    title:
+      'a restarted proxier adopts the IPVS services as they are: same marks, and IPVS keeps its connections',
+    async run(context) {
+      steerToNode1(context);
+      await context.converge();
+      await context.expectSources(ROWS);
+      const before = await servicesOf(context, 3);
+      const node = context.node(3);
+      const connections = async () =>
+        (await context.lab.exec(node.namespace, 'ipvsadm', ['-L', '-n', '-c'])).stdout
+          .split('\n')
+          .filter((line) => /^(TCP|UDP)/.test(line)).length;
+      const held = await connections();
+      const fresh = await context.world.createProxier(node);
+      await fresh.sync(context.world.table(node), context.signal);
+      context.world.proxiers.set(node.name, fresh);
+      const after = await servicesOf(context, 3);
+      const problems: string[] = [];
+      if (describe(after) !== describe(before))
+        problems.push(`services changed: ${describe(before)} → ${describe(after)}`);
+      // Replacing a service would have expired its connection entries (expire_nodest_conn) or dropped them.
+      if ((await connections()) < held)
+        problems.push(`IPVS connection entries fell from ${held} to ${await connections()}`);
+      if (problems.length > 0) throw new CaseFailure(problems);
+      context.details.push(`${describe(after)} kept, ${held} IPVS connection entries kept`);
+      await context.expectSources(ROWS);
+    },
+  },
+];
