@@ -4,7 +4,8 @@
 import { PLUGIN_OPTIONS } from '@egress-proxier/backend-ebpf-loader';
 import { expect } from 'chai';
 import path from 'node:path';
-import type { Container, DaemonSetManifest } from './daemonset-manifest.js';
+import { agentContainer, daemonSetOf, kebabCase, type AgentPod } from './agent-daemonset.js';
+import type { Container } from './daemonset-manifest.js';
 import { validateBuiltInManifest } from './kubernetes-models-by-kind.js';
 import {
   describeManifest,
@@ -26,7 +27,7 @@ describe('deploy/ebpf Component', () => {
   let base: Manifest[];
   let manifests: Manifest[];
   let baseContainer: Container;
-  let pod: DaemonSetManifest['spec']['template']['spec'];
+  let pod: AgentPod;
   let container: Container;
 
   before(function () {
@@ -106,19 +107,3 @@ describe('deploy/ebpf Component', () => {
     });
   });
 });
-
-function daemonSetOf(manifests: Manifest[]): DaemonSetManifest {
-  const daemonSets = manifests.filter((m) => m.kind === 'DaemonSet');
-  expect(daemonSets.map(describeManifest)).to.deep.equal(['apps/v1 DaemonSet egress-proxier/egress-proxier']);
-  return daemonSets[0] as DaemonSetManifest;
-}
-
-function agentContainer(pod: DaemonSetManifest['spec']['template']['spec']): Container {
-  expect(pod.containers.map((c) => c.name)).to.deep.equal(['egress-proxier']);
-  return pod.containers[0] as Container;
-}
-
-/** `pinDir` → `pin-dir`, as the CLI spells a plugin option after its `--ebpf-` prefix. */
-function kebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
