@@ -25,13 +25,19 @@ describe('guest machine (qemu TCG, Debian cloud kernel)', function () {
     const uname = await machine.run('uname', ['-r']);
     expect(uname.stdout.trim()).to.equal(machine.image.release).and.to.equal(machine.release);
     expect(machine.release).to.not.equal(hostRelease());
+    // Set at boot: timestamps the guest reports compare with the host's.
+    const offset = await machine.clockOffset();
+    expect(Math.abs(offset)).to.be.below(50);
+    const before = Date.now();
+    const guestNow = Number((await machine.run('date', ['+%s%3N'])).stdout);
+    expect(guestNow).to.be.within(before - 50, Date.now() + 50);
     const started = performance.now();
     for (let i = 0; i < 10; i++) await machine.run('true', []);
     const roundTrip = (performance.now() - started) / 10;
     const nodeStarted = performance.now();
     await machine.run(process.execPath, ['-e', '0']);
     console.log(
-      `      boot ${machine.bootMs} ms; run(true) ${roundTrip.toFixed(0)} ms; ` +
+      `      boot ${machine.bootMs} ms; clock offset ${offset.toFixed(1)} ms; run(true) ${roundTrip.toFixed(0)} ms; ` +
         `node -e 0 ${Math.round(performance.now() - nodeStarted)} ms`,
     );
   });

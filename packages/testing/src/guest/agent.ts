@@ -124,6 +124,9 @@ function handle(request: GuestRequest): void {
     case 'end':
       children.get(request.id)?.stdin?.end();
       return;
+    case 'clock':
+      send({ type: 'clock', id: request.id, epochMs: Date.now() });
+      return;
     case 'kill':
       children.get(request.id)?.kill(request.signal);
       return;

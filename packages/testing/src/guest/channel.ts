@@ -27,6 +27,7 @@ export class GuestChannel {
   private nextId = 1;
   private readonly runs = new Map<number, PendingRun>();
   private readonly processes = new Map<number, GuestProcess>();
+  private readonly clocks = new Map<number, (guestAt: number) => void>();
   private closedWith: Error | undefined;
   /** Why the channel is about to close, once the agent was asked to shut down. */
   private closingWith: Error | undefined;
@@ -86,6 +87,17 @@ export class GuestChannel {
     });
   }
 
+  /** The guest's Date.now(), and the host's before asking and after the answer. */
+  readClock(): Promise<{ sentAt: number; guestAt: number; receivedAt: number }> {
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
+    const id = this.nextId++;
+    const sentAt = Date.now();
+    return new Promise((resolve) => {
+      this.clocks.set(id, (guestAt) => resolve({ sentAt, guestAt, receivedAt: Date.now() }));
+      this.send({ op: 'clock', id });
+    });
+  }
+
   spawn(argv: readonly string[], stdin: boolean): GuestProcess {
     const id = this.nextId++;
     const child = new GuestProcess(id, argv, stdin, (request) => this.send(request));
@@ -140,6 +152,10 @@ export class GuestChannel {
         return this.onReady?.(event);
       case 'ran':
         return this.settleRun(event.id, event.outcome);
+      case 'clock':
+        this.clocks.get(event.id)?.(event.epochMs);
+        this.clocks.delete(event.id);
+        return;
       case 'spawned':
         return this.processes.get(event.id)?.spawned(event.pid);
       case 'output':

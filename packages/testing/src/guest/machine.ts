@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CommandFailed, type RunOptions, type RunResult } from '@egress-proxier/netlab';
 import { describeExit, readyOrExit, waitForSocket } from './boot-waits.js';
 import { GuestChannel, type ExecuteOptions, type ReadyEvent } from './channel.js';
+import { clockOffset, syncClock } from './clock.js';
 import type { GuestProcess } from './guest-process.js';
 import { ensureGuestImage, guestBuildDir, type GuestImage } from './image.js';
 import { qemuArgv, virtiofsdArgv, type MachinePaths } from './launch.js';
@@ -64,8 +65,11 @@ export class GuestMachine {
     readonly runDir: string,
     readonly consoleLog: string,
     readonly image: GuestImage,
-    /** From starting virtiofsd to the agent's ready line. */
-    readonly bootMs: number,
+    /**
+     * bootMs: from starting virtiofsd to the agent's ready line. clockOffsetMs: the guest's clock minus the
+     * host's once set at boot (a few ms; timestamps from both sides compare).
+     */
+    readonly timings: { bootMs: number; clockOffsetMs: number },
     readonly ready: ReadyEvent,
     private readonly virtiofsd: OwnedProcess,
     private readonly qemu: OwnedProcess,
@@ -126,7 +130,21 @@ export class GuestMachine {
       channel = await GuestChannel.connect(paths.agentSocket);
       const ready = await readyOrExit(channel, qemu, options.bootTimeoutMs ?? 120_000);
       const bootMs = Math.round(performance.now() - started);
-      return new GuestMachine(name, runDir, paths.consoleLog, image, bootMs, ready, virtiofsd, qemu, channel);
+      const connected = channel;
+      const clockOffsetMs = await syncClock(connected, (argv) =>
+        connected.execute(argv, { timeoutMs: 10_000 }),
+      );
+      return new GuestMachine(
+        name,
+        runDir,
+        paths.consoleLog,
+        image,
+        { bootMs, clockOffsetMs },
+        ready,
+        virtiofsd,
+        qemu,
+        channel,
+      );
     } catch (error) {
       channel?.close(new Error('boot failed'));
       qemu?.killNow();
@@ -144,6 +162,15 @@ export class GuestMachine {
         { cause: error },
       );
     }
+  }
+
+  get bootMs(): number {
+    return this.timings.bootMs;
+  }
+
+  /** The guest's clock minus the host's now, in ms (measured, not the figure from boot). */
+  clockOffset(): Promise<number> {
+    return clockOffset(this.channel);
   }
 
   /** The kernel's release (`uname -r`) as the agent reported it. */

@@ -12,12 +12,15 @@ export type GuestRequest =
   | { op: 'end'; id: number }
   /** Signal a run or a spawned process. */
   | { op: 'kill'; id: number; signal: NodeJS.Signals }
+  /** Read the guest's clock (Date.now()): answered by one `clock`. */
+  | { op: 'clock'; id: number }
   /** Stop every process and exit; the guest's init then powers the machine off. */
   | { op: 'shutdown' };
 
 export type GuestEvent =
   | { type: 'ready'; release: string; uptimeSeconds: number }
   | { type: 'ran'; id: number; outcome: RunOutcome }
+  | { type: 'clock'; id: number; epochMs: number }
   | { type: 'spawned'; id: number; pid: number }
   | { type: 'output'; id: number; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'exited'; id: number; code: number | null; signal: NodeJS.Signals | null; error?: string }
