@@ -23,8 +23,9 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/** How long past its own timeout an attempt may take before the agent is taken for stuck. */
-const AGENT_GRACE_MS = 5000;
+/** How long past its own timeout an attempt may take before the agent is taken for stuck (a guard against a
+ * hang, not a judgement: a loaded TCG guest can hold an answer back for seconds). */
+const AGENT_GRACE_MS = 30_000;
 
 export class Prober {
   private next = 0;
