@@ -3,13 +3,19 @@
 // (protocol.ts) as argv, never through a shell, and answers on stdout. Its stderr is the guest's console.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { release, setPriority } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { LineSplitter } from './lines.js';
 import { MAX_RUN_OUTPUT_BYTES, type GuestEvent, type GuestRequest, type RunOutcome } from './protocol.js';
 
 /** After a timeout's SIGTERM, a process that ignores it gets SIGKILL this much later (as the core's Exec). */
 const FORCE_KILL_AFTER_MS = 2000;
+/**
+ * Runs (a proxier's restores and kernel reads, bursts of dozens at once) yield the CPU to the long-running
+ * processes (servers, probe agents): under TCG the commands cost ten times their native CPU, and without
+ * this they starve the lab's connections past their real-time timeouts.
+ */
+const RUN_NICENESS = 10;
 // Messages in English and stable number formats, as netlab's run and the core's Exec ask for on the host.
 const ENV = { ...process.env, LC_ALL: 'C' };
 const children = new Map<number, ChildProcess>();
@@ -27,10 +33,19 @@ function terminate(child: ChildProcess): void {
   child.once('exit', () => clearTimeout(force));
 }
 
+function lowerPriority(pid: number): void {
+  try {
+    setPriority(pid, RUN_NICENESS);
+  } catch {
+    // It has already exited.
+  }
+}
+
 function run(request: Extract<GuestRequest, { op: 'run' }>): void {
   const [command = '', ...args] = request.argv;
   const child = spawn(command, args, { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
   children.set(request.id, child);
+  if (child.pid !== undefined) lowerPriority(child.pid);
   const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   let size = 0;
   let error: string | undefined;
