@@ -80,7 +80,7 @@ export type {
   Run,
   SteeringDriver,
 } from './steering/drivers/steering-driver.js';
-export { IpvsSteering, linkUp } from './steering/drivers/ipvs-driver.js';
+export { IpvsSteering, tunnelDisowned, tunnelDown, tunnelUp } from './steering/drivers/ipvs-driver.js';
 export { OnLinkSteering } from './steering/drivers/onlink-driver.js';
 export { VxlanSteering, type VxlanSettings } from './steering/drivers/vxlan-driver.js';
 export { steeringDriver } from './steering/drivers/create-driver.js';

@@ -1,6 +1,8 @@
+import { RecordingExec } from '@egress-proxier/core/testing';
 import { expect } from 'chai';
 import {
   buildNodeDatapath,
+  cleanupNode,
   CommandRunner,
   DEFAULT_NODE_OPTIONS,
   IpvsSteering,
@@ -146,17 +148,20 @@ describe('IPVS steering driver', () => {
     const driver = new IpvsSteering('eth0', options.mask, { ...options.ipvs, forwarding: 'tunnel' });
     const datapath = buildNodeDatapath(table, driver, 'eth0', [slot]);
     const { lines, run } = recorder();
-    const held = { services: [service(0x200, '192.0.2.13')], tunnels: [{ device: 'tunl0', up: false }] };
+    const held = {
+      services: [service(0x200, '192.0.2.13')],
+      tunnels: [{ device: 'tunl0', up: false, ours: false }],
+    };
     await driver.prepare(run, { ...context, uplinkAddress }, datapath, emptyView(held));
     await driver.retire(run, { ...context, uplinkAddress }, datapath, emptyView(held));
     expect(lines).to.deep.equal([
-      'ip link set tunl0 up',
+      'ip link set dev tunl0 alias egress-proxier up',
       `ipvsadm -R <<-A -f ${slot.mark} -s sh\n-a -f ${slot.mark} -r 192.0.2.12 -i -w 1\n`,
       'ipvsadm -R <<-D -f 512\n',
     ]);
 
     const settled = recorder();
-    const inPlace = { services: datapath.ipvs, tunnels: [{ device: 'tunl0', up: true }] };
+    const inPlace = { services: datapath.ipvs, tunnels: [{ device: 'tunl0', up: true, ours: true }] };
     await driver.prepare(settled.run, { ...context, uplinkAddress }, datapath, emptyView(inPlace));
     await driver.retire(settled.run, { ...context, uplinkAddress }, datapath, emptyView(inPlace));
     expect(settled.lines).to.deep.equal([]);
@@ -177,5 +182,43 @@ describe('IPVS steering driver', () => {
       table,
     );
     expect([...slots]).to.deep.equal([[0, 'node-b']]);
+  });
+});
+
+describe('IPVS cleanup of the decapsulation devices', () => {
+  const link = (name: string, up: boolean, alias?: string) => ({
+    ifname: name,
+    flags: up ? ['NOARP', 'UP'] : ['NOARP'],
+    ...(alias === undefined ? {} : { ifalias: alias }),
+  });
+  const cleanup = async (links: object[], addressed: string[] = []) => {
+    const exec = new RecordingExec()
+      .respond('ipvsadm -S -n', { stdout: '' })
+      .respond('ip -j link show', { stdout: JSON.stringify(links) });
+    for (const device of addressed)
+      exec.respond(`ip -j address show dev ${device}`, {
+        stdout: JSON.stringify([
+          { ifname: device, addr_info: [{ family: 'inet', local: '10.0.0.1', prefixlen: 32 }] },
+        ]),
+      });
+    const options = { ...DEFAULT_NODE_OPTIONS, steering: 'ipvs' as const };
+    await cleanupNode(new CommandRunner(exec, signal), options, undefined);
+    return exec.commandLines().filter((line) => line.startsWith('ip link set'));
+  };
+
+  it('takes down what it brought up, even when told direct routing (the node ran tunnels before)', async () => {
+    expect(
+      await cleanup([
+        link('lo', true),
+        link('tunl0', true, 'egress-proxier'),
+        link('ip6tnl0', true, 'egress-proxier'),
+      ]),
+    ).to.deep.equal(['ip link set dev tunl0 down alias ', 'ip link set dev ip6tnl0 down alias ']);
+  });
+
+  it("leaves a device it did not bring up (a CNI's tunl0), and keeps up one given an address since", async () => {
+    expect(
+      await cleanup([link('tunl0', true), link('ip6tnl0', true, 'egress-proxier')], ['ip6tnl0']),
+    ).to.deep.equal(['ip link set dev ip6tnl0 alias ']);
   });
 });

@@ -6,7 +6,7 @@ import {
   fdbAppend,
   ipvsRestoreText,
   IpvsSteering,
-  linkUp,
+  tunnelUp,
   routeReplace,
   ruleAdd,
   throwRouteReplace,
@@ -56,7 +56,7 @@ export function renderDatapath(table: NodeEgressTable, options: IptablesOptions)
   if (options.steering === 'ipvs') {
     const devices = new IpvsSteering(facts.uplink, options.mask, options.ipvs).tunnelDevices();
     if (devices.length > 0)
-      sections.push({ title: SECTION_TITLES.ipvsDevices, content: lines(devices.map(linkUp)) });
+      sections.push({ title: SECTION_TITLES.ipvsDevices, content: lines(devices.map(tunnelUp)) });
     const restore = ipvsRestoreText(datapath.ipvs);
     sections.push({ title: SECTION_TITLES.ipvs, content: restore === '' ? '' : `${restore}\n` });
   }

@@ -144,6 +144,7 @@ interface LinkJson {
   ifname?: string;
   mtu?: number;
   flags?: string[];
+  ifalias?: string;
   linkinfo?: { info_kind?: string };
 }
 
@@ -154,6 +155,8 @@ export function parseLinks(json: string): {
   mtu: number | undefined;
   /** Administratively up (`UP` among the flags). */
   up: boolean;
+  /** The device's alias (`ip link set … alias`), where we mark a shared device we brought up. */
+  alias: string | undefined;
 }[] {
   return parse<LinkJson[]>(json).map((link) => ({
     name: link.ifname ?? '',
@@ -161,6 +164,7 @@ export function parseLinks(json: string): {
     kind: link.linkinfo?.info_kind,
     mtu: link.mtu,
     up: link.flags?.includes('UP') === true,
+    alias: link.ifalias,
   }));
 }
 

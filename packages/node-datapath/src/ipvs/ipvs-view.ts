@@ -11,12 +11,25 @@ import { parseIpvsSave } from './ipvsadm-save.js';
 export const DECAPSULATION_DEVICES = { 4: 'tunl0', 6: 'ip6tnl0' } as const;
 
 /** Connections to a removed real server end at their next packet: what a moved gateway needs (preflight). */
+/**
+ * The alias we give a decapsulation device when we bring it up: the kernel keeps it across our restarts, so
+ * `cleanup` takes down only a device we brought up, never one a CNI (Calico's IPIP mode uses tunl0) had up.
+ */
+export const TUNNEL_OWNER_ALIAS = 'egress-proxier';
+
 export const EXPIRE_NODEST_CONN = 'net.ipv4.vs.expire_nodest_conn';
 
 export interface IpvsView {
   services: IpvsService[];
   /** Decapsulation devices that exist (their module is loaded), with their state (tunnel forwarding only). */
-  tunnels: { device: string; up: boolean }[];
+  tunnels: DecapsulationDevice[];
+}
+
+export interface DecapsulationDevice {
+  device: string;
+  up: boolean;
+  /** We brought it up (it carries TUNNEL_OWNER_ALIAS). */
+  ours: boolean;
 }
 
 export async function readIpvsView(
@@ -25,7 +38,7 @@ export async function readIpvsView(
 ): Promise<IpvsView> {
   const [saved, tunnels] = await Promise.all([
     runner.stdout('ipvsadm', '-S', '-n'),
-    options.ipvs.forwarding === 'tunnel' ? readTunnels(runner) : Promise.resolve([]),
+    options.ipvs.forwarding === 'tunnel' ? readDecapsulationDevices(runner) : Promise.resolve([]),
   ]);
   return {
     services: parseIpvsSave(saved).filter((service) => isOurService(service.fwmark, options)),
@@ -37,15 +50,12 @@ export function isOurService(fwmark: number, options: Pick<SlotNumbering, 'mask'
   return fwmark !== 0 && (fwmark & ~options.mask) === 0;
 }
 
-async function readTunnels(runner: CommandRunner): Promise<IpvsView['tunnels']> {
-  const tunnels: IpvsView['tunnels'] = [];
-  for (const device of Object.values(DECAPSULATION_DEVICES)) {
-    const result = await runner.read(
-      { command: 'ip', args: ['-j', 'link', 'show', 'dev', device] },
-      { allowedExitCodes: [1] },
-    );
-    const link = result.exitCode === 0 ? parseLinks(result.stdout)[0] : undefined;
-    if (link !== undefined) tunnels.push({ device, up: link.up });
-  }
-  return tunnels;
+export async function readDecapsulationDevices(runner: CommandRunner): Promise<DecapsulationDevice[]> {
+  // All links, not `show dev ip6tnl0`: asking for a missing device by name makes the kernel load the module
+  // that provides it (netdev-ip6tnl0 is ip6_tunnel's alias), which creates the device in every namespace.
+  const links = parseLinks(await runner.stdout('ip', '-j', 'link', 'show'));
+  const names: readonly string[] = Object.values(DECAPSULATION_DEVICES);
+  return links
+    .filter((link) => names.includes(link.name))
+    .map((link) => ({ device: link.name, up: link.up, ours: link.alias === TUNNEL_OWNER_ALIAS }));
 }

@@ -8,7 +8,7 @@ import type { NodeDatapath } from '../../datapath/node-datapath.js';
 import type { Command } from '../../exec/command.js';
 import { planIpvs } from '../../ipvs/ipvs-commands.js';
 import type { IpvsService } from '../../ipvs/ipvs-service.js';
-import { DECAPSULATION_DEVICES } from '../../ipvs/ipvs-view.js';
+import { DECAPSULATION_DEVICES, TUNNEL_OWNER_ALIAS } from '../../ipvs/ipvs-view.js';
 import type { NodeKernelView } from '../../kernel/node-kernel-view.js';
 import type { IpvsSettings } from '../../options/node-options.js';
 import { slotRoute, type SteeringRoute } from '../steering-route.js';
@@ -75,7 +75,7 @@ export class IpvsSteering implements SteeringDriver {
       const state = held.tunnels.find((tunnel) => tunnel.device === device);
       // A missing tunl0 fails here, naming the device; a missing ip6tnl0 only matters to IPv6 policies.
       if (state?.up === true || (state === undefined && device === DECAPSULATION_DEVICES[6])) continue;
-      await run(linkUp(device));
+      await run(tunnelUp(device));
     }
     const { prepare } = planIpvs(desired.ipvs, held.services);
     if (prepare.length > 0) await run({ command: 'ipvsadm', args: ['-R'] }, `${prepare.join('\n')}\n`);
@@ -88,6 +88,17 @@ export class IpvsSteering implements SteeringDriver {
   }
 }
 
-export function linkUp(device: string): Command {
-  return { command: 'ip', args: ['link', 'set', device, 'up'] };
+/** Up, marked as brought up by us (cleanup takes down only such a device). */
+export function tunnelUp(device: string): Command {
+  return { command: 'ip', args: ['link', 'set', 'dev', device, 'alias', TUNNEL_OWNER_ALIAS, 'up'] };
+}
+
+/** Down again, and our mark gone: the device as the module created it. */
+export function tunnelDown(device: string): Command {
+  return { command: 'ip', args: ['link', 'set', 'dev', device, 'down', 'alias', ''] };
+}
+
+/** Our mark gone, the device left up: for a device another user has taken on since. */
+export function tunnelDisowned(device: string): Command {
+  return { command: 'ip', args: ['link', 'set', 'dev', device, 'alias', ''] };
 }
