@@ -1,6 +1,7 @@
 // Kernel state of one lab namespace as comparable text, for "cleanup leaves the kernel exactly as before":
 // addresses, links, rules and routes of both families, iptables/ip6tables (both flavours), the nft ruleset,
-// ipsets, qdiscs, and the bpffs pins. Lifetimes (which count down) and counters are masked; nothing else is.
+// ipsets, qdiscs, and the bpffs pins. Lifetimes (which count down), counters and the default qdisc a down
+// device keeps are masked; nothing else is.
 import type { Lab } from '@egress-proxier/netlab';
 
 export interface SnapshotSection {
@@ -48,7 +49,48 @@ export async function kernelSnapshot(lab: Lab, namespace: string): Promise<Snaps
     const content = result.exitCode === 0 ? normalize(result.stdout) : `(exit ${result.exitCode})`;
     sections.push({ title: argv.join(' ').replace('{ns}', '<ns>'), content });
   }
-  return sections;
+  return maskIdleQdiscs(sections);
+}
+
+/**
+ * A device that is down shows the qdisc it had when last up: `noqueue` once it has been up, `noop` if never.
+ * No command brings `noop` back and a down device sends nothing, so a device brought up and down again (a
+ * tunnel device we decapsulated on) counts as the one that never was up. Any other qdisc still shows.
+ */
+export function maskIdleQdiscs(sections: readonly SnapshotSection[]): SnapshotSection[] {
+  const links = sections.find((section) => section.title === 'ip -o link')?.content ?? '';
+  const down = new Set(
+    links
+      .split('\n')
+      .map((line) => /^\d+: ([^:@\s]+)[^<]*<([^>]*)>/.exec(line))
+      .filter((match) => match !== null && !match[2]?.split(',').includes('UP'))
+      .map((match) => match?.[1]),
+  );
+  const idle = (line: string) => {
+    const device = /^qdisc noqueue 0: dev (\S+) root\b/.exec(line.trim())?.[1];
+    return device !== undefined && down.has(device);
+  };
+  return sections.map((section) => {
+    if (section.title === 'ip -o link')
+      return {
+        ...section,
+        content: section.content
+          .split('\n')
+          .map((line) =>
+            /<(?![^>]*\bUP\b)[^>]*>/.test(line) ? line.replace(' qdisc noqueue ', ' qdisc noop ') : line,
+          )
+          .join('\n'),
+      };
+    if (section.title === 'tc qdisc show')
+      return {
+        ...section,
+        content: section.content
+          .split('\n')
+          .filter((line) => !idle(line))
+          .join('\n'),
+      };
+    return section;
+  });
 }
 
 /**

@@ -4,7 +4,12 @@ import { EgressModel } from '@egress-proxier/core';
 import { expect } from 'chai';
 import { judgeAttempts } from '../src/expect-source.js';
 import { HandOver } from '../src/handover.js';
-import { dropEmptyNftChains, normalize, snapshotDifferences } from '../src/kernel-snapshot.js';
+import {
+  dropEmptyNftChains,
+  maskIdleQdiscs,
+  normalize,
+  snapshotDifferences,
+} from '../src/kernel-snapshot.js';
 import { canonicalRule, compareAddresses, compareIpsets, compareIptables } from '../src/render-compare.js';
 import { formatReportTable, summarize } from '../src/report.js';
 
@@ -187,6 +192,45 @@ describe('conformance: kernel snapshots', () => {
     expect(snapshotDifferences(before, same)).to.deep.equal([]);
     expect(snapshotDifferences(before, leftover)[0]).to.match(/\+ 2: eth0 inet 192\.0\.2\.100\/32/);
   });
+  it("masks the noqueue a device keeps once down again, not a down device's other qdisc or an up one's", () => {
+    const snapshot = (tunl0: string, qdiscs: string[]) =>
+      maskIdleQdiscs([
+        {
+          title: 'ip -o link',
+          content: [
+            `2: tunl0@NONE: <${tunl0}> mtu 1480 qdisc ${tunl0.includes('UP') ? 'noqueue' : 'noop'} mode DEFAULT`,
+            '3: veth2@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue mode DEFAULT',
+          ].join('\n'),
+        },
+        { title: 'tc qdisc show', content: qdiscs.join('\n') },
+      ]);
+    const veth = 'qdisc noqueue 0: dev veth2 root refcnt 2';
+    const neverUp = snapshot('NOARP', [veth]);
+    const wasUp = maskIdleQdiscs([
+      {
+        title: 'ip -o link',
+        content: [
+          '2: tunl0@NONE: <NOARP> mtu 1480 qdisc noqueue mode DEFAULT',
+          '3: veth2@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue mode DEFAULT',
+        ].join('\n'),
+      },
+      { title: 'tc qdisc show', content: ['qdisc noqueue 0: dev tunl0 root refcnt 2', veth].join('\n') },
+    ]);
+    expect(snapshotDifferences(neverUp, wasUp)).to.deep.equal([]);
+    expect(
+      snapshotDifferences(
+        neverUp,
+        snapshot('NOARP', ['qdisc clsact ffff: dev tunl0 parent ffff:fff1', veth]),
+      ),
+    ).to.have.length(1);
+    expect(
+      snapshotDifferences(
+        neverUp,
+        snapshot('NOARP,UP,LOWER_UP', ['qdisc noqueue 0: dev tunl0 root refcnt 2', veth]),
+      ),
+    ).to.have.length(2);
+  });
+
   it('drops nft base chains and tables without rules, keeps those with rules', () => {
     const ruleset = [
       'table ip filter {',
