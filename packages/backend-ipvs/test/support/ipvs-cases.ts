@@ -1,5 +1,6 @@
 // The IPVS backend's own conformance cases, run after the shared ones in the guest: what the shared drift
 // and restart cases cannot see because it lives in IPVS (services and their real servers).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CaseFailure, type CaseContext, type ConformanceCase } from '@egress-proxier/conformance';
 import { parseIpvsSave, serviceKey, type IpvsService } from '@egress-proxier/node-datapath';
 
@@ -42,6 +43,22 @@ async function connectionCounters(context: CaseContext, index: number): Promise<
   }
   return counters;
 }
+
+/**
+ * The counters once they show the connections made: the kernel sums its per-CPU counters into what ipvsadm
+ * reads only in the estimator, every 2 s (later under TCG on a loaded host), so fresh traffic shows late.
+ */
+async function countedConnections(context: CaseContext, index: number): Promise<Map<string, number>> {
+  const deadline = Date.now() + ESTIMATOR_WAIT_MS;
+  for (;;) {
+    const counters = await connectionCounters(context, index);
+    if (counters.size > 0 || Date.now() > deadline) return counters;
+    await sleep(500, undefined, { signal: context.signal });
+  }
+}
+
+/** Five estimator periods. */
+const ESTIMATOR_WAIT_MS = 10_000;
 
 async function ipvsadm(context: CaseContext, index: number, args: string[]): Promise<void> {
   await context.lab.exec(context.node(index).namespace, 'ipvsadm', args);
@@ -98,7 +115,7 @@ export const IPVS_CASES: readonly ConformanceCase[] = [
       await context.expectSources(ROWS);
       const before = await servicesOf(context, 3);
       const node = context.node(3);
-      const countedBefore = await connectionCounters(context, 3);
+      const countedBefore = await countedConnections(context, 3);
       const fresh = await context.world.createProxier(node);
       await fresh.sync(context.world.table(node), context.signal);
       context.world.proxiers.set(node.name, fresh);
@@ -116,7 +133,9 @@ export const IPVS_CASES: readonly ConformanceCase[] = [
           );
       }
       if (countedBefore.size === 0)
-        problems.push('no IPVS service had counted a connection before the restart');
+        problems.push(
+          `no IPVS service had counted a connection ${ESTIMATOR_WAIT_MS / 1000} s after traffic, before the restart`,
+        );
       if (problems.length > 0) throw new CaseFailure(problems);
       context.details.push(`${describe(after)} kept`);
       await context.expectSources(ROWS);
