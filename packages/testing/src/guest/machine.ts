@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandFailed, type RunOptions, type RunResult } from '@egress-proxier/netlab';
-import { describeExit, readyOrExit, waitForSocket } from './boot-waits.js';
-import { GuestChannel, type ExecuteOptions, type ReadyEvent } from './channel.js';
+import { connectOrExit, describeExit, readyOrExit, waitForSocket } from './boot-waits.js';
+import type { ExecuteOptions, GuestChannel, ReadyEvent } from './channel.js';
 import { clockOffset, syncClock } from './clock.js';
 import type { GuestProcess } from './guest-process.js';
 import { ensureGuestImage, guestBuildDir, type GuestImage } from './image.js';
@@ -127,7 +127,7 @@ export class GuestMachine {
         }),
       );
       await waitForSocket(paths.agentSocket, qemu);
-      channel = await GuestChannel.connect(paths.agentSocket);
+      channel = await connectOrExit(paths.agentSocket, qemu);
       const ready = await readyOrExit(channel, qemu, options.bootTimeoutMs ?? 120_000);
       const bootMs = Math.round(performance.now() - started);
       const connected = channel;
