@@ -7,8 +7,8 @@
 // and family. CI runs, for IPv4, the cases that exercise what IPVS changes (steering from other nodes, a
 // gateway move, the services' drift and adoption, cleanup) so the file stays near 10 minutes;
 // `npm run conformance:guest` (IPVS_GUEST_CASES=all) runs every case in both families, and
-// docs/backend-ipvs.md records its last result, with the two defects it still shows (the first IPv6 case on
-// a node, and gateway-sorting-first-joins): they are open in issue 12, not hidden here.
+// docs/backend-ipvs.md records its last result, with the defect it still shows (gateway-sorting-first-joins):
+// it is open in issue 12, not hidden here.
 import {
   CLEANUP_CASE_ID,
   formatReportTable,

@@ -41,7 +41,7 @@ export function familyRuleset(
       table: 'mangle',
       chain: CHAINS.mark,
       rules: guarded(
-        clusterReturn,
+        [...clusterReturn, ...linkScopedReturn(family, context.steering)],
         steerRules.flatMap((r) => markRules(r, context)),
       ),
     },
@@ -155,6 +155,20 @@ function describe(rule: EgressRule): string {
         ? `steer to ${action.gateway.node} for ${action.egressIP}`
         : action.kind;
   return `${rule.policy}: ${what}; sources ${rule.sourceSet}`;
+}
+
+/**
+ * Destinations no router forwards: with a steering that carries only some protocols, the DROP of the rest
+ * would catch a selected pod's neighbour discovery (an NA from the pod to its node's link-local address) and
+ * its multicast, and the node could no longer reach the pod over IPv6. Steering has nothing to do with them.
+ */
+const LINK_SCOPED: Record<IPFamily, readonly string[]> = { 4: ['224.0.0.0/4'], 6: ['fe80::/10', 'ff00::/8'] };
+
+function linkScopedReturn(family: IPFamily, steering: SteeringDriver): string[] {
+  if (steering.protocols === undefined) return [];
+  return LINK_SCOPED[family].map(
+    (cidr) => `-d ${cidr} -m comment --comment "link-scoped destination: never steered" -j RETURN`,
+  );
 }
 
 function markRules(rule: EgressRule, { options, slots, steering }: ChainContext): string[] {
