@@ -28,7 +28,11 @@ const CI_CASES: Record<'dr' | 'tunnel', readonly string[]> = {
   dr: ['namespace-one-ip', 'transitions-no-wrong-source', 'ipvs-services-repaired', CLEANUP_CASE_ID],
   tunnel: ['per-destination', 'ipvs-restart-keeps-services', CLEANUP_CASE_ID],
 };
-const FAMILIES: readonly Family[] = ALL ? [4, 6] : [4];
+/**
+ * CI runs direct routing in both families (an IPv6 case after an IPv4 one caught the neighbour-discovery
+ * drop) and tunnels in IPv4: the file stays near 10 minutes.
+ */
+const CI_FAMILIES: Record<'dr' | 'tunnel', readonly Family[]> = { dr: [4, 6], tunnel: [4] };
 
 // A case takes ~45 s in the guest on an idle machine; a loaded CI machine may take three times that.
 const CASE_BUDGET_MS = 150_000;
@@ -49,17 +53,19 @@ describe('backend-ipvs in a guest kernel with IPVS', function () {
 
   for (const forwarding of ['dr', 'tunnel'] as const) {
     const cases = ALL ? undefined : CI_CASES[forwarding];
+    const families: readonly Family[] = ALL ? [4, 6] : CI_FAMILIES[forwarding];
     const mode = forwarding === 'dr' ? 'direct routing' : 'IP-in-IP tunnel';
-    describe(`conformance, ${mode} (${ALL ? 'IPv4 and IPv6, every case' : 'IPv4, the CI selection'})`, () => {
+    const scope = `${families.map((family) => `IPv${family}`).join(' and ')}, ${ALL ? 'every case' : 'the CI selection'}`;
+    describe(`conformance, ${mode} (${scope})`, () => {
       let report: ConformanceReport;
 
       before(async function () {
-        const count = (cases?.length ?? 25) * FAMILIES.length;
+        const count = (cases?.length ?? 25) * families.length;
         this.timeout(LAB_BUDGET_MS + count * CASE_BUDGET_MS);
         report = await runConformance(plugin, {
           host: guestLabHost(machine),
           pluginOptions: { forwarding, announceCount: 1 },
-          families: FAMILIES,
+          families,
           requiredTools: ['ipvsadm'],
           extraCases: IPVS_CASES,
           ...(cases === undefined ? {} : { cases }),
@@ -75,8 +81,8 @@ describe('backend-ipvs in a guest kernel with IPVS', function () {
           .filter((result) => result.status !== 'pass')
           .map((result) => `${result.id}/${result.family}: ${result.status} ${result.details.join('; ')}`);
         expect(failed).to.deep.equal([]);
-        const families = new Set<Family | 'both'>(report.results.map((result) => result.family));
-        expect([...families].sort()).to.deep.equal([...FAMILIES, 'both']);
+        const ran = new Set<Family | 'both'>(report.results.map((result) => result.family));
+        expect([...ran].sort()).to.deep.equal([...families, 'both']);
         if (cases !== undefined)
           expect([...new Set(report.results.map((result) => result.id))].sort()).to.deep.equal(
             [...cases].sort(),
