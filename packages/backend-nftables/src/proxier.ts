@@ -162,9 +162,10 @@ export class NftablesProxier implements NodeProxier {
       node,
       view,
     );
-    // The listing after a write is the baseline of the next drift check (nft prints rules in its own form).
+    // The listing after a full write is the baseline of the next drift check (nft prints rules in its own
+    // form); element writes leave the terse listing (which has no elements) as it was.
     const terse =
-      outcome.tableWrite === 'none' && view.kind === 'present'
+      outcome.tableWrite !== 'full' && view.kind === 'present'
         ? view.terse
         : terseDigest((await readTerse(runner)) ?? '');
     const elements = new Map(desired.nft.sets.map((set) => [set.name, new Set(set.elements)]));
