@@ -12,9 +12,9 @@ import type {
 } from '@egress-proxier/core';
 import {
   adoptAddresses,
+  applyWithStableSlots,
   CommandRunner,
   detectUplink,
-  dropSteeringTo,
   GatewaySlotAllocator,
   NeighbourAnnouncer,
   nodeDrift,
@@ -23,7 +23,6 @@ import {
   readNodeKernelView,
   renewAddresses,
   SlotLayout,
-  steeredGateways,
   steeringDriver,
   uplinkAddress,
   type SlotAllocation,
@@ -142,32 +141,34 @@ export class IptablesProxier implements NodeProxier {
     };
   }
 
-  /**
-   * Applies the table with slots from the allocator. A gateway that finds every free slot still being released
-   * (at capacity) is not steered to by the first apply (its rules drop), and gets its slot from a second one.
-   */
+  /** Applies the table with stable slots (a gateway deferred at capacity is steered to by a second apply). */
   private async applyTable(
     runner: CommandRunner,
     setup: NodeSetup,
     table: NodeEgressTable,
     view: KernelView,
   ) {
-    const gateways = steeredGateways(table);
-    const first = this.slots.allocate(gateways);
-    let applied = await this.apply(runner, setup, dropSteeringTo(table, first.deferred), first, view);
-    let { commands, ipsetChanges } = applied.outcome;
-    if (first.deferred.length > 0) {
-      this.context.logger.info(
-        { gateways: first.deferred },
-        'gateways got no slot while old slots were released; steering to them starts now',
-      );
-      const second = this.slots.allocate(gateways);
-      if (second.deferred.length > 0) throw new Error(`no slot for gateways ${second.deferred.join(', ')}`);
-      applied = await this.apply(runner, setup, table, second, viewOfApplied(applied.desired, view));
-      commands += applied.outcome.commands;
-      ipsetChanges += applied.outcome.ipsetChanges;
-    }
-    return { desired: applied.desired, commands, ipsetChanges };
+    let from = view;
+    const applied = await applyWithStableSlots(
+      this.slots,
+      table,
+      async (withSlots, allocation) => {
+        const result = await this.apply(runner, setup, withSlots, allocation, from);
+        from = viewOfApplied(result.desired, view);
+        return result;
+      },
+      (gateways) =>
+        this.context.logger.info(
+          { gateways },
+          'gateways got no slot while old slots were released; steering to them starts now',
+        ),
+    );
+    const last = applied[applied.length - 1] as (typeof applied)[number];
+    return {
+      desired: last.desired,
+      commands: applied.reduce((sum, step) => sum + step.outcome.commands, 0),
+      ipsetChanges: applied.reduce((sum, step) => sum + step.outcome.ipsetChanges, 0),
+    };
   }
 
   private async apply(

@@ -1,12 +1,18 @@
 // "render equals what sync programmed", decided generically from the rendered sections' kinds. A section is
 // compared with a read-back of the tool it feeds: `iptables-restore`/`ip6tables-restore` (every rule of the
 // chains the section declares, in order, against `*-save`), `ipset restore` (each set's members against
-// `ipset save`), and `ip addr` commands (each address present on its device). A section of another kind is
+// `ipset save`), `nft -f` (the script loaded into a scratch namespace, listed, against the node's listing of
+// the same table), and `ip addr` commands (each address present on its device). A section of another kind is
 // reported as not compared, never as equal. `<uplink>` in rendered text stands for the node's uplink.
 import type { RenderedDatapath } from '@egress-proxier/core';
 
 export interface KernelReader {
   read(command: string, args: readonly string[]): Promise<string>;
+  /**
+   * Loads an `nft -f` script into an empty scratch namespace and returns `nft list <args>` there: the rendered
+   * table as the kernel prints it, to compare with the node's. Without it nft sections are not compared.
+   */
+  nftScratch?(script: string, listArgs: readonly string[]): Promise<string>;
 }
 
 export interface RenderComparison {
@@ -29,6 +35,16 @@ export async function compareRenderWithKernel(
       result.differences.push(...compareIptables(title, content, await readSave(kernel, save, content)));
     } else if (title.startsWith('ipset')) {
       result.differences.push(...compareIpsets(title, content, await kernel.read('ipset', ['save'])));
+    } else if (/^nft -f/.test(title) && kernel.nftScratch !== undefined) {
+      const table = /^table (\S+) (\S+) \{/m.exec(content);
+      if (table === null) {
+        result.differences.push(`${title}: no table definition in the rendered script`);
+      } else {
+        const list = ['table', table[1] ?? '', table[2] ?? ''];
+        const want = await kernel.nftScratch(content, list);
+        const have = await kernel.read('nft', ['list', ...list]);
+        result.differences.push(...compareNftListings(title, want, have));
+      }
     } else if (title === 'ip addr') {
       result.differences.push(...compareAddresses(title, content, await kernel.read('ip', ['-o', 'addr'])));
     } else if (content.trim() === '' || content.trim() === '(nothing)') {
@@ -152,5 +168,41 @@ export function compareAddresses(title: string, rendered: string, addresses: str
       .some((held) => held.includes(` ${device} `) && held.includes(` ${cidr} `));
     if (!present) differences.push(`${title}: ${cidr} not on ${device}`);
   }
+  return differences;
+}
+
+/**
+ * Two `nft list table` outputs, compared with each set's elements sorted: the kernel prints a set in its own
+ * order, which depends on how elements were added (whole or one by one), not on what the set holds. The table's
+ * own comment is left out: it is the backend's metadata (backend-nftables puts a digest there that covers the
+ * uplink's name, which a render without `--nftables-uplink` cannot know).
+ */
+export function compareNftListings(title: string, rendered: string, kernel: string): string[] {
+  const normal = (text: string) =>
+    text
+      .replace(/elements = \{([^}]*)\}/g, (_match, items: string) => {
+        const sorted = items
+          .split(',')
+          .map((item) => item.trim().replace(/\s+/g, ' '))
+          .filter((item) => item !== '')
+          .sort();
+        return `elements = { ${sorted.join(', ')} }`;
+      })
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(
+        (line, i, lines) =>
+          line !== '' && !(line.startsWith('comment "') && /^table /.test(lines[i - 1] ?? '')),
+      );
+  const want = normal(rendered);
+  const have = normal(kernel);
+  const missing = want.filter((line) => !have.includes(line));
+  const extra = have.filter((line) => !want.includes(line));
+  const differences: string[] = [];
+  if (missing.length + extra.length > 0)
+    differences.push(
+      `${title}: rendered only ${JSON.stringify(missing.slice(0, 5))}, kernel only ${JSON.stringify(extra.slice(0, 5))}`,
+    );
+  else if (want.join('\n') !== have.join('\n')) differences.push(`${title}: same lines in another order`);
   return differences;
 }

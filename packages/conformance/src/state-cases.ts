@@ -45,6 +45,7 @@ export async function renderMatchesKernelCase(context: CaseContext): Promise<voi
       {
         read: async (command, args) =>
           (await context.lab.exec(node.namespace, command, args, { allowFailure: true })).stdout,
+        nftScratch: (script, listArgs) => nftInScratch(context, script, listArgs),
       },
       node.uplink,
     );
@@ -57,6 +58,22 @@ export async function renderMatchesKernelCase(context: CaseContext): Promise<voi
   context.details.push(`compared: ${[...compared].join(', ')}`);
   if (notCompared.size > 0)
     context.details.push(`not compared (no generic read-back): ${[...notCompared].join(', ')}`);
+}
+
+/** Loads a rendered nft script into an empty namespace of the lab's prefix (removed again) and lists it there. */
+async function nftInScratch(
+  context: CaseContext,
+  script: string,
+  listArgs: readonly string[],
+): Promise<string> {
+  const namespace = `${context.lab.prefix}-nftscratch`;
+  await context.lab.host.run('ip', ['netns', 'add', namespace]);
+  try {
+    await context.lab.exec(namespace, 'nft', ['-f', '-'], { input: script });
+    return (await context.lab.exec(namespace, 'nft', ['list', ...listArgs])).stdout;
+  } finally {
+    await context.lab.host.run('ip', ['netns', 'del', namespace], { allowFailure: true });
+  }
 }
 
 /**

@@ -10,7 +10,13 @@ import {
   normalize,
   snapshotDifferences,
 } from '../src/kernel-snapshot.js';
-import { canonicalRule, compareAddresses, compareIpsets, compareIptables } from '../src/render-compare.js';
+import {
+  canonicalRule,
+  compareAddresses,
+  compareIpsets,
+  compareIptables,
+  compareNftListings,
+} from '../src/render-compare.js';
 import { formatReportTable, summarize } from '../src/report.js';
 
 describe('conformance: judging a connection loop', () => {
@@ -270,5 +276,35 @@ describe('conformance: report', () => {
       .and.match(/^c\s+pass\s+pass/m);
     expect(text).to.include('a (IPv6): A').and.include('- expected 1, saw 2').and.include('NOT CONFORMANT');
     expect(summarize('x', [4], [], 0).passed, 'an empty run proves nothing').to.equal(false);
+  });
+});
+
+describe('render versus kernel: nft listings', () => {
+  const listing = (comment: string, elements: string) =>
+    `table inet egress-proxier {\n\tcomment "${comment}"\n\tset cluster4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { ${elements} }\n\t}\n\tchain c {\n\t\tip daddr @cluster4 return\n\t}\n}\n`;
+
+  it('equal when only the element order (and line wrapping) and the table comment differ', () => {
+    expect(
+      compareNftListings(
+        'nft -f',
+        listing('a', '10.96.0.0/12, 10.244.0.0/16'),
+        listing('b', '10.244.0.0/16,\n\t\t\t     10.96.0.0/12'),
+      ),
+    ).to.deep.equal([]);
+  });
+
+  it('names what only one side holds: a missing element, a changed rule', () => {
+    const [elements] = compareNftListings(
+      'nft -f',
+      listing('a', '10.96.0.0/12, 10.244.0.0/16'),
+      listing('a', '10.244.0.0/16'),
+    );
+    expect(elements).to.match(/rendered only \[.*10\.96\.0\.0\/12.*\], kernel only \[.*\]/);
+    const [rule] = compareNftListings(
+      'nft -f',
+      listing('a', '10.244.0.0/16'),
+      listing('a', '10.244.0.0/16').replace('return', 'accept'),
+    );
+    expect(rule).to.include('kernel only ["ip daddr @cluster4 accept"]');
   });
 });

@@ -120,7 +120,7 @@ describe('loadProxierPlugin', () => {
   it('says a missing module name is not found (with the real loader)', async () => {
     const error = await loadError(loadProxierPlugin('egress-proxier-no-such-backend'));
     expect(error.message).to.match(
-      /^module 'egress-proxier-no-such-backend' not found \(not a built-in backend: iptables, ipvs, ebpf, calico\)$/,
+      /^module 'egress-proxier-no-such-backend' not found \(not a built-in backend: iptables, nftables, ipvs, ebpf, calico\)$/,
     );
   });
 

@@ -101,6 +101,7 @@ export {
   type SlotsInKernel,
 } from './steering/slots/slot-allocator.js';
 export { slotsInKernel, type SteeringInKernel } from './steering/slots/slots-in-kernel.js';
+export { applyWithStableSlots } from './steering/slots/apply-with-slots.js';
 
 // IPVS fwmark services (IPVS steering)
 export { serviceKey, type IpvsService } from './ipvs/ipvs-service.js';
@@ -131,3 +132,11 @@ export { buildNodeDatapath, type NodeDatapath } from './datapath/node-datapath.j
 export { prepareNode, retireNode, type NodeApplyContext } from './datapath/node-applier.js';
 export { devicesOfPods, podFacingDevices, type PodAddress } from './node/pod-devices.js';
 export { nodePreflightChecks } from './preflight/node-preflight.js';
+export {
+  commandLines,
+  NODE_SECTION_TITLES,
+  nodeSections,
+  UPLINK_ADDRESS_PLACEHOLDER,
+  UPLINK_PLACEHOLDER,
+  type NodeSections,
+} from './render/node-sections.js';

@@ -1,34 +1,24 @@
 // `egress-proxier render --backend iptables`: everything a sync would program on a fresh node, as sections.
 import type { NodeEgressTable, RenderedDatapath, RenderedSection } from '@egress-proxier/core';
 import {
-  addressReplace,
-  commandLine,
-  fdbAppend,
+  commandLines,
   ipvsRestoreText,
   IpvsSteering,
+  NODE_SECTION_TITLES,
+  nodeSections,
+  UPLINK_PLACEHOLDER,
   tunnelUp,
-  routeReplace,
-  ruleAdd,
-  throwRouteReplace,
-  vxlanCreate,
-  type Command,
 } from '@egress-proxier/node-datapath';
 import { buildDatapath, freshSlots } from '../model/build-datapath.js';
 import type { IptablesOptions } from '../options.js';
 import { ipsetScripts } from './ipset-script.js';
 import { freshJumps, iptablesRestoreScript } from './iptables-script.js';
 
-/** Shown where the value is only known on the node (the uplink when not set by option, its address). */
-export const UPLINK_PLACEHOLDER = '<uplink>';
-export const UPLINK_ADDRESS_PLACEHOLDER = '<uplink-address>';
-
 export const SECTION_TITLES = {
   ipset: 'ipset restore -exist',
   iptables: 'iptables-restore --noflush',
   ip6tables: 'ip6tables-restore --noflush',
-  vxlan: 'vxlan device',
-  routing: 'ip rule / ip route',
-  addresses: 'ip addr',
+  ...NODE_SECTION_TITLES,
   ipvsDevices: 'IPVS tunnel devices',
   ipvs: 'ipvsadm -R',
 } as const;
@@ -45,42 +35,15 @@ export function renderDatapath(table: NodeEgressTable, options: IptablesOptions)
       content: iptablesRestoreScript(ruleset, freshJumps(ruleset)),
     });
   }
-  if (datapath.vxlan !== undefined) {
-    const vxlan = datapath.vxlan;
-    const commands = [
-      ...vxlanCreate(vxlan, UPLINK_ADDRESS_PLACEHOLDER),
-      ...vxlan.remotes.map((remote) => fdbAppend(vxlan.device, remote)),
-    ];
-    sections.push({ title: SECTION_TITLES.vxlan, content: lines(commands) });
-  }
+  const node = nodeSections(datapath, options.addressLifetimeSeconds);
+  if (node.vxlan !== undefined) sections.push(node.vxlan);
   if (options.steering === 'ipvs') {
     const devices = new IpvsSteering(facts.uplink, options.mask, options.ipvs).tunnelDevices();
     if (devices.length > 0)
-      sections.push({ title: SECTION_TITLES.ipvsDevices, content: lines(devices.map(tunnelUp)) });
+      sections.push({ title: SECTION_TITLES.ipvsDevices, content: commandLines(devices.map(tunnelUp)) });
     const restore = ipvsRestoreText(datapath.ipvs);
     sections.push({ title: SECTION_TITLES.ipvs, content: restore === '' ? '' : `${restore}\n` });
   }
-  sections.push({
-    title: SECTION_TITLES.routing,
-    content: lines(
-      datapath.routes.flatMap((route) => [
-        routeReplace(route),
-        ...(route.tunnelEndpoint === undefined
-          ? []
-          : [throwRouteReplace(route.family, route.tunnelEndpoint, route.table)]),
-        ruleAdd(route),
-      ]),
-    ),
-  });
-  sections.push({
-    title: SECTION_TITLES.addresses,
-    content: lines(
-      datapath.addresses.map((address) => addressReplace(address, options.addressLifetimeSeconds)),
-    ),
-  });
+  sections.push(node.routing, node.addresses);
   return { sections };
-}
-
-function lines(commands: Command[]): string {
-  return commands.map((command) => `${commandLine(command)}\n`).join('');
 }

@@ -102,6 +102,8 @@ export interface CommandCheckSpec {
   command: string;
   /** Arguments that only read, e.g. `['--version']`. */
   args: readonly string[];
+  /** Standard input, for a check that validates a script without applying it (e.g. `nft -c -f -`). */
+  input?: string;
   /** What to do when the command is missing or fails, e.g. `install the ipset package`. */
   remedy: string;
   severity?: 'error' | 'warning';
@@ -123,6 +125,7 @@ export async function commandCheck(exec: Exec, spec: CommandCheckSpec): Promise<
     const result = await exec.run({
       command: spec.command,
       args: spec.args,
+      ...(spec.input === undefined ? {} : { input: spec.input }),
       timeoutMs: spec.timeoutMs ?? 10_000,
       ...(spec.signal === undefined ? {} : { signal: spec.signal }),
     });
