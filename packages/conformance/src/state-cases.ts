@@ -115,6 +115,8 @@ function connectionLoop(
   intervalMs = 60,
 ) {
   const attempts = new Map<string, ProbeAttempt[]>();
+  // One SYN retransmission (1 s) fits natively; a slower lab host stretches it (LabHost.timeScale).
+  const timeoutMs = 1500 * (context.lab.host.timeScale ?? 1);
   let running = true;
   const loops = rows.map(async ([from, to]) => {
     const key = `${from}→${to}`;
@@ -124,7 +126,9 @@ function connectionLoop(
     const prober = context.world.prober(context.pod(from));
     const inFlight: Promise<void>[] = [];
     while (running) {
-      inFlight.push(prober.probe(target.ip, target.port, 1500).then((attempt) => void list.push(attempt)));
+      inFlight.push(
+        prober.probe(target.ip, target.port, timeoutMs).then((attempt) => void list.push(attempt)),
+      );
       await pause(intervalMs);
     }
     await Promise.all(inFlight);

@@ -9,6 +9,12 @@ export interface LabHost {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Starts a long-running process inside a namespace; its PID must be the process's own. */
   spawn(namespace: string, command: string, args: readonly string[], options?: SpawnOptions): LabProcess;
+  /**
+   * How many times longer one connection may take here than on this machine natively: 1 when absent, more in
+   * an emulated guest, which stalls for up to a second while the proxiers' commands run. Suites stretch their
+   * per-connection timeouts by it; what a connection must show (its source address) is judged the same.
+   */
+  readonly timeScale?: number;
 }
 
 export interface SpawnOptions {
