@@ -83,9 +83,11 @@ describe('guest lab failures', function () {
           ? resolve(undefined)
           : child.once('exit', resolve),
       );
-      // The parent-death signal is delivered as the process dies; give the kernel a moment to reap.
-      const deadline = Date.now() + 5000;
-      while (pidsMentioning(runDir).length > 0 && Date.now() < deadline) await sleep(100);
+      // The parent-death signal is delivered as the process dies; give the kernel a moment to reap. A dying
+      // qemu loses its cmdline (its memory goes first) before it is a zombie: wait for both.
+      const lingering = () => pidsMentioning(runDir).length > 0 || pids.some((pid) => alive(pid));
+      const deadline = Date.now() + 15_000;
+      while (lingering() && Date.now() < deadline) await sleep(100);
       expect(pidsMentioning(runDir)).to.deep.equal([]);
       expect(pids.filter((pid) => alive(pid))).to.deep.equal([]);
       if (end === 'exit')
