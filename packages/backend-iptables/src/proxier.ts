@@ -11,17 +11,15 @@ import type {
   SyncReport,
 } from '@egress-proxier/core';
 import {
-  adoptAddresses,
   applyWithStableSlots,
   CommandRunner,
   detectUplink,
   GatewaySlotAllocator,
-  NeighbourAnnouncer,
+  EgressAddressKeeper,
   nodeDrift,
   nodeFactWarnings,
   readNodeFacts,
   readNodeKernelView,
-  renewAddresses,
   SlotLayout,
   steeringDriver,
   uplinkAddress,
@@ -48,8 +46,7 @@ export class IptablesProxier implements NodeProxier {
   /** What the kernel holds as far as we know; undefined means "read it before the next change". */
   private view: KernelView | undefined;
   private applied: DesiredDatapath | undefined;
-  private lifetimeSeconds: number;
-  private readonly announcer: NeighbourAnnouncer;
+  private readonly addressKeeper: EgressAddressKeeper;
   private readonly layout: SlotLayout;
   /** Which gateway holds which mark/table/priority; kept across syncs so slots never move under traffic. */
   private readonly slots: GatewaySlotAllocator;
@@ -60,13 +57,7 @@ export class IptablesProxier implements NodeProxier {
     /** The `--backend` name this proxier runs as (backend-ipvs runs it with IPVS steering): flags and logs. */
     private readonly backend = 'iptables',
   ) {
-    this.lifetimeSeconds = options.addressLifetimeSeconds;
-    this.announcer = new NeighbourAnnouncer(
-      context.exec,
-      context.logger,
-      context.clock,
-      options.announceCount,
-    );
+    this.addressKeeper = new EgressAddressKeeper(context, options);
     this.layout = new SlotLayout(options);
     this.slots = new GatewaySlotAllocator(this.layout);
   }
@@ -187,11 +178,11 @@ export class IptablesProxier implements NodeProxier {
       {
         runner,
         tools: setup.tools,
-        announcer: this.announcer,
+        announcer: this.addressKeeper.announcer,
         steering: steeringDriver(this.options, setup.uplink),
         logger: this.context.logger,
         // What the agent's lease allows now; the last renewal's (or the option) where nothing is fenced.
-        addressLifetimeSeconds: this.context.addressLifetime?.() ?? this.lifetimeSeconds,
+        addressLifetimeSeconds: this.addressKeeper.lifetime(),
         uplinkAddress: () => uplinkAddress(runner, setup.uplink),
       },
       desired,
@@ -201,12 +192,13 @@ export class IptablesProxier implements NodeProxier {
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
-    this.lifetimeSeconds = lifetimeSeconds;
     const runner = new CommandRunner(this.context.exec, signal);
-    // Before this process's first sync, renew what a previous process left (a restart; see adoptAddresses).
-    const addresses =
-      this.applied?.addresses ?? (await adoptAddresses(runner, (await this.ensureSetup(runner)).uplink));
-    await renewAddresses(runner, addresses, lifetimeSeconds);
+    await this.addressKeeper.heartbeat(
+      runner,
+      lifetimeSeconds,
+      this.applied?.addresses,
+      async () => (await this.ensureSetup(runner)).uplink,
+    );
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {
@@ -215,7 +207,7 @@ export class IptablesProxier implements NodeProxier {
       this.setup?.uplink ??
       this.options.uplink ??
       (await detectUplink(runner, `--${this.backend}-uplink`).catch(() => undefined));
-    await this.announcer.settled();
+    await this.addressKeeper.settled();
     await cleanupAll(runner, this.options, uplink);
     this.view = undefined;
     this.applied = undefined;
@@ -228,7 +220,7 @@ export class IptablesProxier implements NodeProxier {
 
   /** Resolves when background announcements (gratuitous ARP, neighbour advertisements) have finished. */
   settled(): Promise<void> {
-    return this.announcer.settled();
+    return this.addressKeeper.settled();
   }
 
   private async ensureSetup(runner: CommandRunner): Promise<NodeSetup> {

@@ -6,18 +6,16 @@
 // edited it) makes that sync read it whole and repair it. The node-level state is re-read on every sync.
 import type { NodeEgressTable, NodeProxier, ProxierContext, SyncReport } from '@egress-proxier/core/plugin';
 import {
-  adoptAddresses,
   applyWithStableSlots,
   CommandRunner,
   detectUplink,
   GatewaySlotAllocator,
-  NeighbourAnnouncer,
+  EgressAddressKeeper,
   nodeDrift,
   nodeFactWarnings,
   nodeViewOfApplied,
   readNodeFacts,
   readNodeKernelView,
-  renewAddresses,
   SlotLayout,
   slotsInKernel,
   steeringDriver,
@@ -40,8 +38,7 @@ export class NftablesProxier implements NodeProxier {
   /** Our table as the kernel holds it after our last write; undefined means "read it whole next sync". */
   private table: Extract<TableView, { kind: 'present' }> | undefined;
   private applied: DesiredDatapath | undefined;
-  private lifetimeSeconds: number;
-  private readonly announcer: NeighbourAnnouncer;
+  private readonly addressKeeper: EgressAddressKeeper;
   private readonly layout: SlotLayout;
   /** Which gateway holds which mark/table/priority; kept across syncs so slots never move under traffic. */
   private readonly slots: GatewaySlotAllocator;
@@ -50,13 +47,7 @@ export class NftablesProxier implements NodeProxier {
     private readonly context: ProxierContext,
     private readonly options: NftablesOptions,
   ) {
-    this.lifetimeSeconds = options.addressLifetimeSeconds;
-    this.announcer = new NeighbourAnnouncer(
-      context.exec,
-      context.logger,
-      context.clock,
-      options.announceCount,
-    );
+    this.addressKeeper = new EgressAddressKeeper(context, options);
     this.layout = new SlotLayout(options);
     this.slots = new GatewaySlotAllocator(this.layout);
   }
@@ -152,10 +143,10 @@ export class NftablesProxier implements NodeProxier {
     const outcome = await applyDatapath(
       {
         runner,
-        announcer: this.announcer,
+        announcer: this.addressKeeper.announcer,
         steering,
         // What the agent's lease allows now; the last renewal's (or the option) where nothing is fenced.
-        addressLifetimeSeconds: this.context.addressLifetime?.() ?? this.lifetimeSeconds,
+        addressLifetimeSeconds: this.addressKeeper.lifetime(),
         uplinkAddress: () => uplinkAddress(runner, uplink),
       },
       desired,
@@ -182,12 +173,10 @@ export class NftablesProxier implements NodeProxier {
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
-    this.lifetimeSeconds = lifetimeSeconds;
     const runner = new CommandRunner(this.context.exec, signal);
-    // Before this process's first sync, renew what a previous process left (a restart; see adoptAddresses).
-    const addresses =
-      this.applied?.addresses ?? (await adoptAddresses(runner, await this.ensureUplink(runner)));
-    await renewAddresses(runner, addresses, lifetimeSeconds);
+    await this.addressKeeper.heartbeat(runner, lifetimeSeconds, this.applied?.addresses, () =>
+      this.ensureUplink(runner),
+    );
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {
@@ -196,7 +185,7 @@ export class NftablesProxier implements NodeProxier {
       this.uplink ??
       this.options.uplink ??
       (await detectUplink(runner, '--nftables-uplink').catch(() => undefined));
-    await this.announcer.settled();
+    await this.addressKeeper.settled();
     await cleanupAll(runner, this.options, uplink);
     this.table = undefined;
     this.applied = undefined;
@@ -204,7 +193,7 @@ export class NftablesProxier implements NodeProxier {
 
   /** Resolves when background announcements (gratuitous ARP, neighbour advertisements) have finished. */
   settled(): Promise<void> {
-    return this.announcer.settled();
+    return this.addressKeeper.settled();
   }
 
   private async ensureUplink(runner: CommandRunner): Promise<string> {

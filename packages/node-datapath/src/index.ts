@@ -67,6 +67,7 @@ export {
 export { addressLabel, desiredAddresses, type EgressAddress } from './addresses/egress-address.js';
 export { isOurAddress } from './addresses/ownership.js';
 export { adoptAddresses, readOwnedAddresses } from './addresses/owned-addresses.js';
+export { EgressAddressKeeper } from './addresses/address-keeper.js';
 export { addAddresses, removeAddresses, renewAddresses } from './addresses/address-apply.js';
 export { NeighbourAnnouncer, type Announcer } from './announce/announcer.js';
 export { GratuitousArp } from './announce/gratuitous-arp.js';

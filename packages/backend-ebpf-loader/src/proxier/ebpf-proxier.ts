@@ -20,19 +20,17 @@ import {
   type SyncReport,
 } from '@egress-proxier/core';
 import {
-  adoptAddresses,
   addAddresses,
   CommandRunner,
   desiredAddresses,
   detectUplink,
-  NeighbourAnnouncer,
+  EgressAddressKeeper,
   nodeFactWarnings,
   isOurAddress,
   parseAddresses,
   podFacingDevices,
   readNodeFacts,
   removeAddresses,
-  renewAddresses,
   type EgressAddress,
   type KernelAddress,
 } from '@egress-proxier/node-datapath';
@@ -73,21 +71,14 @@ export class EbpfProxier implements NodeProxier {
   private hostedAtSweep: ReadonlySet<string> | undefined;
   private natSweptAt = -Infinity;
   private readonly offLinkWarned = new Set<string>();
-  private lifetimeSeconds: number;
-  private readonly announcer: NeighbourAnnouncer;
+  private readonly addressKeeper: EgressAddressKeeper;
 
   constructor(
     private readonly context: ProxierContext,
     private readonly options: EbpfOptions,
     private readonly objectPath?: string,
   ) {
-    this.lifetimeSeconds = options.addressLifetimeSeconds;
-    this.announcer = new NeighbourAnnouncer(
-      context.exec,
-      context.logger,
-      context.clock,
-      options.announceCount,
-    );
+    this.addressKeeper = new EgressAddressKeeper(context, options);
   }
 
   async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
@@ -115,8 +106,8 @@ export class EbpfProxier implements NodeProxier {
     ]);
     const held = uplinkAddresses.filter((address) => isOurAddress(address, setup.uplink));
     this.warnOffLink(table, uplinkAddresses, setup.uplink);
-    const lifetime = this.context.addressLifetime?.() ?? this.lifetimeSeconds;
-    const added = await addAddresses(runner, this.announcer, lifetime, addresses, held);
+    const lifetime = this.addressKeeper.lifetime();
+    const added = await addAddresses(runner, this.addressKeeper.announcer, lifetime, addresses, held);
     const verifyDue =
       this.context.clock.monotonic() - this.mapsReadAt >= this.options.mapVerifySeconds * 1000;
     const known = verifyDue ? undefined : this.maps;
@@ -210,16 +201,13 @@ export class EbpfProxier implements NodeProxier {
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
-    this.lifetimeSeconds = lifetimeSeconds;
     const runner = new CommandRunner(this.context.exec, signal);
-    // Before this process's first sync, renew what a previous process left (a restart; see adoptAddresses).
-    const addresses = this.addresses ?? (await adoptAddresses(runner, await this.uplink(runner)));
-    await renewAddresses(runner, addresses, lifetimeSeconds);
+    await this.addressKeeper.heartbeat(runner, lifetimeSeconds, this.addresses, () => this.uplink(runner));
   }
 
   async cleanup(signal: AbortSignal): Promise<void> {
     const runner = new CommandRunner(this.context.exec, signal);
-    await this.announcer.settled();
+    await this.addressKeeper.settled();
     const uplink = await this.uplink(runner).catch(() => undefined);
     await cleanupEbpf(runner, this.options.pinDir, uplink);
     this.setup = undefined;
@@ -231,7 +219,7 @@ export class EbpfProxier implements NodeProxier {
 
   /** Resolves when background announcements (gratuitous ARP, neighbour advertisements) have finished. */
   settled(): Promise<void> {
-    return this.announcer.settled();
+    return this.addressKeeper.settled();
   }
 
   private async uplink(runner: CommandRunner): Promise<string> {
