@@ -25,3 +25,4 @@ export {
   type SchemaProblem,
   type StructuralSchema,
 } from './schema/structural-schema.js';
+export { renderGolden, type RenderGoldenCase } from './golden/render-golden.js';
