@@ -1,7 +1,12 @@
 // The shared conformance suite against this backend on the machine's kernel, both families, loaded by its
 // built-in name as `egress-proxier conformance --backend nftables` does: every case must pass. Needs root, nft.
 import { expect } from 'chai';
-import { formatReportTable, runConformance, type ConformanceReport } from '@egress-proxier/conformance';
+import {
+  failedResults,
+  formatReportTable,
+  runConformance,
+  type ConformanceReport,
+} from '@egress-proxier/conformance';
 
 describe('conformance suite: backend nftables on a real kernel (IPv4 and IPv6)', function () {
   this.timeout(300_000);
@@ -24,9 +29,6 @@ describe('conformance suite: backend nftables on a real kernel (IPv4 and IPv6)',
   });
 
   it('passes every case, IPv4 and IPv6', () => {
-    const failed = report.results
-      .filter((result) => result.status !== 'pass')
-      .map((result) => `${result.id}/${result.family}: ${result.status}: ${result.details.join('; ')}`);
-    expect(failed).to.deep.equal([]);
+    expect(failedResults(report)).to.deep.equal([]);
   });
 });

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import {
   CaseFailure,
+  failedResults,
   formatReportTable,
   runConformance,
   type CaseContext,
@@ -89,9 +90,6 @@ describe('backend nftables: table lifecycle on a real kernel (IPv4 and IPv6)', f
       'nft-element-writes-and-repair/4',
       'nft-element-writes-and-repair/6',
     ]);
-    const failed = report.results
-      .filter((result) => result.status !== 'pass')
-      .map((result) => `${result.id}/${result.family}: ${result.status}: ${result.details.join('; ')}`);
-    expect(failed).to.deep.equal([]);
+    expect(failedResults(report)).to.deep.equal([]);
   });
 });

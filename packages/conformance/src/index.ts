@@ -4,6 +4,7 @@ export { CONFORMANCE_CASES, CLEANUP_CASE_ID, caseIds, type ConformanceCase } fro
 export { SOURCE_CASES, type SourceCase } from './source-cases.js';
 export { CaseContext, CaseFailure, type Timing } from './case-context.js';
 export {
+  failedResults,
   formatReportTable,
   formatReportJson,
   summarize,

@@ -72,3 +72,10 @@ export function formatReportTable(report: ConformanceReport): string {
 export function formatReportJson(report: ConformanceReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
+
+/** Every result that did not pass, as `id/family: status: details` (empty when the report is conformant). */
+export function failedResults(report: ConformanceReport): string[] {
+  return report.results
+    .filter((result) => result.status !== 'pass')
+    .map((result) => `${result.id}/${result.family}: ${result.status}: ${result.details.join('; ')}`);
+}
