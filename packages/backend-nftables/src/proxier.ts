@@ -159,7 +159,6 @@ export class NftablesProxier implements NodeProxier {
       outcome.tableWrite !== 'full' && view.kind === 'present'
         ? view.terse
         : terseDigest((await readTerse(runner)) ?? '');
-    const elements = new Map(desired.nft.sets.map((set) => [set.name, new Set(set.elements)]));
     return {
       desired,
       outcome,
@@ -167,7 +166,7 @@ export class NftablesProxier implements NodeProxier {
         kind: 'present',
         structure: structureDigest(desired.nft),
         terse,
-        listing: { elements, chains: desired.nft.chains.map((chain) => chain.name) },
+        listing: { elements: outcome.elements, chains: desired.nft.chains.map((chain) => chain.name) },
       },
     };
   }

@@ -1,7 +1,7 @@
 // Reading our table back: nft's JSON elements become the text build-table.ts renders, whatever form nft chose
 // (a single address, a prefix, a range), and output that is not nft's shape is refused.
 import { expect } from 'chai';
-import { commentDigest, parseJsonListing } from '../src/state/nft-listing.js';
+import { commentDigest, parseJsonListing, tableSection } from '../src/state/nft-listing.js';
 
 // Captured from `nft -j list table` (nft 1.0.6, Debian 12) and trimmed.
 const LISTING = JSON.stringify({
@@ -89,5 +89,29 @@ describe('nft listing parser', () => {
     ).to.equal('0123abcd');
     expect(commentDigest('table inet egress-proxier {\n\tcomment "someone else"\n')).to.equal(undefined);
     expect(commentDigest('table inet egress-proxier {\n}\n')).to.equal(undefined);
+  });
+});
+
+describe("our table's block of a terse ruleset listing", () => {
+  const ours =
+    'table inet egress-proxier {\n\tcomment "egress-proxier structure 0123"\n\tchain c {\n\t}\n}\n';
+  const other =
+    'table ip nat {\n\tchain POSTROUTING {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t}\n}\n';
+
+  it('is found first, between others and last, and ends at the brace that closes it', () => {
+    expect(tableSection(ours + other)).to.equal(ours);
+    expect(tableSection(other + ours + other)).to.equal(ours);
+    expect(tableSection(other + ours)).to.equal(ours);
+    expect(tableSection('table inet egress-proxier {\n}\n')).to.equal('table inet egress-proxier {\n}\n');
+  });
+
+  it('is undefined without our table, also next to a table whose name starts like ours', () => {
+    expect(tableSection(other)).to.equal(undefined);
+    expect(tableSection('')).to.equal(undefined);
+    expect(tableSection(other.replace('ip nat', 'inet egress-proxier-old'))).to.equal(undefined);
+  });
+
+  it('refuses a block that is not closed rather than guessing', () => {
+    expect(() => tableSection('table inet egress-proxier {\n\tchain c {\n')).to.throw(/not closed/);
   });
 });

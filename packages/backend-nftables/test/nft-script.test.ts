@@ -3,7 +3,7 @@
 // data changes deleted and re-added, nothing at all when nothing differs.
 import { expect } from 'chai';
 import type { NftTable } from '../src/model/nft-table.js';
-import { elementScript, fullScript, structureDigest } from '../src/render/nft-script.js';
+import { elementScript, elementSets, fullScript, structureDigest } from '../src/render/nft-script.js';
 
 const table = (snat: string[], drop: string[] = []): NftTable => ({
   sets: [
@@ -52,9 +52,11 @@ describe('nft scripts', () => {
         ['10.244.1.2 . 0.0.0.0/0 : 192.0.2.100', '10.244.1.3 . 0.0.0.0/0 : 192.0.2.100'],
         ['10.244.1.9 . 0.0.0.0/0'],
       ),
-      table(
-        ['10.244.1.2 . 0.0.0.0/0 : 192.0.2.101', '10.244.1.3 . 0.0.0.0/0 : 192.0.2.100'],
-        ['10.244.1.8 . 0.0.0.0/0'],
+      elementSets(
+        table(
+          ['10.244.1.2 . 0.0.0.0/0 : 192.0.2.101', '10.244.1.3 . 0.0.0.0/0 : 192.0.2.100'],
+          ['10.244.1.8 . 0.0.0.0/0'],
+        ),
       ),
     );
     expect(script.split('\n')).to.deep.equal([
@@ -71,7 +73,7 @@ describe('nft scripts', () => {
     expect(
       elementScript(
         held(['10.244.1.2 . 0.0.0.0/0 : 192.0.2.100']),
-        table(['10.244.1.2 . 0.0.0.0/0 : 192.0.2.100']),
+        elementSets(table(['10.244.1.2 . 0.0.0.0/0 : 192.0.2.100'])),
       ),
     ).to.deep.equal({
       script: '',

@@ -90,7 +90,9 @@ describe('longest-prefix entries → disjoint interval-map keys', () => {
   for (const { name, entries, expected, probes } of cases) {
     it(name, () => {
       const table: LongestPrefixTable = { node: 'n', clusterDestinations: [], entries };
-      const ranges = verdictRanges(table);
+      const ranges = verdictRanges(table).flatMap((group) =>
+        group.ranges.map((range) => ({ ...range, source: group.source })),
+      );
       const text = ranges.map(
         (range) =>
           `${range.source} . ${rangeText(range.destination)} → ${range.verdict.kind === 'rule' && range.verdict.action.kind === 'snat' ? range.verdict.action.egressIP : range.verdict.kind}`,

@@ -10,7 +10,7 @@ import {
   type Run,
 } from '@egress-proxier/node-datapath';
 import type { DesiredDatapath } from '../model/nft-table.js';
-import { elementScript, fullScript, structureDigest } from '../render/nft-script.js';
+import { elementScript, elementSets, fullScript, structureDigest } from '../render/nft-script.js';
 import type { TableView } from './table-view.js';
 
 export interface ApplyOutcome {
@@ -19,6 +19,8 @@ export interface ApplyOutcome {
   /** How the table was written: not at all, element by element, or whole. */
   tableWrite: 'none' | 'elements' | 'full';
   elementChanges: number;
+  /** The desired table's elements (elementSets): what the kernel holds after this apply. */
+  elements: Map<string, Set<string>>;
 }
 
 export async function applyDatapath(
@@ -37,12 +39,13 @@ export async function applyDatapath(
   const nft = (script: string) => run({ command: 'nft', args: ['-f', '-'] }, script);
   let tableWrite: ApplyOutcome['tableWrite'] = 'none';
   let elementChanges = 0;
+  const elements = elementSets(desired.nft);
   if (table.kind === 'absent' || table.structure !== structureDigest(desired.nft)) {
     await nft(fullScript(desired.nft));
     tableWrite = 'full';
     elementChanges = desired.nft.sets.reduce((sum, set) => sum + set.elements.length, 0);
   } else {
-    const { script, changes } = elementScript(table.listing.elements, desired.nft);
+    const { script, changes } = elementScript(table.listing.elements, elements);
     if (script !== '') {
       await nft(script);
       tableWrite = 'elements';
@@ -51,5 +54,5 @@ export async function applyDatapath(
   }
 
   commands += await retireNode(run, context, desired, node);
-  return { commands, tableWrite, elementChanges };
+  return { commands, tableWrite, elementChanges, elements };
 }

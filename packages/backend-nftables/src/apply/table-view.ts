@@ -3,7 +3,13 @@
 // its digest with the one taken after the last apply, so a flushed, deleted or edited table is noticed.
 import type { CommandRunner } from '@egress-proxier/node-datapath';
 import { TABLE_FAMILY, TABLE_NAME } from '../names.js';
-import { commentDigest, parseJsonListing, terseDigest, type TableListing } from '../state/nft-listing.js';
+import {
+  commentDigest,
+  parseJsonListing,
+  tableSection,
+  terseDigest,
+  type TableListing,
+} from '../state/nft-listing.js';
 
 export type TableView =
   | { kind: 'absent' }
@@ -11,19 +17,16 @@ export type TableView =
       kind: 'present';
       /** The structure digest from the table's comment (undefined: not written by this backend's scheme). */
       structure: string | undefined;
-      /** Digest of `nft -t list table` as read. */
+      /** Digest of the table's terse listing as read. */
       terse: string;
       listing: TableListing;
     };
 
 const LIST = ['list', 'table', TABLE_FAMILY, TABLE_NAME];
 
-/** The terse listing, or undefined when the table does not exist. */
+/** The table's terse listing (no elements; cheap at any size), or undefined when the table does not exist. */
 export async function readTerse(runner: CommandRunner): Promise<string | undefined> {
-  const result = await runner.read({ command: 'nft', args: ['-t', ...LIST] }, { allowedExitCodes: [1] });
-  if (result.exitCode === 0) return result.stdout;
-  if (/No such file or directory/.test(result.stderr)) return undefined;
-  throw new Error(`nft -t list table ${TABLE_FAMILY} ${TABLE_NAME} failed: ${result.stderr.trim()}`);
+  return tableSection(await runner.stdout('nft', '-t', 'list', 'ruleset'));
 }
 
 export async function readTableView(runner: CommandRunner): Promise<TableView> {

@@ -14,7 +14,7 @@ import {
 import { buildNodeDatapath, hex, type GatewaySlot, type SteeringDriver } from '@egress-proxier/node-datapath';
 import { CHAINS, PRIORITIES, setNames, steerChainName } from '../names.js';
 import type { NftablesOptions } from '../options.js';
-import { normaliseRange, rangeText } from './address-range.js';
+import { normaliseRange } from './address-range.js';
 import type { DesiredDatapath, NftChain, NftSet, NftTable } from './nft-table.js';
 import { verdictRanges } from './verdict-elements.js';
 
@@ -46,17 +46,19 @@ export function buildNftTable(compiled: LongestPrefixTable, context: BuildContex
     if (list === undefined) elements.set(set, [element]);
     else list.push(element);
   };
-  for (const { family, source, destination, verdict } of verdictRanges(compiled)) {
-    if (verdict.kind !== 'rule') continue;
-    const names = setNames(family);
-    const key = `${source} . ${rangeText(destination)}`;
-    const action = verdict.action;
-    if (action.kind === 'snat') add(names.snat, `${key} : ${action.egressIP}`);
-    else if (action.kind === 'drop') add(names.drop, key);
-    else if (action.kind === 'steer') {
-      const mark = markOf.get(action.gateway.node);
-      if (mark === undefined) throw new Error(`no mark assigned to gateway ${action.gateway.node}`);
-      add(names.steer, `${key} : jump ${steerChainName(mark)}`);
+  for (const { source, ranges } of verdictRanges(compiled)) {
+    for (const { family, destinationText, verdict } of ranges) {
+      if (verdict.kind !== 'rule') continue;
+      const names = setNames(family);
+      const key = `${source} . ${destinationText}`;
+      const action = verdict.action;
+      if (action.kind === 'snat') add(names.snat, `${key} : ${action.egressIP}`);
+      else if (action.kind === 'drop') add(names.drop, key);
+      else if (action.kind === 'steer') {
+        const mark = markOf.get(action.gateway.node);
+        if (mark === undefined) throw new Error(`no mark assigned to gateway ${action.gateway.node}`);
+        add(names.steer, `${key} : jump ${steerChainName(mark)}`);
+      }
     }
   }
   for (const cidr of compiled.clusterDestinations)

@@ -3,30 +3,54 @@
 // (pipapo) has no "most specific match": overlapping keys are refused, so each source's nested prefixes are cut
 // into the ranges where one prefix is the deepest. Each range keeps its prefix's verdict; `noRule` ranges (an
 // exclusion no later rule covers) get no element, and adjacent ranges with equal verdicts are merged.
+//
+// Sources selected by the same policies have the same destinations and verdicts (the compiled table shares
+// them), so the cut is computed once per distinct list and reused: a gateway with 150,000 pods under 2,000
+// policies cuts 2,000 lists, not 150,000, on every sync.
 import type {
   IPFamily,
   LongestPrefixEntry,
   LongestPrefixTable,
   LongestPrefixVerdict,
 } from '@egress-proxier/core/plugin';
-import { prefixRange, type AddressRange } from './address-range.js';
+import { prefixRange, rangeText, type AddressRange } from './address-range.js';
 
 export interface VerdictRange {
   family: IPFamily;
-  source: string;
   destination: AddressRange;
+  /** `destination` as nft prints it (rangeText). */
+  destinationText: string;
   verdict: LongestPrefixVerdict;
 }
 
-export function verdictRanges(table: LongestPrefixTable): VerdictRange[] {
-  const out: VerdictRange[] = [];
+/** One source's keys; sources with the same entries share one `ranges` array (do not modify it). */
+export interface SourceRanges {
+  source: string;
+  ranges: readonly VerdictRange[];
+}
+
+export function verdictRanges(table: LongestPrefixTable): SourceRanges[] {
+  const out: SourceRanges[] = [];
+  const verdictIds = new Map<LongestPrefixVerdict, number>();
+  const byShape = new Map<string, VerdictRange[]>();
   let start = 0;
   const entries = table.entries;
   while (start < entries.length) {
     let end = start + 1;
     const source = (entries[start] as LongestPrefixEntry).source;
     while (end < entries.length && (entries[end] as LongestPrefixEntry).source === source) end++;
-    out.push(...sourceRanges(entries.slice(start, end)));
+    // Same destinations and the same verdict objects give the same ranges; equal verdicts that are different
+    // objects only miss the memo.
+    let shape = '';
+    for (let i = start; i < end; i++) {
+      const { destination, verdict } = entries[i] as LongestPrefixEntry;
+      let id = verdictIds.get(verdict);
+      if (id === undefined) verdictIds.set(verdict, (id = verdictIds.size));
+      shape += `${destination} ${id};`;
+    }
+    let ranges = byShape.get(shape);
+    if (ranges === undefined) byShape.set(shape, (ranges = sourceRanges(entries.slice(start, end))));
+    if (ranges.length > 0) out.push({ source, ranges });
     start = end;
   }
   return out;
@@ -43,7 +67,7 @@ interface Open {
 function sourceRanges(entries: readonly LongestPrefixEntry[]): VerdictRange[] {
   const first = entries[0];
   if (first === undefined) return [];
-  const { family, source } = first;
+  const { family } = first;
   const pieces: { range: AddressRange; verdict: LongestPrefixVerdict }[] = [];
   const emit = (open: Open, last: bigint) => {
     if (open.cursor <= last && open.verdict.kind !== 'noRule')
@@ -67,7 +91,12 @@ function sourceRanges(entries: readonly LongestPrefixEntry[]): VerdictRange[] {
     stack.push({ range, verdict: entry.verdict, cursor: range.first });
   }
   while (stack.length > 0) close();
-  return merged(pieces).map(({ range, verdict }) => ({ family, source, destination: range, verdict }));
+  return merged(pieces).map(({ range, verdict }) => ({
+    family,
+    destination: range,
+    destinationText: rangeText(range),
+    verdict,
+  }));
 }
 
 function merged(pieces: { range: AddressRange; verdict: LongestPrefixVerdict }[]) {

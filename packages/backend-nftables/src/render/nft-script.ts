@@ -25,26 +25,32 @@ export function fullScript(table: NftTable): string {
   return `table ${TABLE}\ndelete table ${TABLE}\n${definition(table, true, tableComment(table))}`;
 }
 
+/** Each set's and map's elements by name, as a set: the form element scripts compare. */
+export function elementSets(table: NftTable): Map<string, Set<string>> {
+  return new Map(table.sets.map((set) => [set.name, new Set(set.elements)]));
+}
+
 /**
- * Turns the elements `current` holds into `desired`'s, in one transaction: deletions first (a key of an interval
- * set must not overlap one still present), then additions. A map element whose data changes is deleted and
- * added. Empty when nothing changes.
+ * Turns the elements `current` holds into `desired`'s (both as elementSets gives them), in one transaction:
+ * deletions first (a key of an interval set must not overlap one still present), then additions. A map
+ * element whose data changes is deleted and added. Empty when nothing changes.
  */
 export function elementScript(
   current: ReadonlyMap<string, ReadonlySet<string>>,
-  desired: NftTable,
+  desired: ReadonlyMap<string, ReadonlySet<string>>,
 ): { script: string; changes: number } {
   const deletions: string[] = [];
   const additions: string[] = [];
   let changes = 0;
-  for (const set of desired.sets) {
-    const held = current.get(set.name) ?? new Set<string>();
-    const want = new Set(set.elements);
-    const gone = [...held].filter((element) => !want.has(element)).map(keyOf);
-    const added = set.elements.filter((element) => !held.has(element));
+  for (const [name, want] of desired) {
+    const held = current.get(name) ?? new Set<string>();
+    const gone: string[] = [];
+    for (const element of held) if (!want.has(element)) gone.push(keyOf(element));
+    const added: string[] = [];
+    for (const element of want) if (!held.has(element)) added.push(element);
     changes += gone.length + added.length;
-    if (gone.length > 0) deletions.push(`delete element ${TABLE} ${set.name} { ${gone.join(', ')} }`);
-    if (added.length > 0) additions.push(`add element ${TABLE} ${set.name} { ${added.join(', ')} }`);
+    if (gone.length > 0) deletions.push(`delete element ${TABLE} ${name} { ${gone.join(', ')} }`);
+    if (added.length > 0) additions.push(`add element ${TABLE} ${name} { ${added.join(', ')} }`);
   }
   const lines = [...deletions, ...additions];
   return { script: lines.length === 0 ? '' : `${lines.join('\n')}\n`, changes };
