@@ -1,7 +1,8 @@
 // The checks every Linux node backend needs before its first sync (`preflight` of the plugin contract): the
 // tools the kit runs, and the one kernel setting a gateway depends on. Probes only read.
 import { commandCheck, type Exec, type PreflightCheck } from '@egress-proxier/core/plugin';
-import { EXPIRE_NODEST_CONN } from '../ipvs/ipvs-view.js';
+import { parseLinks } from '../iproute2/ip-json.js';
+import { DECAPSULATION_DEVICES, EXPIRE_NODEST_CONN } from '../ipvs/ipvs-view.js';
 import type { NodeDatapathOptions, SteeringSelection } from '../options/node-options.js';
 
 /** iproute2, arping, ndptool, the bridge tool where VXLAN steering needs it, IPVS where it steers, ip_forward. */
@@ -111,6 +112,19 @@ function ipvsChecks(
         command: 'ip',
         args: ['-j', 'link', 'show', 'dev', 'tunl0'],
         remedy: `load the ipip module (and ip6_tunnel for IPv6 policies); ${modules}`,
+        signal,
+      }),
+      // A warning: only IPv6 policies need it. All links are listed, not `show dev ip6tnl0`: asking for the
+      // device by name would load ip6_tunnel, and preflight changes nothing.
+      commandCheck(exec, {
+        name: 'ip6tnl0 (ip6_tunnel: gateways decapsulate IPv6-in-IPv6 on it)',
+        command: 'ip',
+        args: ['-j', 'link', 'show'],
+        remedy: `load the ip6_tunnel module on every node that may be a gateway of an IPv6 policy; ${modules}`,
+        severity: 'warning',
+        accept: (result) =>
+          parseLinks(result.stdout).some((link) => link.name === DECAPSULATION_DEVICES[6]) ||
+          'ip6_tunnel is not loaded: steered IPv6 packets reaching this node as a gateway are dropped',
         signal,
       }),
     );
