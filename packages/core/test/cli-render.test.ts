@@ -92,6 +92,12 @@ describe('egress-proxier render (CLI)', () => {
     expect(result.stdout).to.contain('analytics-warehouse');
   });
 
+  it('refuses a cluster CIDR with a second "/" instead of cutting it short', async () => {
+    const result = await run(['render', '-f', '-', '--cluster-cidr', '10.244.0.0/16/8'], cluster);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.contain('cluster CIDR 10.244.0.0/16/8: more than one "/"');
+  });
+
   it('names the document and field of a malformed pod', async () => {
     const bad = cluster.replace('10.244.0.7', '10.244.0.999');
     const file = tempFile('bad.yaml', bad);

@@ -128,6 +128,20 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'destination CIDR with a second "/" rejected, not cut short',
+    object: egress('a', { ...ns, destinationCIDRs: ['203.0.113.0/24/8'] }),
+    problems: [
+      'spec.destinationCIDRs[0]: "203.0.113.0/24/8": more than one "/": a CIDR is one address and one prefix length',
+    ],
+  },
+  {
+    name: 'excluded CIDR with a second "/" rejected',
+    object: egress('a', { ...ns, excludedCIDRs: ['10.0.0.0/8/'] }),
+    problems: [
+      'spec.excludedCIDRs[0]: "10.0.0.0/8/": more than one "/": a CIDR is one address and one prefix length',
+    ],
+  },
+  {
     name: 'destination CIDR bad prefix',
     object: egress('a', { ...ns, destinationCIDRs: ['203.0.113.0/33'] }),
     problems: ['spec.destinationCIDRs[0]: "203.0.113.0/33": prefix length must be an integer from 0 to 32'],

@@ -33,7 +33,10 @@ export function ipFamily(canonical: string): IPFamily {
 export function parseCidr(text: string): { cidr: Cidr } | { error: string } {
   if (typeof text !== 'string' || !text.includes('/'))
     return { error: 'must be a CIDR such as 203.0.113.0/24' };
-  const [addressText = '', prefixText = ''] = text.split('/', 2);
+  // Every part, not split('/', 2): a limit would silently cut `203.0.113.0/24/8` to `203.0.113.0/24`.
+  const parts = text.split('/');
+  if (parts.length !== 2) return { error: 'more than one "/": a CIDR is one address and one prefix length' };
+  const [addressText = '', prefixText = ''] = parts;
   const address = canonicalIP(addressText);
   if (address === null) return { error: `"${addressText}" is not a valid IP address` };
   const family = ipFamily(address);
