@@ -8,6 +8,7 @@ import { policy } from './support/fake-cluster.js';
 describe('calico render', () => {
   const rendered = plugin.render(
     {
+      clusterCIDRs: [],
       policies: [
         policy('ns-wide', {
           egressIPs: ['192.0.2.1'],
