@@ -15,6 +15,7 @@ import { detectCalicoApi } from './calico/detect-calico-api.js';
 import type { IPPool } from './calico/ippool.js';
 import { MANAGED_POOLS_SELECTOR } from './calico/ownership.js';
 import { ensurePool } from './apply/ensure-pool.js';
+import { FailClosedEnforcer } from './apply/fail-closed-enforcer.js';
 import { IPPoolClient } from './apply/ippool-client.js';
 import { NamespaceClient } from './apply/namespace-client.js';
 import {
@@ -37,6 +38,7 @@ export interface CalicoProxierOptions {
 interface Connected {
   calico: CalicoApi;
   pools: IPPoolClient;
+  failClosed: FailClosedEnforcer;
 }
 
 export class CalicoProxier implements ClusterProxier {
@@ -65,7 +67,7 @@ export class CalicoProxier implements ClusterProxier {
     if (connection === undefined) {
       return { changed: false, counts: { pools: 0 }, policyConditions: this.conditions() };
     }
-    const { calico, pools: client } = connection;
+    const { calico, pools: client, failClosed } = connection;
     let existing: IPPool[];
     let namespaces;
     try {
@@ -141,6 +143,14 @@ export class CalicoProxier implements ClusterProxier {
       }
     }
 
+    // After the pools it lets through exist, before stale pools go (their addresses stay allowed until then).
+    const enforcement = await failClosed.sync(
+      table,
+      { poolsInPlace: [...inPlace.values()].flat(), existingPools: existing },
+      signal,
+    );
+    for (const [policy, list] of enforcement.conditions) add(policy, list);
+
     // Stale pools go last, after no namespace asks for them any more.
     for (const pool of existing) {
       if (!isManagedPool(pool) || desiredNames.has(pool.metadata.name)) continue;
@@ -166,22 +176,36 @@ export class CalicoProxier implements ClusterProxier {
       [...inPlace.values()].flatMap((list) => list.map((p) => p.object.metadata.name)),
     );
     return {
-      changed: created + updated + deleted + patched > 0,
+      changed:
+        created +
+          updated +
+          deleted +
+          patched +
+          enforcement.created +
+          enforcement.updated +
+          enforcement.deleted >
+        0,
       counts: {
         pools: this.poolsInPlace.size,
         poolsCreated: created,
         poolsUpdated: updated,
         poolsDeleted: deleted,
         namespacesPatched: patched,
+        failClosedPolicies: enforcement.enforced,
+        failClosedObjectsCreated: enforcement.created,
+        failClosedObjectsUpdated: enforcement.updated,
+        failClosedObjectsDeleted: enforcement.deleted,
       },
       policyConditions: this.conditions(),
     };
   }
 
-  /** Removes our pool annotations (only values we set) and every pool we own; nothing else. */
+  /** Removes our FailClosed policies, pool annotations (only values we set) and pools; nothing else. */
   async cleanup(signal: AbortSignal): Promise<void> {
-    const connection = await this.connect({ policies: [] });
+    const connection = await this.connect({ policies: [], clusterCIDRs: [] });
     if (connection === undefined) return;
+    // Policies first: while they exist, pods whose pool is being removed would be denied.
+    await connection.failClosed.cleanup(signal);
     const ours = await connection.pools.list(MANAGED_POOLS_SELECTOR);
     const owned = ours.filter(isManagedPool);
     const namespaces = await this.namespaces.list();
@@ -225,7 +249,11 @@ export class CalicoProxier implements ClusterProxier {
       this.options.logger.info(log, 'calico: using the projectcalico.org/v3 API');
     }
     for (const note of detection.notes) this.options.logger.warn(log, `calico: ${note}`);
-    this.connected = { calico, pools: new IPPoolClient(this.options.kubeConfig, calico.api) };
+    this.connected = {
+      calico,
+      pools: new IPPoolClient(this.options.kubeConfig, calico.api),
+      failClosed: new FailClosedEnforcer(this.options.kubeConfig, calico, this.options.logger),
+    };
     return this.connected;
   }
 

@@ -12,9 +12,9 @@ export const plugin: ClusterProxierPlugin = createProxierPlugin({
     'annotation or (with the admission webhook) per pod. No kernel work; pods must be recreated to move.',
   scope: 'cluster',
   // Not sharedAddress (a pool address belongs to one pod), not destinationCIDRs (one source for every
-  // destination), not failover (there is no gateway node), not failClosed (a pod still holding an address
-  // from another pool leaves through that pool's NAT until it is recreated).
-  capabilities: ['multipleEgressIPs', 'ipv6'],
+  // destination), not failover (there is no gateway node). failClosed: a GlobalNetworkPolicy denies selected
+  // pods that are not yet on a pool address (docs/backend-calico.md).
+  capabilities: ['multipleEgressIPs', 'ipv6', 'failClosed'],
   options: {
     webhookBindAddress: {
       type: 'string',

@@ -17,7 +17,7 @@ import {
 
 const V3 = 'projectcalico.org/v3';
 const signal = new AbortController().signal;
-const table = (...policies: ClusterPolicyEntry[]): ClusterEgressTable => ({ policies });
+const table = (...policies: ClusterPolicyEntry[]): ClusterEgressTable => ({ policies, clusterCIDRs: [] });
 
 describe('CalicoProxier', () => {
   let cluster: FakeCluster;

@@ -23,6 +23,7 @@ import { validateCustomObject, withDefaults } from '@egress-proxier/testing';
 import { celInvariantProblems } from './support/cel-invariants.js';
 
 const TABLE: ClusterEgressTable = {
+  clusterCIDRs: [],
   policies: [
     policy('payments', {
       egressIPs: ['192.0.2.10', '2001:db8::10'],

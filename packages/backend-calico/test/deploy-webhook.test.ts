@@ -98,6 +98,12 @@ describe('deploy/webhook (calico variant)', () => {
       rules: Record<string, string[]>[];
     };
     expect(role.rules.find((r) => r['resources']?.includes('ippools'))?.['verbs']).to.include('create');
+    // FailClosed: the tier and its policies, including Calico API server's per-tier check.
+    for (const resource of ['tiers', 'globalnetworkpolicies', 'tier.globalnetworkpolicies']) {
+      expect(role.rules.find((r) => r['resources']?.includes(resource))?.['verbs'], resource).to.include(
+        'create',
+      );
+    }
     expect(role.rules.find((r) => r['resources']?.includes('namespaces'))?.['verbs']).to.deep.equal([
       'patch',
     ]);

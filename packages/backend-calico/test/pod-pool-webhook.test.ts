@@ -12,6 +12,7 @@ import {
 import { policy } from './support/fake-cluster.js';
 
 const TABLE: ClusterEgressTable = {
+  clusterCIDRs: [],
   policies: [
     policy('api', {
       egressIPs: ['192.0.2.7', '2001:db8::7'],

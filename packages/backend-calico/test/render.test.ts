@@ -8,6 +8,7 @@ import { policy } from './support/fake-cluster.js';
 describe('calico render', () => {
   const rendered = plugin.render(
     {
+      clusterCIDRs: [],
       policies: [
         policy('ns-wide', {
           egressIPs: ['192.0.2.1'],
@@ -15,6 +16,12 @@ describe('calico render', () => {
           namespaces: ['n1'],
         }),
         policy('per-pod', { egressIPs: ['2001:db8::9'], podSelector: { matchLabels: { app: 'x' } } }),
+        policy('closed', {
+          egressIPs: ['192.0.2.5'],
+          namespaceSelector: { matchLabels: { a: 'b' } },
+          namespaces: ['n1'],
+          failurePolicy: 'FailClosed',
+        }),
         policy('scoped', { egressIPs: ['192.0.2.3'], destinationCIDRs: ['203.0.113.0/24'] }),
       ],
     },
@@ -30,6 +37,7 @@ describe('calico render', () => {
     expect(pools.map((p) => [p.spec.cidr, p.spec.blockSize])).to.deep.equal([
       ['192.0.2.1/32', 32],
       ['2001:db8::9/128', 128],
+      ['192.0.2.5/32', 32],
     ]);
   });
 
@@ -54,5 +62,27 @@ describe('calico render', () => {
     expect(conditions.find((c) => c.egress === 'scoped')?.conditions[0]).to.match(
       /^DestinationScopedUnsupported: /,
     );
+  });
+
+  it('renders the FailClosed tier and deny policy for FailClosed Egresses only', () => {
+    const objects = section(SECTION_TITLES.failClosed)
+      .split('---\n')
+      .map(
+        (text) => parse(text) as { kind: string; metadata: { name: string }; spec: Record<string, unknown> },
+      );
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([
+      'Tier/egress-proxier',
+      'GlobalNetworkPolicy/egress-proxier.egress-closed',
+      'GlobalNetworkPolicy/egress-proxier.pass-to-next-tier',
+    ]);
+    expect(objects[1]?.spec['selector']).to.equal('has(projectcalico.org/namespace) && pcns.a == "b"');
+    expect(objects[1]?.spec['egress']).to.deep.equal([
+      {
+        action: 'Deny',
+        ipVersion: 4,
+        source: { notNets: ['192.0.2.1/32', '192.0.2.5/32'] },
+        destination: { nets: ['0.0.0.0/0'], notNets: ['192.0.2.1/32', '192.0.2.5/32'] },
+      },
+    ]);
   });
 });

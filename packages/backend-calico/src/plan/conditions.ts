@@ -18,6 +18,8 @@ export const CALICO_CONDITION_TYPES = [
   'PoolSelectionConflict',
   /** A namespace already carries a pool annotation someone else set; we leave it as it is. */
   'NamespaceAnnotatedByOthers',
+  /** A FailClosed Egress whose deny policy is not in place (its CRD is not served, or a write failed). */
+  'FailClosedNotEnforced',
   /** Calico's API is not served, or a write to it failed. */
   'CalicoAPIUnavailable',
   /** Only the internal crd.projectcalico.org/v1 group is served; it works but Calico does not support writing it. */

@@ -10,6 +10,7 @@ import {
 import { stringify } from 'yaml';
 import type { CalicoApi } from '../calico/calico-api.js';
 import { normalizeConditions } from '../plan/conditions.js';
+import { planFailClosed } from '../plan/desired-fail-closed.js';
 import { planNamespaces } from '../plan/plan-namespaces.js';
 import { planPools } from '../plan/plan-pools.js';
 import { podConditions } from '../plan/pod-conditions.js';
@@ -25,6 +26,8 @@ export const SECTION_TITLES = {
   pools: 'IPPools (projectcalico.org/v3; encapsulation copied from the default pool at sync time)',
   namespaces: 'namespace annotations (merge patch)',
   pods: 'pod annotations (added by the admission webhook at pod CREATE)',
+  failClosed:
+    "FailClosed: Tier and GlobalNetworkPolicies (projectcalico.org/v3; the cluster's own IPPools are also excluded at sync time)",
   conditions: 'conditions',
 } as const;
 
@@ -66,6 +69,16 @@ export function renderCalico(
         .join('---\n'),
     },
   ];
+  const failClosed = planFailClosed(table, calico, { poolsInPlace: pools, existingPools: [] });
+  sections.push({
+    title: SECTION_TITLES.failClosed,
+    content: [
+      ...(failClosed.tier === undefined ? [] : [failClosed.tier]),
+      ...failClosed.policies.map((p) => p.object),
+    ]
+      .map((object) => stringify(object))
+      .join('---\n'),
+  });
   const conditions = table.policies
     .map((policy) => {
       const list = normalizeConditions([

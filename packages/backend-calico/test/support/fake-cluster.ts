@@ -61,6 +61,8 @@ export function policy(
     namespaces: [],
     pods: [],
     ...fields,
+    // The pool tests predate FailClosed on Calico; a test that wants it says so.
+    failurePolicy: fields.failurePolicy ?? 'FailOpen',
   };
 }
 

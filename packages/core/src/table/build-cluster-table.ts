@@ -17,11 +17,12 @@ export function buildClusterEgressTable(model: EgressModel): ClusterEgressTable 
       podSelector: policy.source.podSelector,
       destinationCIDRs: policy.destinationsExplicit ? policy.destinationCIDRs.map((c) => c.text) : [],
       excludedCIDRs: policy.excludedCIDRs.map((c) => c.text),
+      failurePolicy: policy.failurePolicy,
       namespaces: model.tracker.namespacesMatchedBy(policy.name).sort(compareStrings),
       pods: [...model.tracker.podsSelectedBy(policy.name)].sort(compareStrings).map((key) => {
         const pod = model.tracker.pod(key) as SlimPod;
         return { namespace: pod.namespace, name: pod.name, nodeName: pod.nodeName, podIPs: [...pod.podIPs] };
       }),
     }));
-  return { policies };
+  return { policies, clusterCIDRs: [...model.clusterDestinations()] };
 }
