@@ -24,6 +24,8 @@ import { IPVS_CASES } from './support/ipvs-cases.js';
 const ALL = process.env.IPVS_GUEST_CASES === 'all';
 /** IPVS_GUEST_MODES=dr or =tunnel runs one forwarding mode (a full run of both takes about an hour). */
 const MODES = modesFrom(process.env.IPVS_GUEST_MODES);
+/** IPVS_GUEST_FAMILIES=6 (or 4, or 4,6) overrides the families of the selection. */
+const FAMILIES = familiesFrom(process.env.IPVS_GUEST_FAMILIES);
 
 /** The CI selection per forwarding mode (IPv4): together they cover both modes and every IPVS case. */
 const CI_CASES: Record<'dr' | 'tunnel', readonly string[]> = {
@@ -61,7 +63,7 @@ describe('backend-ipvs in a guest kernel with IPVS', function () {
 
   for (const forwarding of MODES) {
     const cases = ALL ? undefined : CI_CASES[forwarding];
-    const families: readonly Family[] = ALL ? [4, 6] : CI_FAMILIES[forwarding];
+    const families: readonly Family[] = FAMILIES ?? (ALL ? [4, 6] : CI_FAMILIES[forwarding]);
     const mode = forwarding === 'dr' ? 'direct routing' : 'IP-in-IP tunnel';
     const scope = `${families.map((family) => `IPv${family}`).join(' and ')}, ${ALL ? 'every case' : 'the CI selection'}`;
     describe(`conformance, ${mode} (${scope})`, () => {
@@ -104,4 +106,12 @@ function modesFrom(value: string | undefined): readonly ('dr' | 'tunnel')[] {
     if (mode !== 'dr' && mode !== 'tunnel')
       throw new Error(`IPVS_GUEST_MODES: ${mode} is not a forwarding mode (dr, tunnel)`);
   return modes as ('dr' | 'tunnel')[];
+}
+
+function familiesFrom(value: string | undefined): readonly Family[] | undefined {
+  if (value === undefined || value === '') return undefined;
+  return value.split(',').map((text) => {
+    if (text !== '4' && text !== '6') throw new Error(`IPVS_GUEST_FAMILIES: ${text} is not 4 or 6`);
+    return Number(text) as Family;
+  });
 }
