@@ -22,6 +22,8 @@ import plugin from '../src/index.js';
 import { IPVS_CASES } from './support/ipvs-cases.js';
 
 const ALL = process.env.IPVS_GUEST_CASES === 'all';
+/** IPVS_GUEST_CASES=id,id runs those cases in every mode instead of the CI selection. */
+const NAMED = ALL ? undefined : process.env.IPVS_GUEST_CASES?.split(',').filter((id) => id !== '');
 /** IPVS_GUEST_MODES=dr or =tunnel runs one forwarding mode (a full run of both takes about an hour). */
 const MODES = modesFrom(process.env.IPVS_GUEST_MODES);
 /** IPVS_GUEST_FAMILIES=6 (or 4, or 4,6) overrides the families of the selection. */
@@ -62,7 +64,7 @@ describe('backend-ipvs in a guest kernel with IPVS', function () {
   });
 
   for (const forwarding of MODES) {
-    const cases = ALL ? undefined : CI_CASES[forwarding];
+    const cases = ALL ? undefined : NAMED?.length ? NAMED : CI_CASES[forwarding];
     const families: readonly Family[] = FAMILIES ?? (ALL ? [4, 6] : CI_FAMILIES[forwarding]);
     const mode = forwarding === 'dr' ? 'direct routing' : 'IP-in-IP tunnel';
     const scope = `${families.map((family) => `IPv${family}`).join(' and ')}, ${ALL ? 'every case' : 'the CI selection'}`;
