@@ -77,7 +77,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
         describe: 'Service CIDR(s) of the cluster, as given to the agents: never SNATed',
       })
       .example(
-        '$0 trace -f examples/ --from payments/db-client-0 --to 203.0.113.5:5432',
+        '$0 trace -f examples/ --from shop/checkout-1 --to 203.0.113.5:5432',
         'offline, over YAML files',
       )
       .example(
