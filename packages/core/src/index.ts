@@ -65,3 +65,7 @@ export * from './fencing/peer-fencing.js';
 export * from './table/longest-prefix/longest-prefix-table.js';
 export * from './table/longest-prefix/compile-longest-prefix-table.js';
 export * from './table/longest-prefix/lookup-longest-prefix.js';
+export * from './trace/trace-result.js';
+export * from './trace/trace-request.js';
+export * from './trace/trace-packet.js';
+export { readClusterSnapshot, type ClusterSnapshotOptions } from './kube/cluster-snapshot.js';

@@ -9,6 +9,7 @@ import { conformanceCommand } from './commands/conformance.js';
 import { preflightCommand } from './commands/preflight.js';
 import { renderCommand } from './commands/render.js';
 import { runCommand } from './commands/run.js';
+import { traceCommand } from './commands/trace.js';
 import { coreVersion, versionCommand } from './commands/version.js';
 
 /** yargs takes a lone `-` for a positional; `-f -` means standard input, as in kubectl. */
@@ -36,6 +37,7 @@ export async function main(rawArgv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nGives chosen Kubernetes pods a static egress source IP.')
     .command(runCommand)
     .command(renderCommand)
+    .command(traceCommand)
     .command(cleanupCommand)
     .command(preflightCommand)
     .command(conformanceCommand)
