@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const cli = path.join(repo, 'packages/core/dist/src/cli/main.js');
@@ -76,6 +77,14 @@ describe('egress-proxier render (CLI)', () => {
     expect(parsed.nodes[0]?.table.sourceSets[0]?.addresses).to.deep.equal(['10.244.0.7']);
   });
 
+  it('reads a `kubectl get … -o json` List from stdin', async () => {
+    const items = parseAllDocuments(cluster).map((document) => document.toJS() as unknown);
+    const dump = JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 4);
+    const result = await run(['render', '-f', '-', '--node', 'gw'], dump);
+    expect(result.stderr).to.equal('');
+    expect(result.stdout).to.contain('SNAT to 192.0.2.100');
+  });
+
   it('renders the shipped examples', async () => {
     const result = await run([
       'render',
@@ -121,9 +130,10 @@ describe('egress-proxier render (CLI)', () => {
   });
 
   it('reports YAML syntax errors with the document number', async () => {
-    const result = await run(['render', '-f', tempFile('syntax.yaml', 'a: 1\n---\nb: [unclosed\n')]);
+    const namespace = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n';
+    const result = await run(['render', '-f', tempFile('syntax.yaml', `${namespace}---\nb: [unclosed\n`)]);
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.match(/document 2: .*/);
+    expect(result.stderr).to.match(/syntax\.yaml: document 2: line 6, column 1: /);
   });
 
   it('refuses objects it does not understand', async () => {

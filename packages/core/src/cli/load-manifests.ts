@@ -1,22 +1,17 @@
-// Reads ordinary Kubernetes YAML (multi-document files, `List` objects) into an EgressModel, for
-// `egress-proxier render`. Every error names the file, the document and the field.
+// Reads ordinary Kubernetes manifests (multi-document YAML, `List` objects, `kubectl get … -o json` dumps)
+// into an EgressModel, for `egress-proxier render`. Each object is converted to its slim form as soon as it
+// is read and the raw object dropped, so a dump of a large cluster costs little more than JSON.parse of it.
+// Every error names the file, the document (and item) and the field.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { EGRESS_API_VERSION, EGRESS_KIND } from '../api/egress-types.js';
 import { formatProblems } from '../api/field-problem.js';
 import { slimNamespaceFrom, slimNodeFrom, slimPodFrom, type Converted } from '../cluster/from-kubernetes.js';
 import type { EgressModel } from '../model/egress-model.js';
+import { manifestDocuments } from './manifest-documents.js';
+import { describeLocation, ManifestError, type ManifestLocation } from './manifest-location.js';
 
-export interface ManifestLocation {
-  file: string;
-  /** 1-based position of the document in its file. */
-  document: number;
-  /** Index inside a `List` document, when the object came from one. */
-  item?: number;
-  kind: string;
-  name: string;
-}
+export { describeLocation, ManifestError, type ManifestLocation } from './manifest-location.js';
 
 export interface LoadedManifests {
   counts: Record<'Egress' | 'Pod' | 'Namespace' | 'Node', number>;
@@ -24,15 +19,7 @@ export interface LoadedManifests {
   invalidEgresses: { location: ManifestLocation; message: string }[];
 }
 
-export class ManifestError extends Error {
-  override name = 'ManifestError';
-}
-
-export function describeLocation(location: ManifestLocation): string {
-  const item = location.item === undefined ? '' : `, item ${location.item}`;
-  const what = location.kind ? ` (${location.kind} ${location.name || '<unnamed>'})` : '';
-  return `${location.file}: document ${location.document}${item}${what}`;
-}
+const SUPPORTED = 'render reads Egress, Pod, Namespace, Node and List';
 
 export async function loadManifestFiles(
   files: readonly string[],
@@ -40,10 +27,7 @@ export async function loadManifestFiles(
   readText: (file: string) => Promise<string> = (file) =>
     isStdin(file) ? readStdin() : readFile(file, 'utf8'),
 ): Promise<LoadedManifests> {
-  const loaded: LoadedManifests = {
-    counts: { Egress: 0, Pod: 0, Namespace: 0, Node: 0 },
-    invalidEgresses: [],
-  };
+  const loader = new ManifestLoader(model);
   for (const file of await expandDirectories(files)) {
     let text: string;
     try {
@@ -51,80 +35,109 @@ export async function loadManifestFiles(
     } catch (error) {
       throw new ManifestError(`${file}: cannot read: ${(error as Error).message}`);
     }
-    const documents = parseAllDocuments(text);
-    if (!Array.isArray(documents)) throw new ManifestError(`${file}: not a YAML stream`);
-    documents.forEach((document, index) => {
-      if (document.errors.length > 0) {
-        throw new ManifestError(
-          `${file}: document ${index + 1}: ${document.errors[0]?.message ?? 'invalid YAML'}`,
-        );
-      }
-    });
-    documents.forEach((document, index) => {
-      const object: unknown = document.toJS();
-      if (object === null || object === undefined) return;
-      addObject(object, { file, document: index + 1, kind: '', name: '' }, model, loaded);
-    });
+    for (const { document, value } of manifestDocuments(text, file)) {
+      if (value === null || value === undefined) continue;
+      loader.add(value, { file, document, kind: '', name: '' });
+    }
   }
-  return loaded;
+  return loader.loaded;
 }
 
-function addObject(
-  object: unknown,
-  where: ManifestLocation,
-  model: EgressModel,
-  loaded: LoadedManifests,
-): void {
-  if (typeof object !== 'object' || Array.isArray(object)) {
-    throw new ManifestError(`${where.file}: document ${where.document}: expected a Kubernetes object`);
-  }
-  const { apiVersion, kind, metadata, items } = object as Record<string, unknown>;
-  const location: ManifestLocation = {
-    ...where,
-    kind: typeof kind === 'string' ? kind : '',
-    name:
-      typeof (metadata as { name?: unknown } | undefined)?.name === 'string'
-        ? (metadata as { name: string }).name
-        : '',
+/** Adds objects to the model, remembering where each came from to refuse a second definition. */
+class ManifestLoader {
+  readonly loaded: LoadedManifests = {
+    counts: { Egress: 0, Pod: 0, Namespace: 0, Node: 0 },
+    invalidEgresses: [],
   };
-  if (kind === 'List' || (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items))) {
-    if (!Array.isArray(items))
-      throw new ManifestError(`${describeLocation(location)}: items: must be a list`);
-    items.forEach((item, index) => addObject(item, { ...where, item: index }, model, loaded));
-    return;
-  }
-  const fail = (problems: string): never => {
-    throw new ManifestError(`${describeLocation(location)}: ${problems}`);
-  };
-  const accept = <T>(converted: Converted<T>): T =>
-    converted.problems.length === 0 ? converted.value : fail(formatProblems(converted.problems));
+  /** Where each object was defined, by kind and (namespace/)name. */
+  private readonly definedAt = new Map<string, ManifestLocation>();
 
-  switch (`${String(apiVersion)}/${String(kind)}`) {
-    case `${EGRESS_API_VERSION}/${EGRESS_KIND}`: {
-      const validation = model.upsertEgress(object);
-      if (!validation.ok) {
-        if (location.name === '') fail(formatProblems(validation.problems));
-        loaded.invalidEgresses.push({ location, message: formatProblems(validation.problems) });
-      }
-      loaded.counts.Egress++;
+  constructor(private readonly model: EgressModel) {}
+
+  add(object: unknown, where: ManifestLocation): void {
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+      throw new ManifestError(`${describeLocation(where)}: expected a Kubernetes object`);
+    }
+    const { apiVersion, kind, metadata, items } = object as Record<string, unknown>;
+    const meta = (typeof metadata === 'object' && metadata !== null ? metadata : {}) as Record<
+      string,
+      unknown
+    >;
+    const location: ManifestLocation = {
+      ...where,
+      kind: typeof kind === 'string' ? kind : '',
+      name: typeof meta.name === 'string' ? meta.name : '',
+    };
+    const fail = (problems: string): never => {
+      throw new ManifestError(`${describeLocation(location)}: ${problems}`);
+    };
+    if (typeof kind !== 'string' || kind === '') fail(`kind: missing (${SUPPORTED})`);
+    if (typeof apiVersion !== 'string' || apiVersion === '') fail(`apiVersion: missing (${SUPPORTED})`);
+
+    if (kind === 'List' || (location.kind.endsWith('List') && Array.isArray(items))) {
+      if (!Array.isArray(items)) fail('items: must be a list');
+      this.addItems(items as unknown[], where);
       return;
     }
-    case 'v1/Pod':
-      model.upsertPod(accept(slimPodFrom(object)));
-      loaded.counts.Pod++;
-      return;
-    case 'v1/Namespace':
-      model.upsertNamespace(accept(slimNamespaceFrom(object)));
-      loaded.counts.Namespace++;
-      return;
-    case 'v1/Node':
-      model.upsertNode(accept(slimNodeFrom(object)));
-      loaded.counts.Node++;
-      return;
-    default:
-      fail(
-        `unsupported object ${String(apiVersion)}/${String(kind)} (render reads Egress, Pod, Namespace, Node and List)`,
+    const accept = <T>(converted: Converted<T>): T =>
+      converted.problems.length === 0 ? converted.value : fail(formatProblems(converted.problems));
+
+    switch (`${String(apiVersion)}/${location.kind}`) {
+      case `${EGRESS_API_VERSION}/${EGRESS_KIND}`: {
+        this.defineOnce(location.name, location);
+        const validation = this.model.upsertEgress(object);
+        if (!validation.ok) {
+          if (location.name === '') fail(formatProblems(validation.problems));
+          this.loaded.invalidEgresses.push({ location, message: formatProblems(validation.problems) });
+        }
+        this.loaded.counts.Egress++;
+        return;
+      }
+      case 'v1/Pod': {
+        const pod = accept(slimPodFrom(object));
+        this.defineOnce(`${pod.namespace}/${pod.name}`, location);
+        this.model.upsertPod(pod);
+        this.loaded.counts.Pod++;
+        return;
+      }
+      case 'v1/Namespace': {
+        const namespace = accept(slimNamespaceFrom(object));
+        this.defineOnce(namespace.name, location);
+        this.model.upsertNamespace(namespace);
+        this.loaded.counts.Namespace++;
+        return;
+      }
+      case 'v1/Node': {
+        const node = accept(slimNodeFrom(object));
+        this.defineOnce(node.name, location);
+        this.model.upsertNode(node);
+        this.loaded.counts.Node++;
+        return;
+      }
+      default:
+        fail(`unsupported object ${String(apiVersion)}/${location.kind} (${SUPPORTED})`);
+    }
+  }
+
+  private addItems(items: unknown[], where: ManifestLocation): void {
+    for (let index = 0; index < items.length; index++) {
+      this.add(items[index], { ...where, item: index + 1 });
+      // Let the raw item go now: the slim object is all the model keeps, and a dump's items are most of it.
+      items[index] = undefined;
+    }
+  }
+
+  /** Refuses a second object of the same kind and name: which one the table used would depend on file order. */
+  private defineOnce(name: string, location: ManifestLocation): void {
+    if (name === '' || name === '/') return; // the converter or validation reports the missing name
+    const key = `${location.kind}/${name}`;
+    const first = this.definedAt.get(key);
+    if (first) {
+      throw new ManifestError(
+        `${describeLocation(location)}: metadata.name: ${location.kind} ${name} is already defined at ${describeLocation(first)}`,
       );
+    }
+    this.definedAt.set(key, location);
   }
 }
 

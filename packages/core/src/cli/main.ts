@@ -32,6 +32,8 @@ export async function main(rawArgv: string[]): Promise<void> {
       process.exit(1);
     }
   }
+  // One line per command. A command file imports at its top only what its flags and --help need; what it
+  // needs to run it imports from its handler (see command-runtime.ts), so that every command starts fast.
   await yargs(argv)
     .scriptName('egress-proxier')
     .usage('$0 <command> [options]\n\nGives chosen Kubernetes pods a static egress source IP.')

@@ -28,21 +28,14 @@ export function slimPodFrom(object: unknown): Converted<SlimPod> {
     problems.push({ path: 'status.phase', message: `must be one of ${PHASES.join(', ')}` });
   }
 
-  const rawIPs: unknown[] = Array.isArray(status.podIPs)
-    ? status.podIPs.map((entry: unknown) => (entry as { ip?: unknown } | null)?.ip)
-    : typeof status.podIP === 'string' && status.podIP !== ''
-      ? [status.podIP]
-      : [];
   const podIPs: string[] = [];
-  rawIPs.forEach((ip, index) => {
-    const canonical = typeof ip === 'string' ? canonicalIP(ip) : null;
-    if (canonical === null)
-      problems.push({
-        path: `status.podIPs[${index}].ip`,
-        message: `"${String(ip)}" is not a valid IP address`,
-      });
+  for (const { path, value } of podIPEntries(status, problems)) {
+    const canonical = typeof value === 'string' ? canonicalIP(value) : null;
+    if (value === undefined) problems.push({ path, message: 'required' });
+    else if (canonical === null)
+      problems.push({ path, message: `${JSON.stringify(value)} is not a valid IP address` });
     else if (!podIPs.includes(canonical)) podIPs.push(canonical);
-  });
+  }
 
   return {
     problems,
@@ -94,19 +87,52 @@ export function slimNodeFrom(object: unknown): Converted<SlimNode> {
     else internalIPs.push(canonical);
   });
 
-  const rawCIDRs: unknown[] = Array.isArray(spec.podCIDRs)
-    ? spec.podCIDRs
-    : typeof spec.podCIDR === 'string'
-      ? [spec.podCIDR]
-      : [];
   const podCIDRs: string[] = [];
-  rawCIDRs.forEach((text, index) => {
-    const parsed = parseCidr(text as string);
-    if ('error' in parsed) problems.push({ path: `spec.podCIDRs[${index}]`, message: parsed.error });
+  for (const { path, value } of podCIDREntries(spec, problems)) {
+    const parsed = parseCidr(value as string); // it refuses what is not a string
+    if ('error' in parsed) problems.push({ path, message: parsed.error });
     else podCIDRs.push(parsed.cidr.text);
-  });
+  }
 
   return { problems, value: { name, labels, ready, internalIPs, podCIDRs } };
+}
+
+/** A value read from the object with the field path it was read from, for messages that name that field. */
+interface Located {
+  path: string;
+  value: unknown;
+}
+
+/** `status.podIPs[*].ip`, or the older `status.podIP` when `podIPs` is absent. */
+function podIPEntries(status: Record<string, unknown>, problems: FieldProblem[]): Located[] {
+  const { podIPs, podIP } = status;
+  if (podIPs === undefined || podIPs === null) {
+    return podIP === undefined || podIP === '' ? [] : [{ path: 'status.podIP', value: podIP }];
+  }
+  if (!Array.isArray(podIPs)) {
+    problems.push({ path: 'status.podIPs', message: 'must be a list of {ip: ADDRESS}' });
+    return [];
+  }
+  return podIPs.flatMap((entry: unknown, index): Located[] => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problems.push({ path: `status.podIPs[${index}]`, message: 'must be {ip: ADDRESS}' });
+      return [];
+    }
+    return [{ path: `status.podIPs[${index}].ip`, value: (entry as { ip?: unknown }).ip }];
+  });
+}
+
+/** `spec.podCIDRs[*]`, or the older `spec.podCIDR` when `podCIDRs` is absent. */
+function podCIDREntries(spec: Record<string, unknown>, problems: FieldProblem[]): Located[] {
+  const { podCIDRs, podCIDR } = spec;
+  if (podCIDRs === undefined || podCIDRs === null) {
+    return podCIDR === undefined || podCIDR === '' ? [] : [{ path: 'spec.podCIDR', value: podCIDR }];
+  }
+  if (!Array.isArray(podCIDRs)) {
+    problems.push({ path: 'spec.podCIDRs', message: 'must be a list of CIDRs' });
+    return [];
+  }
+  return podCIDRs.map((value: unknown, index) => ({ path: `spec.podCIDRs[${index}]`, value }));
 }
 
 function record(object: unknown, field: string): Record<string, unknown> {

@@ -1,9 +1,6 @@
 // `egress-proxier cleanup --backend X`: removes everything the backend ever programmed on this node (and
 // nothing else), like `kube-proxy --cleanup`. No cluster access is needed for node backends.
 import type { Argv, CommandModule } from 'yargs';
-import { createLogger } from '../../logging/logger.js';
-import { createContainer } from '../../composition/container.js';
-import { TOKENS, resolveService } from '../../composition/tokens.js';
 import { backendCommandFlags, type BackendCommandArgs } from '../agent-flags.js';
 import {
   addBackendOptions,
@@ -11,7 +8,6 @@ import {
   backendPlugin,
   preloadedBackend,
 } from '../backend-options.js';
-import { loadKubeConfig } from '../kubeconfig.js';
 
 export type CleanupArgs = BackendCommandArgs;
 
@@ -33,6 +29,8 @@ export const cleanupCommand: CommandModule<object, CleanupArgs> = {
 };
 
 export async function runCleanup(args: CleanupArgs & Record<string, unknown>): Promise<void> {
+  const { createLogger, createContainer, TOKENS, resolveService, loadKubeConfig } =
+    await import('../command-runtime.js');
   const logger = createLogger({ level: args['log-level'], pretty: args['log-pretty'] === true });
   const plugin = await backendPlugin(args.backend);
   const pluginOptions = backendOptionValues(plugin, args);

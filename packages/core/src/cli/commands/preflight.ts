@@ -2,9 +2,6 @@
 // tools and kernel features it needs), printed as a table or JSON, with exit code 1 when one fails. Nothing
 // on the host is changed and no cluster is needed (except by a cluster-scope backend that checks its API).
 import type { Argv, CommandModule } from 'yargs';
-import { createLogger } from '../../logging/logger.js';
-import { createContainer } from '../../composition/container.js';
-import { TOKENS, resolveService } from '../../composition/tokens.js';
 import { runPreflight, type PreflightOutcome } from '../../plugin/preflight.js';
 import type { ProxierContext } from '../../plugin/proxier.js';
 import { backendCommandFlags, type BackendCommandArgs } from '../agent-flags.js';
@@ -15,7 +12,6 @@ import {
   preloadedBackend,
 } from '../backend-options.js';
 import { formatPreflight } from '../format-preflight.js';
-import { loadKubeConfig } from '../kubeconfig.js';
 
 export interface PreflightArgs extends Omit<BackendCommandArgs, 'dry-run'> {
   output: 'table' | 'json';
@@ -63,6 +59,8 @@ export const preflightCommand: CommandModule<object, PreflightArgs> = {
 export async function preflightOutcome(
   args: PreflightArgs & Record<string, unknown>,
 ): Promise<PreflightOutcome> {
+  const { createLogger, createContainer, TOKENS, resolveService, loadKubeConfig } =
+    await import('../command-runtime.js');
   const logger = createLogger({ level: args['log-level'], pretty: args['log-pretty'] === true });
   const plugin = await backendPlugin(args.backend);
   const pluginOptions = backendOptionValues(plugin, args);

@@ -28,7 +28,8 @@ export interface RenderArgs {
 
 export const renderCommand: CommandModule<object, RenderArgs> = {
   command: 'render',
-  describe: 'Print the egress table, policy outcomes and backend rules for a cluster described in YAML files',
+  describe:
+    'Print the egress table, policy outcomes and backend rules for a cluster described in YAML or JSON files',
   builder: (yargs: Argv) =>
     addBackendOptions(
       yargs
@@ -38,7 +39,7 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
           array: true,
           demandOption: true,
           describe:
-            'Kubernetes YAML with Egress, Pod, Namespace and Node objects (multi-document or List; - for stdin)',
+            'Kubernetes YAML or JSON with Egress, Pod, Namespace and Node objects (multi-document or List; a directory; - for stdin)',
         })
         .option('node', {
           type: 'string',
@@ -72,7 +73,7 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
           'rules node-b would get',
         )
         .example(
-          'kubectl get egress,pods,ns,nodes -A -o yaml | $0 render -f - -o json',
+          'kubectl get pods,nodes,namespaces,egresses -A -o json | $0 render -f - --node node-b',
           'render a live cluster offline',
         ),
       preloadedBackend()?.plugin,

@@ -3,12 +3,9 @@
 // a failed preflight check) exits non-zero with the reason, so kubelet restarts the container and the user
 // sees why; SIGTERM stops the agent with the restart hold, leaving the datapath in place.
 import type { Argv, CommandModule } from 'yargs';
-import { createLogger } from '../../logging/logger.js';
-import { createContainer } from '../../composition/container.js';
-import { TOKENS, resolveService } from '../../composition/tokens.js';
-import { Agent } from '../../agent/agent.js';
-import { AgentMetrics } from '../../observability/agent-metrics.js';
-import { serveEndpoints, type ListeningServer } from '../../observability/http-endpoints.js';
+import type { Agent } from '../../agent/agent.js';
+import type { createLogger } from '../../logging/logger.js';
+import type { ListeningServer } from '../../observability/http-endpoints.js';
 import { agentFlags, agentOptionsFromArgs, backendCommandFlags, type RunArgs } from '../agent-flags.js';
 import {
   addBackendOptions,
@@ -16,7 +13,6 @@ import {
   backendPlugin,
   preloadedBackend,
 } from '../backend-options.js';
-import { loadKubeConfig } from '../kubeconfig.js';
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
@@ -76,6 +72,16 @@ export interface RunningAgentProcess {
 export async function startAgentFromArgs(
   args: RunArgs & Record<string, unknown>,
 ): Promise<RunningAgentProcess> {
+  const {
+    createLogger,
+    createContainer,
+    TOKENS,
+    resolveService,
+    Agent,
+    AgentMetrics,
+    serveEndpoints,
+    loadKubeConfig,
+  } = await import('../command-runtime.js');
   const logger = createLogger({ level: args['log-level'], pretty: args['log-pretty'] === true });
   const plugin = await backendPlugin(args.backend);
   if (plugin.scope === 'node' && !args['node-name'])

@@ -2,13 +2,10 @@
 // does with it and which address the outside sees, from YAML files (like `render`) or from the live cluster.
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_AGENT_OPTIONS } from '../../agent/agent-options.js';
-import { readClusterSnapshot } from '../../kube/cluster-snapshot.js';
-import { KubeClient } from '../../kube/kube-client.js';
 import { EgressModel } from '../../model/egress-model.js';
 import { tracePacket } from '../../trace/trace-packet.js';
 import { parseTraceRequest, TRACE_EXIT_CODES, TraceError } from '../../trace/trace-request.js';
 import { formatTraceResult } from '../format-trace.js';
-import { loadKubeConfig } from '../kubeconfig.js';
 import { splitList } from '../list-args.js';
 import { describeLocation, loadManifestFiles } from '../load-manifests.js';
 
@@ -123,6 +120,12 @@ async function modelFromFiles(files: string[], clusterCIDRs: string[]): Promise<
 }
 
 async function modelFromCluster(args: TraceArgs, clusterCIDRs: string[]): Promise<EgressModel> {
+  // Imported here, not at the top: the kube client takes most of a second to load (see command-runtime.ts).
+  const [{ KubeClient }, { readClusterSnapshot }, { loadKubeConfig }] = await Promise.all([
+    import('../../kube/kube-client.js'),
+    import('../../kube/cluster-snapshot.js'),
+    import('../kubeconfig.js'),
+  ]);
   const client = new KubeClient(loadKubeConfig(args.kubeconfig));
   try {
     return await readClusterSnapshot(client, {
