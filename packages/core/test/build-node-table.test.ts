@@ -215,44 +215,56 @@ describe('buildNodeEgressTable', () => {
   describe('acceptance in cluster context', () => {
     const cases = [
       {
-        name: 'egress IP inside the pod CIDR',
+        name: 'an egress IP inside the pod CIDR',
         ip: '10.244.9.9',
         reason: 'EgressIPInClusterRange',
         message: 'egress IP 10.244.9.9 is inside cluster range 10.244.0.0/16',
       },
       {
-        name: 'egress IP inside the service CIDR',
+        name: 'an egress IP inside the service CIDR',
         ip: '10.96.0.10',
         reason: 'EgressIPInClusterRange',
         message: 'egress IP 10.96.0.10 is inside cluster range 10.96.0.0/12',
       },
       {
-        name: 'egress IP equal to a node IP',
+        name: 'an egress IP equal to a node IP',
         ip: '192.0.2.12',
         reason: 'EgressIPIsNodeIP',
         message: 'egress IP 192.0.2.12 is the address of node node-b',
       },
       {
-        name: 'loopback egress IP',
+        name: 'a loopback egress IP',
         ip: '127.0.0.5',
         reason: 'EgressIPReserved',
         message: 'egress IP 127.0.0.5 is a loopback address',
       },
       {
-        name: 'link-local egress IP',
+        name: 'a link-local egress IP',
         ip: '169.254.1.1',
         reason: 'EgressIPReserved',
         message: 'egress IP 169.254.1.1 is a link-local address',
       },
       {
-        name: 'multicast egress IP',
+        name: 'a multicast egress IP',
         ip: '224.0.0.9',
         reason: 'EgressIPReserved',
         message: 'egress IP 224.0.0.9 is a multicast address',
       },
+      {
+        name: 'an unspecified egress IP',
+        ip: '0.0.0.0',
+        reason: 'EgressIPReserved',
+        message: 'egress IP 0.0.0.0 is an unspecified address',
+      },
+      {
+        name: 'a broadcast egress IP',
+        ip: '255.255.255.255',
+        reason: 'EgressIPReserved',
+        message: 'egress IP 255.255.255.255 is a broadcast address',
+      },
     ];
     for (const testCase of cases) {
-      it(`rejects an ${testCase.name} and leaves other policies working`, () => {
+      it(`rejects ${testCase.name} and leaves other policies working`, () => {
         const model = threeNodeCluster();
         model.upsertEgress(egress('good', { ...byNs, egressIPs: ['192.0.2.100'] }));
         model.upsertEgress(egress('bad', { ...byNs, egressIPs: [testCase.ip] }));

@@ -129,6 +129,80 @@ describe('egress-proxier render (CLI)', () => {
     expect(result.stdout).to.contain('SNAT to 192.0.2.100');
   });
 
+  it('exits 1 with --strict when an Egress is invalid, after printing the table', async () => {
+    const bad = `${cluster}---\napiVersion: egress.proxier.io/v1alpha1\nkind: Egress\nmetadata: {name: broken}\nspec: {egressIPs: [nope]}\n`;
+    const result = await run(['render', '-f', tempFile('bad.yaml', bad), '--strict']);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.contain('error: --strict: 1 Egress(es) refused');
+    expect(result.stdout).to.contain('SNAT to 192.0.2.100');
+  });
+
+  describe('refusals that need the cluster', () => {
+    const refused: { name: string; spec: string; cidrs: string[]; warning: string }[] = [
+      {
+        name: 'a reserved egress IP',
+        spec: '{podSelector: {matchLabels: {app: api}}, egressIPs: [0.0.0.0]}',
+        cidrs: [],
+        warning:
+          'warning: Egress other: refused (EgressIPReserved): egress IP 0.0.0.0 is an unspecified address',
+      },
+      {
+        name: 'an egress IP inside --cluster-cidr',
+        spec: '{podSelector: {matchLabels: {app: api}}, egressIPs: [10.244.9.9]}',
+        cidrs: ['--cluster-cidr', '10.244.0.0/16'],
+        warning:
+          'warning: Egress other: refused (EgressIPInClusterRange): egress IP 10.244.9.9 is inside cluster range 10.244.0.0/16',
+      },
+      {
+        name: "a node's IP",
+        spec: '{podSelector: {matchLabels: {app: api}}, egressIPs: [192.0.2.5]}',
+        cidrs: [],
+        warning:
+          'warning: Egress other: refused (EgressIPIsNodeIP): egress IP 192.0.2.5 is the address of node gw',
+      },
+      {
+        name: "another Egress's IP",
+        spec: '{podSelector: {matchLabels: {app: web}}, egressIPs: [192.0.2.100], gatewayNodeSelector: {matchLabels: {pool: b}}}',
+        cidrs: [],
+        warning:
+          'warning: Egress other: refused (EgressIPConflict): egress IP 192.0.2.100 is already used by Egress pay with a different gatewayNodeSelector',
+      },
+    ];
+    for (const testCase of refused) {
+      it(`warns on stderr about ${testCase.name}, and exits 1 with --strict`, async () => {
+        const file = tempFile(
+          'refused.yaml',
+          `${cluster}---\napiVersion: egress.proxier.io/v1alpha1\nkind: Egress\nmetadata: {name: other, creationTimestamp: "2030-01-01T00:00:00Z"}\nspec: ${testCase.spec}\n`,
+        );
+        const lenient = await run(['render', '-f', file, ...testCase.cidrs]);
+        expect(lenient.code).to.equal(0);
+        expect(lenient.stderr).to.contain(testCase.warning);
+        expect(lenient.stdout).to.match(/other\s+False\s+0\s+-\s+EgressIP/);
+        const strict = await run(['render', '-f', file, ...testCase.cidrs, '--strict']);
+        expect(strict.code).to.equal(1);
+        expect(strict.stderr).to.contain(testCase.warning);
+        expect(strict.stderr).to.contain('error: --strict: 1 Egress(es) refused');
+      });
+    }
+
+    it('exits 0 with --strict when every Egress is accepted', async () => {
+      const result = await run(['render', '-f', tempFile('c.yaml', cluster), '--strict']);
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(0);
+    });
+  });
+
+  it('refuses a --node that no Node in the files names, listing those that exist', async () => {
+    const result = await run(['render', '-f', tempFile('c.yaml', cluster), '--node', 'x']);
+    expect(result.code).to.equal(1);
+    expect(result.stdout).to.equal('');
+    expect(result.stderr).to.contain('error: --node x: no such Node in the files (they have gw)');
+    const noNodes = tempFile('pods.yaml', cluster.split('---').slice(1).join('---'));
+    const empty = await run(['render', '-f', noNodes, '--node', 'x']);
+    expect(empty.code).to.equal(1);
+    expect(empty.stderr).to.contain('error: --node x: the files have no Node objects');
+  });
+
   it('reports YAML syntax errors with the document number', async () => {
     const namespace = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n';
     const result = await run(['render', '-f', tempFile('syntax.yaml', `${namespace}---\nb: [unclosed\n`)]);
@@ -158,7 +232,15 @@ describe('egress-proxier render (CLI)', () => {
   it('explains itself with --help and prints a version', async () => {
     const help = await run(['render', '--help']);
     expect(help.code).to.equal(0);
-    for (const flag of ['--file', '--node', '--backend', '--output', '--cluster-cidr', '--service-cidr'])
+    for (const flag of [
+      '--file',
+      '--node',
+      '--backend',
+      '--output',
+      '--cluster-cidr',
+      '--service-cidr',
+      '--strict',
+    ])
       expect(help.stdout).to.contain(flag);
     const version = await run(['version']);
     expect(version.stdout).to.match(/^egress-proxier \d+\.\d+\.\d+/);

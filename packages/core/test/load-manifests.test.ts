@@ -130,7 +130,7 @@ describe('loading manifests', () => {
   it('names the pod CIDR field the file used: spec.podCIDR or spec.podCIDRs', async () => {
     const node = (spec: string): string => `apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: ${spec}\n`;
     expect(await loadError({ 'n.yaml': node('{podCIDR: 10.244.0.0/33}') })).to.equal(
-      'n.yaml: document 1 (Node n): spec.podCIDR: prefix length must be an integer from 0 to 32',
+      'n.yaml: document 1 (Node n): spec.podCIDR: prefix length must be an integer from 0 to 32 without leading zeros',
     );
     expect(await loadError({ 'n.yaml': node('{podCIDRs: [10.244.0.0/24, nope]}') })).to.equal(
       'n.yaml: document 1 (Node n): spec.podCIDRs[1]: must be a CIDR such as 203.0.113.0/24',

@@ -144,7 +144,9 @@ const cases: Case[] = [
   {
     name: 'destination CIDR bad prefix',
     object: egress('a', { ...ns, destinationCIDRs: ['203.0.113.0/33'] }),
-    problems: ['spec.destinationCIDRs[0]: "203.0.113.0/33": prefix length must be an integer from 0 to 32'],
+    problems: [
+      'spec.destinationCIDRs[0]: "203.0.113.0/33": prefix length must be an integer from 0 to 32 without leading zeros',
+    ],
   },
   {
     name: 'destination CIDR of a family without egress IP',

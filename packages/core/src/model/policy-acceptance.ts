@@ -31,7 +31,11 @@ export interface ClusterContext {
 export function contextRejection(policy: EgressPolicy, context: ClusterContext): Rejection | null {
   for (const ip of policy.egressIPs) {
     const reserved = reservedRangeOf(ip);
-    if (reserved) return { reason: 'EgressIPReserved', message: `egress IP ${ip} is a ${reserved} address` };
+    if (reserved) {
+      // The range names are "unspecified", "loopback", "link-local", …: only a vowel takes "an".
+      const article = /^[aeiou]/.test(reserved) ? 'an' : 'a';
+      return { reason: 'EgressIPReserved', message: `egress IP ${ip} is ${article} ${reserved} address` };
+    }
     const range = context.clusterRanges.containing(ip);
     if (range)
       return {

@@ -41,8 +41,9 @@ export function parseCidr(text: string): { cidr: Cidr } | { error: string } {
   if (address === null) return { error: `"${addressText}" is not a valid IP address` };
   const family = ipFamily(address);
   const maxPrefix = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) {
-    return { error: `prefix length must be an integer from 0 to ${maxPrefix}` };
+  // Plain decimal only: no sign, no space, no leading zero (as Kubernetes' strict CIDR parsing, which refuses `/08`).
+  if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > maxPrefix) {
+    return { error: `prefix length must be an integer from 0 to ${maxPrefix} without leading zeros` };
   }
   const prefixLength = Number(prefixText);
   const network = networkAddress(address, prefixLength);

@@ -24,6 +24,13 @@ export interface RenderArgs {
   output: 'table' | 'yaml' | 'json';
   'cluster-cidr': string[];
   'service-cidr': string[];
+  strict: boolean;
+}
+
+/** What `render` prints, and whether `--strict` fails the command (an Egress the cluster would refuse). */
+export interface RenderOutput {
+  text: string;
+  refusedEgresses: number;
 }
 
 export const renderCommand: CommandModule<object, RenderArgs> = {
@@ -68,6 +75,12 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
           default: [],
           describe: 'Service CIDR(s) of the cluster: never SNATed, never valid egress IPs',
         })
+        .option('strict', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'Exit 1 when an Egress is refused (invalid, or refused in cluster context: reserved IP, IP in a cluster range, node IP, conflicting IP, unsupported by the backend)',
+        })
         .example(
           '$0 render -f examples/cluster.yaml --node node-b --backend iptables',
           'rules node-b would get',
@@ -79,11 +92,18 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
       preloadedBackend()?.plugin,
     ) as unknown as Argv<RenderArgs>,
   handler: async (args) => {
-    process.stdout.write(await renderToText(args));
+    const output = await renderToText(args);
+    process.stdout.write(output.text);
+    if (args.strict && output.refusedEgresses > 0) {
+      process.stderr.write(
+        `error: --strict: ${output.refusedEgresses} Egress(es) refused, see the warnings\n`,
+      );
+      process.exitCode = 1;
+    }
   },
 };
 
-export async function renderToText(args: RenderArgs & Record<string, unknown>): Promise<string> {
+export async function renderToText(args: RenderArgs & Record<string, unknown>): Promise<RenderOutput> {
   const plugin = args.backend ? await backendPlugin(args.backend) : undefined;
   const model = new EgressModel({
     clusterCIDRs: splitList([...args['cluster-cidr'], ...args['service-cidr']]),
@@ -94,13 +114,33 @@ export async function renderToText(args: RenderArgs & Record<string, unknown>): 
     process.stderr.write(`warning: ${describeLocation(invalid.location)}: ${invalid.message}\n`);
   }
 
-  const nodeNames = args.node ? [args.node] : model.nodeNames();
-  if (args.node && !model.node(args.node)) {
-    process.stderr.write(`warning: node ${args.node} is not among the Node objects in the files\n`);
-  }
+  // An unknown --node rendered as an empty table, indistinguishable from a node that programs nothing.
+  if (args.node !== undefined && !model.node(args.node))
+    throw new Error(unknownNodeMessage(args.node, model));
+  const nodeNames = args.node !== undefined ? [args.node] : model.nodeNames();
   const result = renderResult(model, nodeNames, plugin, args);
-  if (args.output === 'json') return JSON.stringify(result, null, 2) + '\n';
-  if (args.output === 'yaml') return stringify(result);
+  // Schema problems were warned about above; these refusals need the whole cluster (and the backend) to be
+  // found, and were otherwise only in the NOTES column.
+  for (const outcome of result.outcomes) {
+    if (outcome.accepted.status || outcome.accepted.reason === 'InvalidSpec') continue;
+    process.stderr.write(
+      `warning: Egress ${outcome.name}: refused (${outcome.accepted.reason}): ${outcome.accepted.message}\n`,
+    );
+  }
+  const refusedEgresses = result.outcomes.filter((outcome) => !outcome.accepted.status).length;
+  return { text: formatOutput(result, args.output), refusedEgresses };
+}
+
+function unknownNodeMessage(node: string, model: EgressModel): string {
+  const known = model.nodeNames();
+  return known.length === 0
+    ? `--node ${node}: the files have no Node objects`
+    : `--node ${node}: no such Node in the files (they have ${known.join(', ')})`;
+}
+
+function formatOutput(result: RenderResult, output: RenderArgs['output']): string {
+  if (output === 'json') return JSON.stringify(result, null, 2) + '\n';
+  if (output === 'yaml') return stringify(result);
   return formatRenderResult(result);
 }
 
