@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadProxierPlugin } from '@egress-proxier/core';
 import { assertLabPrerequisites, createLab, run, runIn } from '@egress-proxier/netlab';
+import { runningPodStatus } from '@egress-proxier/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'packages/core/dist/src/cli/main.js');
@@ -175,10 +176,11 @@ class LiveCluster {
     await this.kubectl('wait', '--for=condition=Established', 'crd/egresses.egress.proxier.io');
   }
 
-  /** Node and Pod objects as the kubelet would report them (Ready nodes, Running pods with their lab IPs). */
+  /** Node and Pod objects as the kubelet would report them (Ready nodes, Running and Ready pods with their lab IPs). */
   async registerNodesAndPods() {
     const gateways = new Set(this.options.gatewayNodes ?? []);
-    const now = new Date().toISOString();
+    const startTime = new Date();
+    const now = startTime.toISOString();
     for (const node of this.lab.nodes) {
       await this.apply({
         apiVersion: 'v1',
@@ -201,6 +203,7 @@ class LiveCluster {
       });
     }
     await this.kubectl('create', 'namespace', this.podNamespace);
+    const containers = [{ name: 'app', image: 'example/checkout' }];
     for (const pod of this.lab.pods) {
       await this.apply({
         apiVersion: 'v1',
@@ -210,12 +213,11 @@ class LiveCluster {
           namespace: this.podNamespace,
           labels: this.options.podLabels ?? { app: 'checkout' },
         },
-        spec: { nodeName: pod.node.name, containers: [{ name: 'app', image: 'example/checkout' }] },
+        spec: { nodeName: pod.node.name, containers },
       });
-      await this.patchStatus('pod', pod.name, { phase: 'Running', podIP: pod.ip, podIPs: [{ ip: pod.ip }] }, [
-        '-n',
-        this.podNamespace,
-      ]);
+      // The whole status, containers and Ready condition included: phase and IPs alone read `0/1` in kubectl.
+      const status = runningPodStatus({ containers, podIPs: [pod.ip], hostIP: pod.node.ip, startTime });
+      await this.patchStatus('pod', pod.name, status, ['-n', this.podNamespace]);
     }
   }
 

@@ -26,3 +26,4 @@ export {
   type StructuralSchema,
 } from './schema/structural-schema.js';
 export { renderGolden, type RenderGoldenCase } from './golden/render-golden.js';
+export { runningPodStatus, type RunningPodStatusOptions } from './kubelet/running-pod-status.js';

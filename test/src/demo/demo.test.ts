@@ -28,6 +28,9 @@ describe('npm run demo', function () {
     expect(stdout).to.match(/pod-1-1\s+on node-1\s+→\s+203\.0\.113\.10 sees 192\.0\.2\.11\n/);
     expect(stdout).to.match(/pod-1-1\s+on node-1\s+→\s+203\.0\.113\.10 sees 192\.0\.2\.100\n/);
     expect(stdout).to.contain('both held it at once: never');
+    // Step 3's `kubectl get pods`: reported as the kubelet would, every pod is ready and running.
+    expect(stdout).to.match(/pod\/pod-1-1\s+1\/1\s+Running\s+0\s/);
+    expect(stdout).to.not.match(/pod\/\S+\s+0\/1\s/);
     expect(stdout).to.contain('done');
     const { stdout: namespaces } = await new Promise<{ stdout: string }>((resolve) =>
       execFile('ip', ['netns', 'list'], (_e, out) => resolve({ stdout: out })),
