@@ -73,7 +73,7 @@ function matches(actual: CalicoObject, desired: CalicoObject): boolean {
 }
 
 /** The current object with our labels, annotations and spec fields laid over it (others' fields kept). */
-function merged<T extends CalicoObject>(current: T, desired: T): T {
+export function merged<T extends CalicoObject>(current: T, desired: T): T {
   return {
     ...current,
     metadata: {

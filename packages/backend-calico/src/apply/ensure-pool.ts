@@ -4,6 +4,7 @@ import type { IPPool } from '../calico/ippool.js';
 import { describeError, isAlreadyExists, statusCodeOf } from '../calico/api-errors.js';
 import { poolSpecMatches, type DesiredPool } from '../plan/desired-pool.js';
 import { isOwnedBy } from '../plan/pool-ownership.js';
+import { merged } from './ensure-owned-object.js';
 import type { IPPoolClient } from './ippool-client.js';
 
 export type EnsurePoolOutcome =
@@ -53,17 +54,4 @@ async function converge(
       current = await client.get(desired.object.metadata.name);
     }
   }
-}
-
-/** The current object with our labels, annotations and spec fields laid over it (others' fields kept). */
-function merged(current: IPPool, desired: IPPool): IPPool {
-  return {
-    ...current,
-    metadata: {
-      ...current.metadata,
-      labels: { ...current.metadata.labels, ...desired.metadata.labels },
-      annotations: { ...current.metadata.annotations, ...desired.metadata.annotations },
-    },
-    spec: { ...current.spec, ...desired.spec },
-  };
 }
