@@ -19,6 +19,12 @@ export interface LoadedManifests {
   invalidEgresses: { location: ManifestLocation; message: string }[];
 }
 
+/** One `warning:` line on stderr per Egress that failed validation (render and trace go on without it). */
+export function warnInvalidEgresses(loaded: LoadedManifests): void {
+  for (const invalid of loaded.invalidEgresses)
+    process.stderr.write(`warning: ${describeLocation(invalid.location)}: ${invalid.message}\n`);
+}
+
 const SUPPORTED = 'render reads Egress, Pod, Namespace, Node and List';
 
 export async function loadManifestFiles(

@@ -7,7 +7,7 @@ import { computePolicyOutcomes } from '../../model/policy-outcome.js';
 import { buildNodeEgressTable } from '../../table/build-node-table.js';
 import { buildClusterEgressTable } from '../../table/build-cluster-table.js';
 import type { ProxierPlugin } from '../../plugin/proxier.js';
-import { describeLocation, loadManifestFiles } from '../load-manifests.js';
+import { loadManifestFiles, warnInvalidEgresses } from '../load-manifests.js';
 import { formatRenderResult, type RenderResult } from '../format-render.js';
 import { splitList } from '../list-args.js';
 import {
@@ -109,10 +109,7 @@ export async function renderToText(args: RenderArgs & Record<string, unknown>): 
     clusterCIDRs: splitList([...args['cluster-cidr'], ...args['service-cidr']]),
     capabilities: plugin?.capabilities,
   });
-  const loaded = await loadManifestFiles(args.file, model);
-  for (const invalid of loaded.invalidEgresses) {
-    process.stderr.write(`warning: ${describeLocation(invalid.location)}: ${invalid.message}\n`);
-  }
+  warnInvalidEgresses(await loadManifestFiles(args.file, model));
 
   // An unknown --node rendered as an empty table, indistinguishable from a node that programs nothing.
   if (args.node !== undefined && !model.node(args.node))

@@ -7,7 +7,7 @@ import { tracePacket } from '../../trace/trace-packet.js';
 import { parseTraceRequest, TRACE_EXIT_CODES, TraceError } from '../../trace/trace-request.js';
 import { formatTraceResult } from '../format-trace.js';
 import { splitList } from '../list-args.js';
-import { describeLocation, loadManifestFiles } from '../load-manifests.js';
+import { loadManifestFiles, warnInvalidEgresses } from '../load-manifests.js';
 
 export interface TraceArgs {
   from: string;
@@ -113,9 +113,7 @@ export async function traceToText(args: TraceArgs): Promise<string> {
 
 async function modelFromFiles(files: string[], clusterCIDRs: string[]): Promise<EgressModel> {
   const model = new EgressModel({ clusterCIDRs });
-  const loaded = await loadManifestFiles(files, model);
-  for (const invalid of loaded.invalidEgresses)
-    process.stderr.write(`warning: ${describeLocation(invalid.location)}: ${invalid.message}\n`);
+  warnInvalidEgresses(await loadManifestFiles(files, model));
   return model;
 }
 
