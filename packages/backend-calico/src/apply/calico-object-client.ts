@@ -1,7 +1,8 @@
 // Reads and writes of one cluster-scoped Calico kind (Tier, GlobalNetworkPolicy) through projectcalico.org/v3.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { CalicoApiGroup } from '../calico/calico-api.js';
-import { hasNameAndSpec, type ObjectMetadata } from '../calico/global-network-policy.js';
+import { hasNameAndSpec } from '../calico/global-network-policy.js';
+import type { ObjectMetadata } from '../calico/object-metadata.js';
 
 export interface CalicoObject {
   apiVersion: string;

@@ -1,6 +1,8 @@
 // The projectcalico.org/v3 GlobalNetworkPolicy and Tier fields this backend writes to enforce FailClosed
 // (schema: Calico's globalnetworkpolicies.projectcalico.org CRD).
 
+import type { ObjectMetadata } from './object-metadata.js';
+
 export type RuleAction = 'Allow' | 'Deny' | 'Log' | 'Pass';
 
 export interface EntityRule {
@@ -14,15 +16,6 @@ export interface PolicyRule {
   ipVersion?: 4 | 6;
   source?: EntityRule;
   destination?: EntityRule;
-  [field: string]: unknown;
-}
-
-export interface ObjectMetadata {
-  name: string;
-  resourceVersion?: string;
-  uid?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
   [field: string]: unknown;
 }
 

@@ -1,6 +1,8 @@
 // The IPPool object as both Calico API groups serve it (projectcalico.org/v3 and crd.projectcalico.org/v1
 // share the spec fields used here).
 
+import type { ObjectMetadata } from './object-metadata.js';
+
 export type EncapsulationMode = 'Never' | 'Always' | 'CrossSubnet';
 
 export interface IPPoolSpec {
@@ -19,14 +21,7 @@ export interface IPPoolSpec {
 export interface IPPool {
   apiVersion: string;
   kind: 'IPPool';
-  metadata: {
-    name: string;
-    resourceVersion?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [field: string]: unknown;
-  };
+  metadata: ObjectMetadata;
   spec: IPPoolSpec;
 }
 
