@@ -70,7 +70,7 @@ describe('guest lab failures', function () {
     ['is killed with SIGKILL', 'hold'],
   ] as const) {
     it(`a test process that ${how} leaves no qemu or virtiofsd`, async () => {
-      const child = spawn(process.execPath, [BOOT_AND_LEAVE, end], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [BOOT_AND_LEAVE, end], { stdio: ['pipe', 'pipe', 'inherit'] });
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
         child.once('exit', (code) => reject(new Error(`boot-and-leave exited with ${code} before booting`)));
@@ -78,6 +78,7 @@ describe('guest lab failures', function () {
       const { runDir, pids } = JSON.parse(line) as { runDir: string; pids: number[] };
       expect(pids.filter((pid) => alive(pid))).to.have.length(2);
       if (end === 'hold') child.kill('SIGKILL');
+      else child.stdin.end();
       await new Promise((resolve) =>
         child.exitCode !== null || child.signalCode !== null
           ? resolve(undefined)
