@@ -11,6 +11,7 @@ export * from './table/node-egress-table.js';
 export * from './table/cluster-egress-table.js';
 export * from './plugin/capabilities.js';
 export * from './plugin/proxier.js';
+export * from './plugin/traffic.js';
 export * from './exec/exec.js';
 export * from './runner/clock.js';
 export * from './api/validate-egress.js';

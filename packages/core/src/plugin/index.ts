@@ -8,6 +8,7 @@
 
 // The contract: plugin shapes, context, reports, SyncFailedError, createProxierPlugin, preflight types.
 export * from './proxier.js';
+export * from './traffic.js';
 export * from './capabilities.js';
 export * from './preflight.js';
 export { validateProxierPlugin, type PluginValidation } from './validate-plugin.js';

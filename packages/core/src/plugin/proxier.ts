@@ -7,6 +7,7 @@ import type { Exec } from '../exec/exec.js';
 import type { NodeEgressTable } from '../table/node-egress-table.js';
 import type { ClusterEgressTable } from '../table/cluster-egress-table.js';
 import type { ProxierCapability } from './capabilities.js';
+import type { TrafficReading } from './traffic.js';
 import type { Clock } from '../runner/clock.js';
 
 export type ProxierScope = 'node' | 'cluster';
@@ -98,6 +99,12 @@ export interface NodeProxier {
    * Must be cheap: it runs every renew interval.
    */
   heartbeat?(lifetimeSeconds: number, signal: AbortSignal): Promise<void>;
+  /**
+   * The datapath's counters for the egress IPs this node holds and their SNAT port use (traffic.ts). Called
+   * every --traffic-interval, outside syncs, and possibly while one runs: read only, never write. A backend
+   * without it has no traffic metrics.
+   */
+  readTraffic?(signal: AbortSignal): Promise<TrafficReading>;
   /** Remove everything this backend ever programmed, and nothing else. */
   cleanup(signal: AbortSignal): Promise<void>;
 }
