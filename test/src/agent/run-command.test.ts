@@ -280,6 +280,8 @@ function baseArgs(): RunArgs & Record<string, unknown> {
     'leader-elect-retry-period': '500ms',
     'healthz-bind-address': '127.0.0.1:0',
     'metrics-bind-address': '127.0.0.1:0',
+    'traffic-interval': '15s',
+    'snat-port-pressure': 0.8,
     'dry-run': false,
     'log-level': 'silent',
   };

@@ -16,6 +16,7 @@ import {
 import type { SlimNamespace, SlimNode, SlimPod } from '../cluster/slim-objects.js';
 import type { EgressModel } from '../model/egress-model.js';
 import type { FencingController } from '../fencing/fencing-controller.js';
+import type { PortPressureBook } from '../traffic/port-pressure-book.js';
 import { informer, type InformerSpec } from './informers.js';
 
 export interface InformerReactions {
@@ -24,6 +25,8 @@ export interface InformerReactions {
   /** Only an Egress status changed. */
   statusChanged(): void;
   fencing: FencingController | undefined;
+  /** Heartbeat leases also carry SNAT port pressure, for the status leader's conditions. */
+  portPressure?: PortPressureBook;
 }
 
 export function agentInformers(
@@ -89,8 +92,14 @@ export function agentInformers(
       path: leasesPath(namespace),
       convert: toSlimLease,
       labelSelector: `${HEARTBEAT_LABEL}=true`,
-      upsert: (lease, _previous, origin) => fencing.observeLease(lease, origin === 'watch'),
-      delete: (lease) => fencing.forgetLease(lease.name),
+      upsert: (lease, _previous, origin) => {
+        fencing.observeLease(lease, origin === 'watch');
+        if (on.portPressure?.observe(lease)) on.statusChanged();
+      },
+      delete: (lease) => {
+        fencing.forgetLease(lease.name);
+        if (on.portPressure?.forget(lease.name)) on.statusChanged();
+      },
     }),
     ...specs,
   ];

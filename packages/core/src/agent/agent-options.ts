@@ -43,6 +43,10 @@ export interface AgentOptions {
   };
   /** Minimum time between two rounds of status writes. */
   statusMinIntervalMs: number;
+  /** How often the backend's traffic counters are read (docs/operating.md, "Traffic metrics"); 0: never. */
+  trafficIntervalMs: number;
+  /** The fraction of an egress IP's SNAT ports to one remote endpoint at which PortsNearExhaustion comes on. */
+  portPressureThreshold: number;
   /** A watch that delivered nothing (not even a bookmark) for this long is restarted. */
   watchdogMs: number;
   /** Heartbeat leases change every interval, so their watch is judged much sooner. */
@@ -73,6 +77,8 @@ export const DEFAULT_AGENT_OPTIONS: Omit<AgentOptions, 'nodeName' | 'clusterCIDR
     retryPeriodMs: 2_000,
   },
   statusMinIntervalMs: 1_000,
+  trafficIntervalMs: 15_000,
+  portPressureThreshold: 0.8,
   watchdogMs: 120_000,
   leaseWatchdogMs: 6_000,
   listTimeoutMs: 120_000,

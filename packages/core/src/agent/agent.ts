@@ -30,6 +30,10 @@ import { Leadership } from './leadership.js';
 import { leaderIdentity } from './leader-identity.js';
 import { NodeDatapath } from './node-datapath.js';
 import { NodeSyncLoop } from './node-sync-loop.js';
+import type { LeaseObject } from '../kube/lease-api.js';
+import { PortPressureBook } from '../traffic/port-pressure-book.js';
+import { PORT_PRESSURE_ANNOTATION, formatPortPressure } from '../traffic/port-pressure.js';
+import { TrafficCollector } from '../traffic/traffic-collector.js';
 
 export interface AgentDependencies {
   kubeConfig: KubeConfig;
@@ -57,6 +61,9 @@ export class Agent {
   private readonly fencing: FencingController | undefined;
   private readonly clusterLoop: ClusterSyncLoop | undefined;
   private nodeLoop: NodeSyncLoop | undefined;
+  private traffic: TrafficCollector | undefined;
+  /** What gateways publish about SNAT port pressure (node backends), for the leader's status. */
+  private readonly portPressure = new PortPressureBook();
   private state: AgentState = 'created';
   /** Aborted by `stop`: a start still in its preflight gives up. */
   private readonly stopping = new AbortController();
@@ -88,6 +95,7 @@ export class Agent {
           peerUrl: deps.peerUrl,
           livenessChanged: () => (model.livenessChanged(), this.changed()),
           decisionsChanged: () => this.nodeLoop?.request(),
+          annotations: (current) => this.trafficAnnotations(current),
         },
       );
     const conditions = new BackendConditionStore();
@@ -107,6 +115,7 @@ export class Agent {
         changed: () => this.changed(),
         statusChanged: () => this.leadership.statusMayHaveChanged(),
         fencing: this.fencing,
+        portPressure: this.portPressure,
       }),
       { ...common, answered: () => this.fencing?.apiAnswered() },
     );
@@ -126,8 +135,12 @@ export class Agent {
         client: this.client,
         model,
         egress: (name) => egresses.get(name),
-        // A node proxier's report covers one node; only the cluster proxier's (on this leader) counts.
-        backendConditions: (outcome) => (plugin.scope === 'cluster' ? conditions.conditionsFor(outcome) : []),
+        // A node proxier's report covers one node; only the cluster proxier's (on this leader) counts. Node
+        // backends' gateways publish their SNAT port pressure instead.
+        backendConditions: (outcome) =>
+          plugin.scope === 'cluster'
+            ? conditions.conditionsFor(outcome)
+            : this.portPressure.conditionsFor(outcome),
         startedLeading: () => this.clusterLoop?.startedLeading(),
         stoppedLeading: () => this.clusterLoop?.stoppedLeading(),
       },
@@ -188,6 +201,20 @@ export class Agent {
         logger,
         metrics,
       });
+      if (datapath.countsTraffic && this.options.trafficIntervalMs > 0)
+        this.traffic = new TrafficCollector(
+          {
+            intervalMs: this.options.trafficIntervalMs,
+            portPressureThreshold: this.options.portPressureThreshold,
+          },
+          {
+            source: datapath,
+            clock,
+            metrics,
+            logger: this.logger.child({ component: 'traffic' }),
+            pressureChanged: () => fencing.publishSoon(),
+          },
+        );
     }
     this.informers.start();
     await this.informers.waitForSync();
@@ -200,6 +227,7 @@ export class Agent {
     this.logger.info(this.informers.sizes(), 'informers synced: starting to sync the datapath');
     this.leadership.start();
     this.nodeLoop?.start();
+    this.traffic?.start();
     this.clusterLoop?.start();
     this.companion.start();
   }
@@ -217,6 +245,7 @@ export class Agent {
     await Promise.all([
       this.leadership.stop(),
       this.nodeLoop?.stop(),
+      this.traffic?.stop(),
       this.clusterLoop?.stop(),
       this.companion.stop(),
     ]);
@@ -242,6 +271,18 @@ export class Agent {
   /** This agent's answer to a peer's `/peer/api-status` (a cluster-scope agent hosts nothing: false). */
   async peerApiStatus(): Promise<PeerApiStatus> {
     return this.fencing?.peerApiStatus() ?? { node: this.options.nodeName, apiReachable: false };
+  }
+
+  /**
+   * The SNAT port pressure annotation of this node's heartbeat lease: written once there is pressure to tell,
+   * and from then on (an empty list clears it), so a lease never carries it for a backend without counters.
+   */
+  private trafficAnnotations(current: LeaseObject | undefined): Record<string, string> {
+    const pressure = this.traffic?.pressure;
+    if (pressure === undefined) return {};
+    if (pressure.size === 0 && current?.metadata.annotations?.[PORT_PRESSURE_ANNOTATION] === undefined)
+      return {};
+    return { [PORT_PRESSURE_ANNOTATION]: formatPortPressure(pressure) };
   }
 
   /** Something that can alter a table or a status happened. */

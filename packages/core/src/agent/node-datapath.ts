@@ -9,6 +9,7 @@
 // outlasts what peers wait for.
 import type { LifetimeRenewal } from '../fencing/address-lifetime.js';
 import type { NodeProxier, SyncReport } from '../plugin/proxier.js';
+import type { TrafficReading } from '../plugin/traffic.js';
 import type { NodeEgressTable } from '../table/node-egress-table.js';
 
 /** A sync would add egress addresses, but the lease they rest on has no lifetime left to give them. */
@@ -18,8 +19,8 @@ export class LifetimeBudgetError extends Error {
 
 export class NodeDatapath implements LifetimeRenewal {
   private tail: Promise<unknown> = Promise.resolve();
-  /** Egress IPs the last successful sync programmed. */
-  private hosted = new Set<string>();
+  /** Egress IPs the last successful sync programmed, with the policies that use each. */
+  private hosted = new Map<string, readonly string[]>();
 
   constructor(
     private readonly proxier: NodeProxier,
@@ -39,9 +40,28 @@ export class NodeDatapath implements LifetimeRenewal {
         await this.proxier.heartbeat(seconds, signal);
       }
       const report = await this.proxier.sync(table, signal);
-      this.hosted = new Set(table.hostedEgressIPs.map((hosted) => hosted.ip));
+      this.hosted = new Map(table.hostedEgressIPs.map((hosted) => [hosted.ip, hosted.policies]));
       return report;
     });
+  }
+
+  /** Egress IPs the last successful sync programmed, with the policies that use each. */
+  get hostedEgressIPs(): ReadonlyMap<string, readonly string[]> {
+    return this.hosted;
+  }
+
+  /** Whether the backend counts traffic (`readTraffic`). */
+  get countsTraffic(): boolean {
+    return this.proxier.readTraffic !== undefined;
+  }
+
+  /**
+   * The backend's traffic counters. Not serialised with syncs: a reading only reads, and must not wait behind
+   * (or delay) a long sync.
+   */
+  readTraffic(signal: AbortSignal): Promise<TrafficReading> {
+    if (this.proxier.readTraffic === undefined) throw new Error('this backend does not count traffic');
+    return this.proxier.readTraffic(signal);
   }
 
   /**

@@ -36,6 +36,8 @@ export interface RunArgs extends BackendCommandArgs {
   'leader-elect-retry-period': string;
   'healthz-bind-address': string;
   'metrics-bind-address': string;
+  'traffic-interval': string;
+  'snat-port-pressure': number;
 }
 
 const ms = (value: number): string => `${value}ms`;
@@ -183,6 +185,18 @@ export function agentFlags(yargs: Argv): Argv {
       type: 'string',
       default: '127.0.0.1:10269',
       describe: 'HOST:PORT of /metrics (empty: off)',
+    })
+    .option('traffic-interval', {
+      type: 'string',
+      default: ms(defaults.trafficIntervalMs),
+      describe:
+        'How often the datapath’s per-egress-IP traffic counters and SNAT port use are read for /metrics and PortsNearExhaustion (0s: off)',
+    })
+    .option('snat-port-pressure', {
+      type: 'number',
+      default: defaults.portPressureThreshold,
+      describe:
+        'Fraction (0–1] of an egress IP’s SNAT source ports in use towards one remote endpoint at which its Egress gets PortsNearExhaustion',
     });
 }
 
@@ -232,8 +246,23 @@ export function agentOptionsFromArgs(
     peerPort: peerPortFromArgs(args),
     leaseWatchdogMs: 2 * leaseDurationMs,
     leaderElection: { ...DEFAULT_AGENT_OPTIONS.leaderElection, ...leaderElection },
+    ...trafficOptionsFromArgs(args),
     pluginOptions,
   };
+}
+
+function trafficOptionsFromArgs(
+  args: RunArgs,
+): Pick<AgentOptions, 'trafficIntervalMs' | 'portPressureThreshold'> {
+  const trafficIntervalMs = parseDuration(args['traffic-interval']);
+  if (trafficIntervalMs !== 0 && trafficIntervalMs < 1_000)
+    throw new Error(
+      '--traffic-interval must be 0s (off) or at least 1s: each reading walks the datapath counters',
+    );
+  const threshold = args['snat-port-pressure'];
+  if (!(threshold > 0 && threshold <= 1))
+    throw new Error(`--snat-port-pressure ${threshold}: expected a fraction in (0, 1], e.g. 0.8`);
+  return { trafficIntervalMs, portPressureThreshold: threshold };
 }
 
 /** `--peer-port`, else the port of `--healthz-bind-address` (the peers run with the same flags). */

@@ -70,6 +70,11 @@ export interface FencingDependencies {
   livenessChanged(): void;
   /** What this node hosts, or where it steers, changed: a sync is due. */
   decisionsChanged(): void;
+  /**
+   * Other annotations this node publishes on its heartbeat lease (e.g. SNAT port pressure), given the lease as
+   * last read or written; `publishSoon` sends a change without waiting for the next renewal.
+   */
+  annotations?(current: LeaseObject | undefined): Readonly<Record<string, string>>;
 }
 
 /** A table's gateway inputs, and when they may change by time alone. */
@@ -123,6 +128,7 @@ export class FencingController {
         renewed: (startedAt, lease) => this.onRenewed(startedAt, lease),
         renewFailed: () => deps.metrics.leaseRenewFailures.inc(),
         annotations: (current) => ({
+          ...deps.annotations?.(current),
           [GATEWAY_STATE_ANNOTATION]: formatGatewayState(this.publication.toPublish(current)),
         }),
       },
@@ -233,6 +239,11 @@ export class FencingController {
     }
     this.checkLiveness();
     this.reconsider();
+  }
+
+  /** Renew at once (when the one in flight is done) to publish changed `annotations`. */
+  publishSoon(): void {
+    this.renewer.renewSoon();
   }
 
   forgetLease(name: string): void {

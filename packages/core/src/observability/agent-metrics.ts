@@ -152,6 +152,46 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly egressIPConnections = new Counter({
+    name: `${PREFIX}egress_ip_connections_total`,
+    help: 'Connections translated to an egress IP this node holds, from the datapath counters (egress: the Egresses using the IP, comma-separated)',
+    labelNames: ['egress_ip', 'egress'],
+    registers: [this.registry],
+  });
+
+  readonly egressIPBytes = new Counter({
+    name: `${PREFIX}egress_ip_bytes_total`,
+    help: 'Bytes sent to the outside with an egress IP this node holds as their source, from the datapath counters (egress: the Egresses using the IP, comma-separated)',
+    labelNames: ['egress_ip', 'egress'],
+    registers: [this.registry],
+  });
+
+  readonly snatPortsBusiest = new Gauge({
+    name: `${PREFIX}snat_ports_in_use_busiest`,
+    help: 'Source ports of an egress IP this node holds in use towards its busiest remote endpoint (address, port, protocol) at the last traffic reading',
+    labelNames: ['egress_ip'],
+    registers: [this.registry],
+  });
+
+  readonly snatPortCapacity = new Gauge({
+    name: `${PREFIX}snat_port_capacity`,
+    help: "Source ports the backend's SNAT can use per egress IP and remote endpoint",
+    registers: [this.registry],
+  });
+
+  readonly trafficReadDuration = new Histogram({
+    name: `${PREFIX}traffic_read_duration_seconds`,
+    help: "Duration of one reading of the datapath's traffic counters and SNAT port use",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly trafficReadFailures = new Counter({
+    name: `${PREFIX}traffic_read_failures_total`,
+    help: "Readings of the datapath's traffic counters that failed (retried at the next interval)",
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
