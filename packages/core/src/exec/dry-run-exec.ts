@@ -46,9 +46,9 @@ const QUERY_VERBS: Readonly<Record<string, ReadonlySet<string>>> = {
   bridge: new Set(['show', 'list', 'ls', 'lst']),
   tc: new Set(['show', 'list', 'ls']),
   bpftool: new Set(['show', 'list', 'dump', 'lookup', 'getnext']),
-  nft: new Set(['list']),
   ipset: new Set(['list', 'save', 'test', '-L', '-S', '-T']),
   ipvsadm: new Set(['-S', '--save', '-L', '-l', '--list']),
+  conntrack: new Set(['-L', '--dump', '-C', '--count']),
   iptables: IPTABLES_QUERIES,
   ip6tables: IPTABLES_QUERIES,
   'iptables-nft': IPTABLES_QUERIES,
@@ -83,6 +83,11 @@ const MUTATING_WORDS = new Set([
   '-batch',
   '-Z',
   '--zero',
+  '-D',
+  '-F',
+  '-I',
+  '-U',
+  '--flush',
   '--restore',
 ]);
 
@@ -94,10 +99,21 @@ export function isReadOnlyCommand(request: ExecRequest): boolean {
   const program = request.command.split('/').pop() ?? request.command;
   if (ALWAYS_READ_ONLY.has(program)) return true;
   if (program === 'sysctl') return isSysctlRead(request);
+  if (program === 'nft') return isNftList(request);
   const verbs = QUERY_VERBS[program];
   if (verbs === undefined || request.input !== undefined) return false;
   if (request.args.some((arg) => MUTATING_WORDS.has(arg))) return false;
   return request.args.some((arg) => verbs.has(arg));
+}
+
+/**
+ * `nft [-j] [-t] … list OBJECT …`: a listing, whatever it names (`list set` names a set, it does not set one).
+ * Only the command word decides; `-f` (a script) or input never counts as a listing.
+ */
+function isNftList(request: ExecRequest): boolean {
+  if (request.input !== undefined) return false;
+  const words = request.args.filter((arg) => !/^-[jtnsaNyTS]+$/.test(arg));
+  return words[0] === 'list';
 }
 
 /** `sysctl [-n] [-q] [-e] KEY…` reads; `-w`, `-p`, `--system` or a `KEY=VALUE` writes. */
