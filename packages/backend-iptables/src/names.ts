@@ -16,6 +16,11 @@ export const CHAINS = {
   forward: 'EGRESS-PROXIER-FORWARD',
   /** filter: new connections steered in from another node; RETURNs those a snat rule of this node takes. */
   steeredIn: 'EGRESS-PROXIER-STEERED-IN',
+  /**
+   * mangle: one rule per egress IP hosted here, reached by the packets of connections SNATed to one of them
+   * after their first: the rules' byte counters are the traffic metrics' bytes (nothing runs after nat).
+   */
+  account: 'EGRESS-PROXIER-ACCOUNT',
   /** In every table we use: holds one rule; its absence means someone flushed or deleted our chains. */
   canary: 'EGRESS-PROXIER-CANARY',
 } as const;

@@ -9,6 +9,7 @@ import type {
   NodeProxier,
   ProxierContext,
   SyncReport,
+  TrafficReading,
 } from '@egress-proxier/core';
 import {
   applyWithStableSlots,
@@ -16,6 +17,7 @@ import {
   detectUplink,
   GatewaySlotAllocator,
   EgressAddressKeeper,
+  readNetfilterTraffic,
   nodeDrift,
   nodeFactWarnings,
   readNodeFacts,
@@ -35,6 +37,7 @@ import { slotsInKernel } from './apply/slots-in-kernel.js';
 import { buildDatapath } from './model/build-datapath.js';
 import type { DesiredDatapath } from './model/desired-datapath.js';
 import type { IptablesOptions } from './options.js';
+import { readEgressCounters } from './state/traffic-counters.js';
 
 interface NodeSetup {
   uplink: string;
@@ -198,6 +201,16 @@ export class IptablesProxier implements NodeProxier {
       lifetimeSeconds,
       this.applied?.addresses,
       async () => (await this.ensureSetup(runner)).uplink,
+    );
+  }
+
+  /** Counters of the egress IPs the last sync hosted: rule counters of our chains, ports from conntrack. */
+  async readTraffic(signal: AbortSignal): Promise<TrafficReading> {
+    const runner = new CommandRunner(this.context.exec, signal);
+    const tools = this.setup?.tools;
+    const hosted = tools === undefined ? [] : (this.applied?.addresses ?? []);
+    return readNetfilterTraffic(runner, hosted, (families) =>
+      readEgressCounters(runner, tools as IptablesTools, families),
     );
   }
 

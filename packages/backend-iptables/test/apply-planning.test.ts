@@ -83,6 +83,7 @@ describe('jumps from built-in chains', () => {
         ':PREROUTING ACCEPT [0:0]',
         '-A PREROUTING -m comment --comment "egress-proxier: mark pod traffic steered to a gateway" -j EGRESS-PROXIER-MARK',
         '-A FORWARD -m comment --comment "egress-proxier: clamp MSS of tunnelled connections" -j EGRESS-PROXIER-MSS',
+        '-A POSTROUTING -m conntrack --ctstate SNAT --ctdir ORIGINAL -m comment --comment "egress-proxier: count bytes sent as egress IPs" -j EGRESS-PROXIER-ACCOUNT',
         'COMMIT',
         '*filter',
         '-A FORWARD -j KUBE-FORWARD',

@@ -108,6 +108,7 @@ describe('planning a chain change', () => {
       'insert',
       'insert',
       'insert',
+      'insert',
     ]);
   });
 

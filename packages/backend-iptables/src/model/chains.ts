@@ -46,6 +46,7 @@ export function familyRuleset(
       ),
     },
     { table: 'mangle', chain: CHAINS.mss, rules: mssRules(family, steerRules, context) },
+    { table: 'mangle', chain: CHAINS.account, rules: accountRules(table, family) },
     { table: 'mangle', chain: CHAINS.canary, rules: [canary] },
     {
       table: 'filter',
@@ -117,6 +118,15 @@ function guarded(clusterReturn: readonly string[], lines: readonly string[]): st
 
 const JUMPS: JumpRule[] = [
   jump('mangle', 'PREROUTING', CHAINS.mark, 'egress-proxier: mark pod traffic steered to a gateway', false),
+  jump(
+    'mangle',
+    'POSTROUTING',
+    CHAINS.account,
+    'egress-proxier: count bytes sent as egress IPs',
+    false,
+    // Only packets of SNATed connections, in their original direction, walk the per-IP rules.
+    '-m conntrack --ctstate SNAT --ctdir ORIGINAL',
+  ),
   jump('mangle', 'FORWARD', CHAINS.mss, 'egress-proxier: clamp MSS of tunnelled connections', false),
   jump('filter', 'FORWARD', CHAINS.forward, 'egress-proxier: drop traffic of fail-closed policies', false),
   jump('nat', 'POSTROUTING', CHAINS.postrouting, 'egress-proxier: egress SNAT, before any masquerade', true),
@@ -128,8 +138,25 @@ function jump(
   target: string,
   comment: string,
   mustBeFirst: boolean,
+  match?: string,
 ) {
-  return { table, builtin, target, mustBeFirst, spec: `-m comment --comment "${comment}" -j ${target}` };
+  const spec = `${match === undefined ? '' : `${match} `}-m comment --comment "${comment}" -j ${target}`;
+  return { table, builtin, target, mustBeFirst, spec };
+}
+
+/** The comment of an egress IP's byte counter in the accounting chain: how readTraffic finds it. */
+export function accountComment(egressIP: string): string {
+  return `bytes sent as ${egressIP}`;
+}
+
+/**
+ * One counter per egress IP hosted here: a packet of a connection SNATed to it (after the first, which nat
+ * counts) matches its reply destination. Linear in the hosted IPs, for SNATed packets only.
+ */
+function accountRules(table: NodeEgressTable, family: IPFamily): string[] {
+  return table.hostedEgressIPs
+    .filter((hosted) => hosted.family === family)
+    .map(({ ip }) => `-m conntrack --ctrepldst ${ip} -m comment --comment "${accountComment(ip)}" -j RETURN`);
 }
 
 /** The match shared by a rule's lines in every chain (source set, destination, not its exclusions), with comment. */

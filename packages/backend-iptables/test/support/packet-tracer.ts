@@ -189,6 +189,7 @@ export class NodeTracer {
         return state.protocol === match.protocol;
       case 'tcpFlags':
       case 'outInterface':
+      case 'ctNat':
         // Only the MSS chain (mangle FORWARD) uses these, and it decides no verdict: a chain the tracer walks
         // must not depend on them.
         throw new Error(`the tracer does not evaluate ${match.kind} matches`);

@@ -15,7 +15,9 @@ export type Match =
   | { kind: 'tcpFlags'; mask: string[]; set: string[] }
   | { kind: 'outInterface'; device: string }
   | { kind: 'inInterface'; negated: boolean; device: string }
-  | { kind: 'ctstate'; negated: boolean; states: string[] };
+  | { kind: 'ctstate'; negated: boolean; states: string[] }
+  /** The accounting chain's matches on a connection's NAT (direction, reply destination): never walked. */
+  | { kind: 'ctNat'; option: '--ctdir' | '--ctrepldst'; value: string };
 
 export type Target =
   | { kind: 'jump'; chain: string }
@@ -97,9 +99,15 @@ function parseRule(words: string[], text: string): ParsedRule {
         const [value, mask] = parseMark(next());
         matches.push({ kind: 'mark', negated: negatedMark, value, mask, conntrack: module === 'connmark' });
       } else if (module === 'conntrack') {
-        const negatedState = words[i] === '!' ? (i++, true) : false;
-        if (next() !== '--ctstate') throw new Error(`bad conntrack match: ${text}`);
-        matches.push({ kind: 'ctstate', negated: negatedState, states: next().split(',') });
+        while (words[i] === '!' || words[i]?.startsWith('--ct')) {
+          const negatedOption = words[i] === '!' ? (i++, true) : false;
+          const option = next();
+          if (option === '--ctstate')
+            matches.push({ kind: 'ctstate', negated: negatedOption, states: next().split(',') });
+          else if ((option === '--ctdir' || option === '--ctrepldst') && !negatedOption)
+            matches.push({ kind: 'ctNat', option, value: next() });
+          else throw new Error(`bad conntrack match: ${text}`);
+        }
       } else if (module === 'tcp') {
         if (next() !== '--tcp-flags') throw new Error(`bad tcp match: ${text}`);
         matches.push({ kind: 'tcpFlags', mask: next().split(','), set: next().split(',') });
