@@ -16,6 +16,7 @@ export const CHAINS = {
   mss: 'clamp-mss',
   guard: 'forward-guard',
   snat: 'postrouting-snat',
+  count: 'count-sent',
 } as const;
 
 /**
@@ -28,6 +29,8 @@ export const PRIORITIES = {
   mss: 'mangle',
   guard: 'filter',
   snat: 'srcnat - 10',
+  /** After every nat chain (ours at srcnat - 10, the others at srcnat): sources are egress IPs by then. */
+  count: 'srcnat + 10',
 } as const;
 
 export interface FamilySetNames {
@@ -35,6 +38,10 @@ export interface FamilySetNames {
   snat: string;
   steer: string;
   drop: string;
+  /** Hosted egress IPs, with a counter each: bytes sent with one as the source. */
+  sent: string;
+  /** The same IPs, counting only first packets: connections translated to one. */
+  opened: string;
 }
 
 export function setNames(family: IPFamily): FamilySetNames {
@@ -43,6 +50,8 @@ export function setNames(family: IPFamily): FamilySetNames {
     snat: `snat${family}`,
     steer: `steer${family}`,
     drop: `drop${family}`,
+    sent: `sent${family}`,
+    opened: `opened${family}`,
   };
 }
 

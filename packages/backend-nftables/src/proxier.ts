@@ -4,7 +4,13 @@
 // adopts its predecessor's table without a gap (and any write would be atomic anyway). Later syncs check the
 // table's terse listing against the one taken after the last write; a difference (someone flushed, deleted or
 // edited it) makes that sync read it whole and repair it. The node-level state is re-read on every sync.
-import type { NodeEgressTable, NodeProxier, ProxierContext, SyncReport } from '@egress-proxier/core/plugin';
+import type {
+  NodeEgressTable,
+  NodeProxier,
+  ProxierContext,
+  SyncReport,
+  TrafficReading,
+} from '@egress-proxier/core/plugin';
 import {
   applyWithStableSlots,
   CommandRunner,
@@ -14,6 +20,7 @@ import {
   nodeDrift,
   nodeFactWarnings,
   nodeViewOfApplied,
+  readNetfilterTraffic,
   readNodeFacts,
   readNodeKernelView,
   SlotLayout,
@@ -32,6 +39,7 @@ import { markOfSteerChain } from './names.js';
 import type { NftablesOptions } from './options.js';
 import { structureDigest } from './render/nft-script.js';
 import { terseDigest } from './state/nft-listing.js';
+import { readSetCounters } from './state/set-counters.js';
 
 export class NftablesProxier implements NodeProxier {
   private uplink: string | undefined;
@@ -175,6 +183,14 @@ export class NftablesProxier implements NodeProxier {
     const runner = new CommandRunner(this.context.exec, signal);
     await this.addressKeeper.heartbeat(runner, lifetimeSeconds, this.applied?.addresses, () =>
       this.ensureUplink(runner),
+    );
+  }
+
+  /** Counters of the egress IPs the last sync hosted: the count chain's set counters, ports from conntrack. */
+  async readTraffic(signal: AbortSignal): Promise<TrafficReading> {
+    const runner = new CommandRunner(this.context.exec, signal);
+    return readNetfilterTraffic(runner, this.applied?.addresses ?? [], (families) =>
+      readSetCounters(runner, families),
     );
   }
 

@@ -59,6 +59,10 @@ function probeScript(options: NodeDatapathOptions): string {
     steer6: `2001:db8::1 . 2001:db8:113::/48 : ${steer}`,
     drop6: '2001:db8::2 . 2001:db8:113::/48',
     snat6: '2001:db8::3 . ::/0 : 2001:db8:2::100',
+    sent4: '192.0.2.100',
+    opened4: '192.0.2.100',
+    sent6: '2001:db8:2::100',
+    opened6: '2001:db8:2::100',
   };
   const sets = table.sets.map((set) => ({
     ...set,

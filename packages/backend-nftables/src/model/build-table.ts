@@ -7,6 +7,7 @@
 // keys in none of them: they leave as if no policy applied.
 import {
   compileLongestPrefixTable,
+  type HostedEgressIP,
   type IPFamily,
   type LongestPrefixTable,
   type NodeEgressTable,
@@ -35,10 +36,15 @@ export function buildDatapath(table: NodeEgressTable, context: BuildContext): De
   if (context.steering.protocols !== undefined || context.steering.setsWholeMark)
     throw new Error(`steering ${context.steering.mode} is not supported by the nftables backend`);
   const node = buildNodeDatapath(table, context.steering, context.uplink, context.slots);
-  return { ...node, nft: buildNftTable(compileLongestPrefixTable(table), context) };
+  return { ...node, nft: buildNftTable(compileLongestPrefixTable(table), context, table.hostedEgressIPs) };
 }
 
-export function buildNftTable(compiled: LongestPrefixTable, context: BuildContext): NftTable {
+/** `hosted`: the egress IPs this node holds, whose traffic the count chain counts. */
+export function buildNftTable(
+  compiled: LongestPrefixTable,
+  context: BuildContext,
+  hosted: readonly Pick<HostedEgressIP, 'ip' | 'family'>[] = [],
+): NftTable {
   const markOf = new Map(context.slots.map((slot) => [slot.node, slot.mark]));
   const elements = new Map<string, string[]>();
   const add = (set: string, element: string) => {
@@ -63,6 +69,10 @@ export function buildNftTable(compiled: LongestPrefixTable, context: BuildContex
   }
   for (const cidr of compiled.clusterDestinations)
     add(setNames(cidr.includes(':') ? 6 : 4).cluster, normaliseRange(cidr));
+  for (const { ip, family } of hosted) {
+    add(setNames(family).sent, ip);
+    add(setNames(family).opened, ip);
+  }
 
   const sets: NftSet[] = FAMILIES.flatMap((family) => {
     const names = setNames(family);
@@ -74,6 +84,8 @@ export function buildNftTable(compiled: LongestPrefixTable, context: BuildContex
       { name: names.steer, kind: 'map', type: `${pair} : verdict`, elements: of(names.steer) },
       { name: names.drop, kind: 'set', type: pair, elements: of(names.drop) },
       { name: names.snat, kind: 'map', type: `${pair} : ${address}`, elements: of(names.snat) },
+      { name: names.sent, kind: 'set', type: address, counter: true, elements: of(names.sent) },
+      { name: names.opened, kind: 'set', type: address, counter: true, elements: of(names.opened) },
     ];
   });
   return { sets, chains: chains(context) };
@@ -165,6 +177,15 @@ function chains({ options, slots, steering }: BuildContext): NftChain[] {
         ),
         ...perFamily((p, f) => `snat ${p} to ${p} saddr . ${p} daddr map @${setNames(f).snat}`),
       ],
+    },
+    {
+      name: CHAINS.count,
+      hook: `type filter hook postrouting priority ${PRIORITIES.count}`,
+      // Each lookup that matches adds the packet to its element's counter (traffic metrics); nothing is decided.
+      rules: perFamily((p, f) => {
+        const { sent, opened } = setNames(f);
+        return `${p} saddr @${sent} ct state new ${p} saddr @${opened}`;
+      }),
     },
   );
   return result;

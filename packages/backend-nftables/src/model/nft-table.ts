@@ -10,6 +10,8 @@ export interface NftSet {
   kind: 'set' | 'map';
   /** nft's `type` line, e.g. `ipv4_addr . ipv4_addr : ipv4_addr`. */
   type: string;
+  /** Every element has a counter (the set's `counter` statement), read back for the traffic metrics. */
+  counter?: true;
   /** Elements as `nft list` prints them (`key` or `key : data`), canonical and sorted; keys never overlap. */
   elements: string[];
 }

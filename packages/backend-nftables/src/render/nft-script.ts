@@ -72,6 +72,7 @@ function definition(table: NftTable, withElements: boolean, comment: string | un
 
 function setText(set: NftSet, withElements: boolean): string {
   const lines = [`\t${set.kind} ${set.name} {`, `\t\ttype ${set.type}`, '\t\tflags interval'];
+  if (set.counter) lines.push('\t\tcounter');
   if (withElements && set.elements.length > 0)
     lines.push(`\t\telements = {\n${set.elements.map((element) => `\t\t\t${element}`).join(',\n')}\n\t\t}`);
   lines.push('\t}');
