@@ -13,6 +13,7 @@ import {
   restartAdoptionCase,
   transitionsCase,
 } from './state-cases.js';
+import { trafficCountedCase } from './traffic-cases.js';
 
 export interface ConformanceCase {
   id: string;
@@ -58,6 +59,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     id: 'restart-keeps-connections',
     title: 'connections open across a proxier restart (SNATed here and steered in) lose no byte',
     run: restartKeepsConnectionsCase,
+  },
+  {
+    id: 'traffic-counted',
+    title: 'the gateway counts connections, bytes and SNAT ports of an egress IP (local and steered pods)',
+    run: trafficCountedCase,
   },
   {
     id: 'lifetime-expires',
