@@ -133,7 +133,12 @@ export { buildNodeDatapath, type NodeDatapath } from './datapath/node-datapath.j
 export { prepareNode, retireNode, type NodeApplyContext } from './datapath/node-applier.js';
 export { devicesOfPods, podFacingDevices, type PodAddress } from './node/pod-devices.js';
 export { nodePreflightChecks } from './preflight/node-preflight.js';
-export { NETFILTER_SNAT_PORT_CAPACITY, countSnatPorts, readSnatPortUse } from './traffic/snat-port-census.js';
+export {
+  NETFILTER_SNAT_PORT_CAPACITY,
+  conntrackCheck,
+  countSnatPorts,
+  readSnatPortUse,
+} from './traffic/snat-port-census.js';
 export { readNetfilterTraffic } from './traffic/netfilter-traffic.js';
 export {
   commandLines,

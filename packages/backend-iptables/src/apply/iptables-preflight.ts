@@ -1,7 +1,8 @@
 // What the iptables backend needs from the host beyond the node kit's tools: iptables of the flavour it will
-// use (both are tried with `--iptables-mode=auto`, as the flavour detection does) and ipset with the kernel's
-// ip_set support. Reads only.
+// use (both are tried with `--iptables-mode=auto`, as the flavour detection does), ipset with the kernel's
+// ip_set support, and conntrack for the traffic readings' port census. Reads only.
 import { commandCheck, type Exec, type PreflightCheck } from '@egress-proxier/core/plugin';
+import { conntrackCheck } from '@egress-proxier/node-datapath';
 import type { IptablesMode } from '../options.js';
 
 export async function iptablesPreflightChecks(
@@ -38,5 +39,5 @@ export async function iptablesPreflightChecks(
     remedy: 'install ipset, and load ip_set (modprobe ip_set) if the kernel has it as a module',
     signal,
   });
-  return [iptables, ipset];
+  return [iptables, ipset, await conntrackCheck(exec, signal)];
 }

@@ -1,9 +1,14 @@
 // What the nftables backend needs beyond the node kit's tools: nft ≥ 1.0, and a kernel that accepts the table's
 // constructs (inet family, concatenated interval maps with verdict and address data, `snat … to … map`, nat
-// base chains). The kernel check is `nft -c -f`: the whole transaction is validated by the kernel and then
+// base chains, counted sets), and conntrack for the traffic readings' port census. The kernel check is `nft -c -f`: the whole transaction is validated by the kernel and then
 // aborted, so the host is left as it was (a read, like every preflight probe).
 import { commandCheck, type Exec, type PreflightCheck } from '@egress-proxier/core/plugin';
-import { SlotLayout, steeringDriver, type NodeDatapathOptions } from '@egress-proxier/node-datapath';
+import {
+  conntrackCheck,
+  SlotLayout,
+  steeringDriver,
+  type NodeDatapathOptions,
+} from '@egress-proxier/node-datapath';
 import { buildNftTable } from '../model/build-table.js';
 import { fullScript } from '../render/nft-script.js';
 
@@ -32,7 +37,7 @@ export async function nftPreflightChecks(
       'a kernel with nf_tables, nft_set_pipapo (5.6+), nft_nat and nf_tables inet support, and CAP_NET_ADMIN',
     signal,
   });
-  return [version, kernel];
+  return [version, kernel, await conntrackCheck(exec, signal)];
 }
 
 /** True when `nft --version` says 1.0 or newer, else why not. */

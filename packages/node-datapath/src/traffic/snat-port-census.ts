@@ -3,7 +3,14 @@
 // port of it towards its remote address, port and protocol, until conntrack forgets it (TIME_WAIT included).
 // One `conntrack -L --src-nat` per family and reading; the cost grows with the table (docs/operating.md,
 // "Traffic metrics", has the figures).
-import { canonicalIP, type IPFamily, type SnatPortUse } from '@egress-proxier/core';
+import {
+  canonicalIP,
+  commandCheck,
+  type Exec,
+  type IPFamily,
+  type PreflightCheck,
+  type SnatPortUse,
+} from '@egress-proxier/core';
 import type { CommandRunner } from '../exec/command-runner.js';
 
 /**
@@ -14,6 +21,19 @@ export const NETFILTER_SNAT_PORT_CAPACITY = 65535 - 1024 + 1;
 
 /** How many of the busiest remote endpoints of each egress IP a reading reports. */
 const ENDPOINTS_PER_IP = 5;
+
+/** The census needs `conntrack`; without it the agent's traffic readings fail (metrics and the condition). */
+export function conntrackCheck(exec: Exec, signal: AbortSignal): Promise<PreflightCheck> {
+  return commandCheck(exec, {
+    name: 'conntrack (SNAT port use for traffic metrics)',
+    command: 'conntrack',
+    args: ['--version'],
+    remedy:
+      'install conntrack (conntrack-tools); without it traffic readings fail: no traffic metrics and no PortsNearExhaustion (or run with --traffic-interval=0s)',
+    severity: 'warning',
+    signal,
+  });
+}
 
 export async function readSnatPortUse(
   runner: CommandRunner,
@@ -39,13 +59,20 @@ export async function readSnatPortUse(
  */
 export function countSnatPorts(text: string, egressIPs: ReadonlySet<string>): SnatPortUse[] {
   const counts = new Map<string, SnatPortUse>();
+  // Addresses repeat across entries (a few egress IPs, a few remotes): canonicalise each text once.
+  const canonical = new Map<string, string | null>();
+  const canonicalOf = (address: string) => {
+    let known = canonical.get(address);
+    if (known === undefined) canonical.set(address, (known = canonicalIP(address)));
+    return known;
+  };
   for (const line of text.split('\n')) {
     const protocol = line.startsWith('tcp ') ? 'tcp' : line.startsWith('udp ') ? 'udp' : undefined;
     if (protocol === undefined) continue;
     const reply = replyTuple(line);
     if (reply === undefined) continue;
-    const egressIP = canonicalIP(reply.dst);
-    const remoteAddress = canonicalIP(reply.src);
+    const egressIP = canonicalOf(reply.dst);
+    const remoteAddress = canonicalOf(reply.src);
     if (egressIP === null || remoteAddress === null || !egressIPs.has(egressIP)) continue;
     const key = `${egressIP} ${protocol} ${remoteAddress} ${reply.sport}`;
     const use = counts.get(key);
