@@ -196,7 +196,8 @@ describe('IPVS cleanup of the decapsulation devices', () => {
       .respond('ipvsadm -S -n', { stdout: '' })
       .respond('ip -j link show', { stdout: JSON.stringify(links) });
     for (const device of addressed)
-      exec.respond(`ip -j address show dev ${device}`, {
+      // Global addresses only: the link-local one the kernel gives ip6tnl0 says nothing about other users.
+      exec.respond(`ip -j address show dev ${device} scope global`, {
         stdout: JSON.stringify([
           { ifname: device, addr_info: [{ family: 'inet', local: '10.0.0.1', prefixlen: 32 }] },
         ]),

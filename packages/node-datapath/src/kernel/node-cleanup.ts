@@ -29,9 +29,10 @@ export async function cleanupNode(
     // Whatever forwarding the cleanup is told: a node may have run tunnels before.
     for (const tunnel of await readDecapsulationDevices(runner)) {
       if (!tunnel.ours) continue;
-      // Given an address since we brought it up, the device has another user now: leave it up.
+      // Given an address since we brought it up, the device has another user now: leave it up. Only global
+      // ones count: the kernel gives ip6tnl0 an IPv6 link-local address of its own when it comes up.
       const addresses = parseAddresses(
-        await runner.stdout('ip', '-j', 'address', 'show', 'dev', tunnel.device),
+        await runner.stdout('ip', '-j', 'address', 'show', 'dev', tunnel.device, 'scope', 'global'),
       );
       await runner.run(addresses.length > 0 ? tunnelDisowned(tunnel.device) : tunnelDown(tunnel.device));
     }
