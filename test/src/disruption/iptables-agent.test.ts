@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { assertLabPrerequisites, uniquePrefix, type LabPod } from '@egress-proxier/netlab';
+import { assertLabPrerequisites, runIn, uniquePrefix, type LabPod } from '@egress-proxier/netlab';
 import type * as LiveClusterModule from '../../../scripts/demo/live-cluster.mjs';
 import type { ConnectionAttempt, LiveCluster } from '../../../scripts/demo/live-cluster.mjs';
 import { badTimeline, outageSince } from './connection-outcomes.js';
@@ -20,6 +20,8 @@ const EXTERNAL = '203.0.113.10';
 /** Short, so drift repair is measurable within the test; the default is 30 s. */
 const SYNC_PERIOD_MS = 2_000;
 const LOOP_INTERVAL_MS = 50;
+/** Short, so the traffic metrics follow the connections within the test; the default is 15 s. */
+const TRAFFIC_INTERVAL_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -82,7 +84,7 @@ describe('iptables backend, real agents: drift repair with a connection loop run
 
   before(async function () {
     this.timeout(60_000);
-    await assertLabPrerequisites(['iptables-nft', 'iptables-nft-restore']);
+    await assertLabPrerequisites(['iptables-nft', 'iptables-nft-restore', 'curl']);
     const module = (await import(
       pathToFileURL(path.join(repo, 'scripts/demo/live-cluster.mjs')).href
     )) as typeof LiveClusterModule;
@@ -93,7 +95,10 @@ describe('iptables backend, real agents: drift repair with a connection loop run
       podsPerNode: 1,
       gatewayNodes: [2, 3],
       externals: [EXTERNAL],
-      agentArgs: [`--sync-period=${SYNC_PERIOD_MS / 1000}s`],
+      agentArgs: [
+        `--sync-period=${SYNC_PERIOD_MS / 1000}s`,
+        `--traffic-interval=${TRAFFIC_INTERVAL_MS / 1000}s`,
+      ],
     });
     const started = live;
     uninstallSignalCleanup = cleanupOnSignal(() => started.cleanup());
@@ -124,6 +129,45 @@ describe('iptables backend, real agents: drift repair with a connection loop run
   after(async () => {
     await live?.cleanup();
     uninstallSignalCleanup();
+  });
+
+  /** The gateway agent's traffic counters for the egress IP, from its /metrics (served in its node namespace). */
+  async function trafficMetrics(gateway: string): Promise<{ connections: number; bytes: number }> {
+    const { stdout } = await runIn(cluster().node(gateway).namespace, 'curl', [
+      '-sf',
+      '--max-time',
+      '5',
+      'http://127.0.0.1:10269/metrics',
+    ]);
+    const value = (name: string) => {
+      const line = stdout
+        .split('\n')
+        .find((candidate) =>
+          candidate.startsWith(`egress_proxier_${name}{egress_ip="${EGRESS_IP}",egress="checkout"} `),
+        );
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    return { connections: value('egress_ip_connections_total'), bytes: value('egress_ip_bytes_total') };
+  }
+
+  it("the gateway's /metrics count the connections and bytes that left as the egress IP", async () => {
+    const gateway = await soleHolder();
+    const before = await trafficMetrics(gateway);
+    const { attempts } = await duringConnectionLoop(() => sleep(2_000));
+    const egressed = attempts.filter((attempt) => attempt.source === EGRESS_IP).length;
+    expect(egressed, 'connections that left as the egress IP').to.be.greaterThan(10);
+    // Every connection counted by the datapath shows up within a reading or two.
+    const after = await waitFor(
+      `the metrics of ${gateway} to count ${egressed} more connections`,
+      async () => {
+        const now = await trafficMetrics(gateway);
+        return now.connections - before.connections >= egressed ? now : undefined;
+      },
+      4 * TRAFFIC_INTERVAL_MS + 10_000,
+      200,
+    );
+    // Each connection carries a SYN, an ACK and a FIN at least: more than 100 bytes each.
+    expect((after?.bytes ?? 0) - before.bytes, 'bytes counted').to.be.greaterThan(egressed * 100);
   });
 
   it('chains flushed by hand on the client node and the gateway are repaired within one sync period', async () => {
