@@ -120,6 +120,7 @@ export class Agent {
         },
         statusMinIntervalMs: options.statusMinIntervalMs,
         syncPeriodMs: options.syncPeriodMs,
+        gatewayEvents: plugin.scope === 'node',
       },
       {
         ...common,
