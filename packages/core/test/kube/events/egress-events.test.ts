@@ -36,21 +36,24 @@ interface Case {
 }
 
 const IP = '192.0.2.10';
+const onNodeB = acceptedStatus([{ egressIP: IP, node: 'node-b' }]);
+const assignedToNodeB: EgressEvent = {
+  type: 'Normal',
+  reason: 'GatewayAssigned',
+  message: `egress IP ${IP} assigned to node node-b`,
+};
 
 const cases: Case[] = [
   {
     name: 'a new Egress (no status yet) is accepted and gets its gateway',
     before: {},
-    now: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
-    events: [
-      { type: 'Normal', reason: 'Accepted', message: 'Egress accepted' },
-      { type: 'Normal', reason: 'GatewayAssigned', message: `egress IP ${IP} assigned to node node-b` },
-    ],
+    now: onNodeB,
+    events: [{ type: 'Normal', reason: 'Accepted', message: 'Egress accepted' }, assignedToNodeB],
   },
   {
     name: 'an unchanged status makes no event',
-    before: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
-    now: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
+    before: onNodeB,
+    now: onNodeB,
     events: [],
   },
   ...(
@@ -64,7 +67,7 @@ const cases: Case[] = [
     ] as const
   ).map(([cause, why]): Case => ({
     name: `a gateway move says why: ${cause ?? 'rendezvous order'}`,
-    before: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
+    before: onNodeB,
     now: acceptedStatus([{ egressIP: IP, node: 'node-c' }]),
     oldGateway: cause,
     events: [
@@ -77,7 +80,7 @@ const cases: Case[] = [
   })),
   {
     name: 'losing the last gateway is a warning that names the old one and why',
-    before: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
+    before: onNodeB,
     now: acceptedStatus([{ egressIP: IP }]),
     oldGateway: 'heartbeatExpired',
     events: [
@@ -91,7 +94,7 @@ const cases: Case[] = [
   {
     name: 'a gateway coming back to an IP that had none',
     before: acceptedStatus([{ egressIP: IP }]),
-    now: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
+    now: onNodeB,
     events: [
       {
         type: 'Normal',
@@ -159,15 +162,15 @@ const cases: Case[] = [
   {
     name: 'accepted after a refusal says what it was',
     before: refusedStatus('EgressIPConflict', 'm'),
-    now: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
+    now: onNodeB,
     events: [
       { type: 'Normal', reason: 'Accepted', message: 'Egress accepted (it was refused: EgressIPConflict)' },
-      { type: 'Normal', reason: 'GatewayAssigned', message: `egress IP ${IP} assigned to node node-b` },
+      assignedToNodeB,
     ],
   },
   {
-    name: 'shadowed by another policy names it; the end of the conflict is noted',
-    before: acceptedStatus([{ egressIP: IP, node: 'node-b' }]),
+    name: 'shadowed by another policy: the Warning names it',
+    before: onNodeB,
     now: {
       assignments: [{ egressIP: IP, node: 'node-b' }],
       conditions: [
