@@ -3,6 +3,7 @@
 // Waits come from the design's intervals (heartbeat lease 3 s, leader lease 3 s, status rounds 100 ms)
 // with generous deadlines, so a loaded machine only makes them slower.
 import { expect } from 'chai';
+import type { ClusterProxierPlugin, EgressCondition } from '@egress-proxier/core';
 import { REPO_ROOT } from '../deploy/repo-root.js';
 import { KubectlCli } from '../kubectl/support/kubectl-cli.js';
 import {
@@ -247,5 +248,75 @@ describe('Events on Egress objects (in-memory API server, three agents)', functi
     } finally {
       await kubectl.cleanup();
     }
+  });
+});
+
+/** A cluster-scope plugin that reports the conditions the test sets for each Egress on every sync. */
+function reportingClusterPlugin(conditions: Map<string, EgressCondition[]>): ClusterProxierPlugin {
+  return {
+    name: 'reporting-cluster',
+    description: 'reports the conditions a test sets (tests)',
+    scope: 'cluster',
+    capabilities: ['multipleEgressIPs'],
+    create: () => ({
+      sync: async () => ({ changed: false, policyConditions: new Map(conditions) }),
+      cleanup: async () => undefined,
+    }),
+    render: () => ({ sections: [] }),
+  };
+}
+
+describe('Events from a cluster-scope backend’s conditions', function () {
+  this.timeout(60_000);
+  let cluster: AgentCluster;
+
+  afterEach(async () => {
+    await cluster?.close();
+  });
+
+  it('records a backend condition appearing and going away, and no gateway events', async () => {
+    cluster = await AgentCluster.start();
+    cluster.putEgress('payments', { ...PAYMENTS, failurePolicy: 'FailOpen' });
+    const conditions = new Map<string, EgressCondition[]>();
+    const running = await cluster.startAgent(
+      'cluster-1',
+      { nodeName: '' },
+      reportingClusterPlugin(conditions),
+    );
+    await eventually(() => expect(withReason(cluster, 'payments', 'Accepted')).to.have.length(1));
+    conditions.set('payments', [
+      {
+        type: 'PodsPendingRecreate',
+        status: 'True',
+        reason: 'AddressesOutsidePool',
+        message: '1 of 1 selected pods have addresses outside the pool; recreate them',
+      },
+    ]);
+    // The next sync reports it: a pod change queues one.
+    cluster.putPod('payments', 'client-2', 'node-b', '10.244.2.7', { app: 'db-client' });
+    const [appeared] = await eventually(() => {
+      const found = withReason(cluster, 'payments', 'PodsPendingRecreate');
+      expect(found).to.have.length(1);
+      return found;
+    });
+    expect([appeared?.type, appeared?.message]).to.deep.equal([
+      'Warning',
+      'AddressesOutsidePool: 1 of 1 selected pods have addresses outside the pool; recreate them',
+    ]);
+    expect(appeared?.reportingInstance).to.match(/^[^_]+_[0-9a-f-]{36}$/);
+    conditions.delete('payments');
+    cluster.putPod('payments', 'client-3', 'node-c', '10.244.3.7', { app: 'db-client' });
+    await eventually(() =>
+      expect(withReason(cluster, 'payments', 'BackendConditionCleared').map((e) => e.message)).to.deep.equal([
+        'the backend no longer reports PodsPendingRecreate',
+      ]),
+    );
+    // No node is a gateway in cluster scope: no gateway events although no IP has a node.
+    expect(
+      eventsAbout(cluster, 'payments')
+        .map((e) => e.reason)
+        .sort(),
+    ).to.deep.equal(['Accepted', 'BackendConditionCleared', 'PodsPendingRecreate']);
+    expect(running.agent.isLeader).to.equal(true);
   });
 });

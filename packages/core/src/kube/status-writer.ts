@@ -2,7 +2,8 @@
 // compared with the status in the informer cache and patched (JSON merge patch on the status subresource)
 // only when it differs. A steady cluster therefore makes no writes. Runs of `writeChanged` are rate-limited
 // by the caller's BoundedFrequencyRunner. Backend conditions (SyncReport.policyConditions) come in through
-// `backendConditions`; the writer re-runs when they change, like after any other change.
+// `backendConditions`; the writer re-runs when they change, like after any other change. Every status it
+// computes, written or not, goes to `statusComputed`: the leader's Events are derived from those.
 import type { Logger } from 'pino';
 import type { EgressCondition } from '../api/egress-types.js';
 import type { EgressModel } from '../model/egress-model.js';
