@@ -105,9 +105,11 @@ describe('Events on Egress objects (in-memory API server, three agents)', functi
       expect(event.reportingInstance).to.equal(leader.node);
       expect(event.count).to.equal(1);
     }
-    // Only the leader writes events.
-    for (const running of cluster.agents.values())
-      expect(await eventWrites(running), running.node).to.equal(running === leader ? 2 : 0);
+    // Only the leader writes events (its counter moves when the API's answer arrives, just after the store).
+    await eventually(async () => {
+      for (const running of cluster.agents.values())
+        expect(await eventWrites(running), running.node).to.equal(running === leader ? 2 : 0);
+    });
   });
 
   it('a gateway move names the old and the new node and why', async () => {
