@@ -128,4 +128,25 @@ describe('gateway assignment', () => {
     model.upsertNode(node('good', '198.51.100.4'));
     expect(model.gatewayOf('192.0.2.10')).to.equal('good');
   });
+
+  it('says why a node cannot hold an IP, judged as the assignment judges it', () => {
+    const down = new Set(['stale']);
+    const model = new EgressModel({ clusterCIDRs: [], liveness: { isLive: (name) => !down.has(name) } });
+    model.upsertNode(node('not-ready', '198.51.100.1', { ready: false }));
+    model.upsertNode(node('unlabelled', '198.51.100.2', { labels: {} }));
+    model.upsertNode(node('v6-only', '2001:db8::2', { internalIPs: ['2001:db8::2'] }));
+    model.upsertNode(node('stale', '198.51.100.3'));
+    model.upsertNode(node('good', '198.51.100.4'));
+    model.upsertEgress(egress('p', { podSelector: {}, egressIPs: ['192.0.2.10'] }));
+    const why = (name: string) => model.gatewayIneligibility('192.0.2.10', name);
+    expect(['gone', 'not-ready', 'unlabelled', 'stale', 'v6-only', 'good'].map(why)).to.deep.equal([
+      'nodeGone',
+      'notReady',
+      'selectorMismatch',
+      'heartbeatExpired',
+      'noAddressOfFamily',
+      null,
+    ]);
+    expect(model.gatewayIneligibility('192.0.2.99', 'good'), 'an IP no policy uses').to.equal(undefined);
+  });
 });

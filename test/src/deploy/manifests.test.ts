@@ -120,6 +120,20 @@ describe('deploy/ manifests', () => {
       }
     });
 
+    it('the agent may create and patch core events in default, where the leader records Egress events', () => {
+      // core/v1 validation puts events about a cluster-scoped object in "default" (docs/operating.md, Events).
+      const boundRoles = ofKind<BindingLike>('RoleBinding')
+        .filter((b) => b.metadata.namespace === 'default' && b.roleRef.kind === 'Role')
+        .filter((b) => b.subjects.some((s) => s.kind === 'ServiceAccount' && s.name === AGENT_NAME && s.namespace === AGENT_NAMESPACE))
+        .map((b) => b.roleRef.name);
+      const grants = ofKind<RoleLike>('Role')
+        .filter((r) => r.metadata.namespace === 'default' && boundRoles.includes(r.metadata.name))
+        .flatMap((r) => expandRules(r.rules))
+        .filter((g) => g.group === '' && g.resource === 'events')
+        .map(formatGrant);
+      expect(grants.sort()).to.deep.equal(['events:create', 'events:patch']);
+    });
+
     it('no rule uses wildcards, resource names or non-resource URLs', () => {
       for (const role of [...ofKind<RoleLike>('Role'), ...ofKind<RoleLike>('ClusterRole')]) {
         for (const rule of role.rules) {

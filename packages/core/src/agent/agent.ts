@@ -129,6 +129,7 @@ export class Agent {
         },
         statusMinIntervalMs: options.statusMinIntervalMs,
         syncPeriodMs: options.syncPeriodMs,
+        gatewayEvents: plugin.scope === 'node',
       },
       {
         ...common,

@@ -1,11 +1,15 @@
 // What only the leader does: write Egress status (one writer at a time, rate-limited, with a periodic
-// check that repairs a status someone else overwrote) and, for cluster-scope backends, run the cluster
-// sync loop. Leadership is released on a planned stop so that a successor takes over at once.
+// check that repairs a status someone else overwrote), record Events for what changed in it and, for
+// cluster-scope backends, run the cluster sync loop. Leadership is released on a planned stop so that a
+// successor takes over at once.
 import type { Logger } from 'pino';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
 import { LeaderElector, type LeaderElectorOptions } from '../kube/leader-elector.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { StatusWriter, type BackendConditionSource } from '../kube/status-writer.js';
+import { EgressEventEmitter, agentEventSource } from '../kube/events/egress-event-emitter.js';
+import { EventCorrelator } from '../kube/events/event-correlator.js';
+import { EventRecorder } from '../kube/events/event-recorder.js';
 import type { SlimEgress } from '../kube/slim-convert.js';
 import type { EgressModel } from '../model/egress-model.js';
 import { BoundedFrequencyRunner } from '../runner/bounded-frequency-runner.js';
@@ -15,6 +19,8 @@ export interface LeadershipOptions {
   election: LeaderElectorOptions;
   statusMinIntervalMs: number;
   syncPeriodMs: number;
+  /** False for cluster-scope backends, whose datapath has no gateway nodes to report on. */
+  gatewayEvents: boolean;
 }
 
 export interface LeadershipDependencies {
@@ -35,6 +41,8 @@ export interface LeadershipDependencies {
 export class Leadership {
   private readonly elector: LeaderElector;
   private readonly statusWriter: StatusWriter;
+  private readonly events: EventRecorder;
+  private readonly eventEmitter: EgressEventEmitter;
   private statusRunner: BoundedFrequencyRunner | undefined;
   private stopped = false;
 
@@ -43,6 +51,22 @@ export class Leadership {
     private readonly deps: LeadershipDependencies,
   ) {
     const { metrics } = deps;
+    const eventLogger = deps.logger.child({ component: 'events' });
+    this.events = new EventRecorder(
+      deps.client,
+      new EventCorrelator(agentEventSource(options.election.identity), deps.clock),
+      deps.clock,
+      eventLogger,
+      {
+        eventWritten: (ok) => metrics.eventWrites.inc({ result: ok ? 'success' : 'failure' }),
+        eventDropped: (reason) => metrics.eventsDropped.inc({ reason }),
+      },
+    );
+    this.eventEmitter = new EgressEventEmitter(
+      this.events,
+      { ineligibility: (ip, node) => deps.model.gatewayIneligibility(ip, node) },
+      { gatewayEvents: options.gatewayEvents },
+    );
     this.statusWriter = new StatusWriter(
       deps.client,
       deps.model,
@@ -50,7 +74,17 @@ export class Leadership {
       deps.backendConditions,
       deps.clock,
       deps.logger.child({ component: 'status' }),
-      { statusWritten: (_policy, ok) => metrics.statusWrites.inc({ result: ok ? 'success' : 'failure' }) },
+      {
+        statusWritten: (_policy, ok) => metrics.statusWrites.inc({ result: ok ? 'success' : 'failure' }),
+        statusComputed: (egress, desired) => {
+          // Events are a by-product: nothing about them may stop a status write.
+          try {
+            this.eventEmitter.observe(egress, desired);
+          } catch (error) {
+            eventLogger.warn({ err: error, egress: egress.metadata.name }, 'events not derived');
+          }
+        },
+      },
     );
     this.elector = new LeaderElector(
       deps.client,
@@ -77,6 +111,7 @@ export class Leadership {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([this.elector.stop(), this.statusRunner?.stop()]);
+    await this.events.stop();
   }
 
   private startedLeading(): void {
@@ -84,7 +119,11 @@ export class Leadership {
     if (this.stopped) return;
     const runner = new BoundedFrequencyRunner(
       async (signal) => {
-        await this.statusWriter.writeChanged(signal);
+        try {
+          await this.statusWriter.writeChanged(signal);
+        } finally {
+          this.eventEmitter.retainOnly((name) => this.deps.egress(name) !== undefined);
+        }
       },
       {
         name: 'status-writer',
@@ -106,6 +145,7 @@ export class Leadership {
     const runner = this.statusRunner;
     this.statusRunner = undefined;
     void runner?.stop();
+    this.eventEmitter.reset();
     this.deps.stoppedLeading?.();
   }
 }

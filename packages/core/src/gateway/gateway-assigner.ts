@@ -12,6 +12,10 @@ export interface GatewayRequest {
   gatewayNodeSelector: CompiledSelector;
 }
 
+/** Why a node cannot hold an egress IP, in the order the checks are made (the first that applies). */
+export type GatewayIneligibility =
+  'nodeGone' | 'notReady' | 'selectorMismatch' | 'heartbeatExpired' | 'noAddressOfFamily';
+
 export interface Liveness {
   isLive(node: string): boolean;
 }
@@ -42,6 +46,18 @@ export class GatewayAssigner {
       (this.nodes.get(name) as SlimNode).internalIPs.some((ip) => ipFamily(ip) === family),
     );
     return rendezvousPick(request.egressIP, candidates);
+  }
+
+  /** Why `node` cannot own the request's IP now; null when it is eligible (then rendezvous order decides). */
+  ineligibility(request: GatewayRequest, node: string): GatewayIneligibility | null {
+    const found = this.nodes.get(node);
+    if (!found) return 'nodeGone';
+    if (!found.ready) return 'notReady';
+    if (!request.gatewayNodeSelector.matches(found.labels)) return 'selectorMismatch';
+    if (!this.liveness.isLive(node)) return 'heartbeatExpired';
+    const family = ipFamily(request.egressIP);
+    if (!found.internalIPs.some((ip) => ipFamily(ip) === family)) return 'noAddressOfFamily';
+    return null;
   }
 
   eligibleNodes(selector: CompiledSelector): string[] {

@@ -2,7 +2,8 @@
 // compared with the status in the informer cache and patched (JSON merge patch on the status subresource)
 // only when it differs. A steady cluster therefore makes no writes. Runs of `writeChanged` are rate-limited
 // by the caller's BoundedFrequencyRunner. Backend conditions (SyncReport.policyConditions) come in through
-// `backendConditions`; the writer re-runs when they change, like after any other change.
+// `backendConditions`; the writer re-runs when they change, like after any other change. Every status it
+// computes, written or not, goes to `statusComputed`: the leader's Events are derived from those.
 import type { Logger } from 'pino';
 import type { EgressCondition } from '../api/egress-types.js';
 import type { EgressModel } from '../model/egress-model.js';
@@ -16,6 +17,7 @@ import {
   type DesiredEgressStatus,
 } from './egress-status.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
+import { metav1Time } from './kube-time.js';
 import type { SlimEgress } from './slim-convert.js';
 
 /**
@@ -26,6 +28,8 @@ export type BackendConditionSource = (outcome: PolicyOutcome) => readonly Egress
 
 export interface StatusWriterObserver {
   statusWritten?(policy: string, ok: boolean): void;
+  /** The status computed for an Egress in a round, before it is compared or written (events come from it). */
+  statusComputed?(egress: SlimEgress, desired: DesiredEgressStatus): void;
 }
 
 interface WrittenStatus {
@@ -53,7 +57,7 @@ export class StatusWriter {
 
   /** Patches every Egress whose status differs from the desired one; returns how many were written. */
   async writeChanged(signal: AbortSignal): Promise<number> {
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = metav1Time(this.clock.now());
     let writes = 0;
     let failures = 0;
     for (const outcome of computePolicyOutcomes(this.model)) {
@@ -62,6 +66,7 @@ export class StatusWriter {
       if (!cached) continue;
       const backend = this.backendConditions(outcome);
       const desired = desiredEgressStatus(outcome, cached.status, now, backend);
+      this.observer.statusComputed?.(cached, desired);
       if (statusMatches(desired, cached.status)) {
         this.written.delete(outcome.name);
         continue;

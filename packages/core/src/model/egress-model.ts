@@ -11,7 +11,12 @@ import { hostCidr, ipFamily, parseCidr, type Cidr, type IPFamily } from '../net/
 import type { ProxierCapability } from '../plugin/capabilities.js';
 import { rendezvousPick } from '../hashing/rendezvous.js';
 import { EgressTracker } from '../tracker/egress-tracker.js';
-import { GatewayAssigner, allReadyNodesLive, type Liveness } from '../gateway/gateway-assigner.js';
+import {
+  GatewayAssigner,
+  allReadyNodesLive,
+  type GatewayIneligibility,
+  type Liveness,
+} from '../gateway/gateway-assigner.js';
 import { compareStrings } from '../selectors/label-selector.js';
 import { contextRejection, egressIPConflicts, type Rejection } from './policy-acceptance.js';
 
@@ -155,6 +160,17 @@ export class EgressModel {
   gatewayOf(egressIP: string): string | null {
     this.refresh();
     return this.gatewayByIP.get(egressIP) ?? null;
+  }
+
+  /**
+   * Why `node` cannot be the gateway of `egressIP` now (null: it is eligible), judged with the selector of
+   * the IP's first accepted user, as the assignment is; undefined when no accepted policy uses the IP.
+   */
+  gatewayIneligibility(egressIP: string, node: string): GatewayIneligibility | null | undefined {
+    const owner = this.policiesUsing(egressIP)[0];
+    const policy = owner === undefined ? undefined : this.accepted.get(owner);
+    if (!policy) return undefined;
+    return this.gateways.ineligibility({ egressIP, gatewayNodeSelector: policy.gatewayNodeSelector }, node);
   }
 
   /** Egress IPs a node must host, sorted. */

@@ -102,6 +102,20 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly eventWrites = new Counter({
+    name: `${PREFIX}event_writes_total`,
+    help: 'Kubernetes Events about Egresses written (created or patched), by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
+  readonly eventsDropped = new Counter({
+    name: `${PREFIX}events_dropped_total`,
+    help: 'Kubernetes Events not written, by reason (rate_limited: the per-object spam filter; queue_full: 1,000 writes already waiting)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   readonly watchRestarts = new Counter({
     name: `${PREFIX}watch_restarts_total`,
     help: 'Watch restarts, by resource and reason (expired: 410 relist; error; stalled: watchdog; closed)',

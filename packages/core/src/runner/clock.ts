@@ -29,7 +29,16 @@ export const systemClock: Clock = {
   },
 };
 
-/** Resolves after `ms` on `clock`. */
-export function sleepOn(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+/** Resolves after `ms` on `clock`, or as soon as `signal` aborts (the timer is then cancelled). */
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      timer.cancel();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -41,10 +41,34 @@ export function parseFieldSelector(selector: string): FieldRequirement[] {
   });
 }
 
+/**
+ * A core/v1 Event's `source` field is computed (pkg/registry/core/event: `source.component`, else
+ * `reportingComponent`); every other selectable field is the value at its path.
+ */
+const computedFields: Readonly<Record<string, Readonly<Record<string, (object: KubeObject) => string>>>> = {
+  Event: {
+    source: (object) => fieldValue(object, 'source.component') || fieldValue(object, 'reportingComponent'),
+  },
+};
+
 /** Fields every kind supports, plus the per-kind extras the project relies on. */
 const extraFields: Readonly<Record<string, readonly string[]>> = {
   Pod: ['spec.nodeName', 'status.phase', 'spec.schedulerName', 'spec.serviceAccountName'],
-  Event: ['involvedObject.name', 'involvedObject.namespace', 'involvedObject.kind', 'reason', 'type'],
+  // The real server's full list (EventToSelectableFields): `kubectl describe` of any object selects on
+  // involvedObject name, namespace, kind and uid.
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   Secret: ['type'],
   Namespace: ['status.phase'],
   Node: ['spec.unschedulable'],
@@ -69,5 +93,9 @@ function fieldValue(object: KubeObject, path: string): string {
 }
 
 export function matchesFields(requirements: readonly FieldRequirement[], object: KubeObject): boolean {
-  return requirements.every((r) => (fieldValue(object, r.field) === r.value) === (r.op === 'eq'));
+  const computed = object.kind === undefined ? undefined : computedFields[object.kind];
+  return requirements.every((r) => {
+    const value = computed?.[r.field]?.(object) ?? fieldValue(object, r.field);
+    return (value === r.value) === (r.op === 'eq');
+  });
 }

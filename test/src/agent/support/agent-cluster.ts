@@ -83,6 +83,8 @@ export class AgentCluster {
       readFileSync(new URL('deploy/crd/egress.proxier.io_egresses.yaml', REPO_ROOT), 'utf8'),
     ) as KubeObject;
     api.store.put(crd);
+    // A real cluster always has `default`; events about cluster-scoped objects go there.
+    api.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
     api.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
     api.store.put({
       apiVersion: 'v1',
@@ -149,14 +151,16 @@ export class AgentCluster {
 
   /**
    * Stops an agent the way a crash looks from outside: at once its connections die (no renewal gets through
-   * while it winds down), no cleanup, its lease left to expire.
+   * while it winds down), no cleanup, its lease left to expire. `planned` stops it as SIGTERM does instead:
+   * it releases leadership and writes its restart hold.
    */
-  async stopAgent(node: string): Promise<void> {
+  async stopAgent(node: string, options: { planned?: boolean } = {}): Promise<void> {
     const running = this.agent(node);
     this.agents.delete(node);
-    running.proxy.cut();
+    const planned = options.planned ?? false;
+    if (!planned) running.proxy.cut();
     await running.health.close();
-    await running.agent.stop({ planned: false });
+    await running.agent.stop({ planned });
     await running.proxy.close();
   }
 
