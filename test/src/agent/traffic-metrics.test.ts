@@ -140,6 +140,14 @@ describe('traffic metrics and PortsNearExhaustion (in-memory API server)', funct
     expect(pressed?.message).to.equal(
       `${EGRESS_IP} on node-a: 60000 of ${CAPACITY} source ports in use to 203.0.113.5:443/tcp`,
     );
+    // The leader also announces it, as every condition a backend or a gateway reports (kubectl describe).
+    await eventually(() =>
+      expect(
+        cluster.api.store
+          .list('v1', 'Event', 'default')
+          .filter((event) => (event as unknown as { reason?: string }).reason === 'PortsNearExhaustion'),
+      ).to.have.length(1),
+    );
     const lease = cluster.api.store.get(
       'coordination.k8s.io/v1',
       'Lease',
