@@ -63,6 +63,8 @@ export interface NatSweepPlan {
   stale: number;
   /** Forward entries before reverse ones, IPv4 before IPv6. */
   deletions: NatDeletion[];
+  /** The reverse entries that stay, IPv4 then IPv6: each holds a translated port (nat-port-use.ts counts them). */
+  keptReverse: NatReverseEntry[];
 }
 
 export function natTimeouts(timeouts: Partial<NatTimeouts> = {}): NatTimeouts {
@@ -82,6 +84,7 @@ export function planNatSweep(dumps: NatDumps, options: NatSweepOptions): NatSwee
     options.expireIdle !== false && options.nowNs - lastSeenNs > idleLimitNs(protocol);
 
   const deletions: NatDeletion[] = [];
+  const keptReverse: NatReverseEntry[] = [];
   for (const family of [4, 6] as const) {
     const ids = family === 4 ? (['fwd4', 'rev4'] as const) : (['fwd6', 'rev6'] as const);
     const forward = decodeNatEntries(ids[0], dumps[ids[0]]);
@@ -111,10 +114,12 @@ export function planNatSweep(dumps: NatDumps, options: NatSweepOptions): NatSwee
       if (reason !== undefined) reverseDeletions.push({ map: ids[1], key: entry.hexKey, reason });
     }
     deletions.push(...forwardDeletions, ...reverseDeletions);
+    const deleted = new Set(reverseDeletions.map((deletion) => deletion.key));
+    for (const entry of reverse.values()) if (!deleted.has(entry.hexKey)) keptReverse.push(entry);
   }
   const count = (reason: NatDeletionReason) => deletions.filter((entry) => entry.reason === reason).length;
   const seen = Object.values(dumps).reduce((total, content) => total + content.size, 0);
-  return { seen, expired: count('expired'), stale: count('stale'), deletions };
+  return { seen, expired: count('expired'), stale: count('stale'), deletions, keptReverse };
 }
 
 /** The reverse entry of the same flow: under the forward entry's reverse key, back to the same pod and port. */
