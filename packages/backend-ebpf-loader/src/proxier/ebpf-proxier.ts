@@ -12,12 +12,15 @@
 //      longer do;
 //   4. addresses no map entry uses any more;
 //   5. NAT entries of egress IPs this node no longer hosts, and (every --ebpf-nat-sweep-seconds) idle ones.
+// readTraffic, outside syncs, only reads: the counter maps, and the port use the last idle sweep counted.
 import {
   compileLongestPrefixTable,
   type NodeEgressTable,
   type NodeProxier,
   type ProxierContext,
+  type SnatPortUse,
   type SyncReport,
+  type TrafficReading,
 } from '@egress-proxier/core';
 import {
   addAddresses,
@@ -44,6 +47,8 @@ import { assertMapsFit, mapEntryCounts } from '../maps/map-capacity.js';
 import { syncMaps } from '../maps/map-sync.js';
 import { sweepNat } from '../nat/nat-sweep.js';
 import type { EbpfOptions } from '../options.js';
+import { readTrafficCounters } from '../traffic/traffic-counters.js';
+import { trafficReading } from '../traffic/traffic-reading.js';
 import { desiredAttachments, planAttachments } from './attach-plan.js';
 import { cleanupEbpf } from './cleanup.js';
 import { localSources, nodeHops } from './node-hops.js';
@@ -70,6 +75,8 @@ export class EbpfProxier implements NodeProxier {
   /** The egress IPs hosted at the last NAT sweep; undefined before this process's first. */
   private hostedAtSweep: ReadonlySet<string> | undefined;
   private natSweptAt = -Infinity;
+  /** The busiest endpoints by port use as the last idle NAT sweep counted them (the sweep has the dumps). */
+  private portUse: readonly SnatPortUse[] = [];
   private readonly offLinkWarned = new Set<string>();
   private readonly addressKeeper: EgressAddressKeeper;
 
@@ -188,6 +195,7 @@ export class EbpfProxier implements NodeProxier {
       });
       this.hostedAtSweep = hosted;
       if (idleDue) this.natSweptAt = now;
+      if (report.portUse !== undefined) this.portUse = report.portUse;
       if (report.expired + report.stale > 0)
         this.context.logger.info(
           { expired: report.expired, stale: report.stale, seen: report.seen },
@@ -198,6 +206,19 @@ export class EbpfProxier implements NodeProxier {
       this.context.logger.warn({ err: error }, 'NAT sweep failed; the next sync tries again');
       return { removed: 0 };
     }
+  }
+
+  /**
+   * Counters of every egress IP the last sync left hosted (one dump per family of the small counter maps) and
+   * their port use as of the last idle NAT sweep (at most --ebpf-nat-sweep-seconds old, or a sync period when
+   * syncs are rarer): dumping the NAT maps here would cost a sweep's dumps at every read.
+   */
+  async readTraffic(signal: AbortSignal): Promise<TrafficReading> {
+    const hosted = (this.addresses ?? []).map((address) => address.ip);
+    if (hosted.length === 0) return trafficReading([], new Map(), []);
+    const runner = new CommandRunner(this.context.exec, signal);
+    const counters = await readTrafficCounters(runner, pinLayout(this.options.pinDir).maps);
+    return trafficReading(hosted, counters, this.portUse);
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
@@ -214,6 +235,7 @@ export class EbpfProxier implements NodeProxier {
     this.addresses = undefined;
     this.maps = undefined;
     this.hostedAtSweep = undefined;
+    this.portUse = [];
     this.oldVersionsRemoved = false;
   }
 
