@@ -45,12 +45,16 @@ export function busiestEndpoints(
     .flatMap((egressIP) => (byEgressIP.get(egressIP) ?? []).sort(busiestFirst).slice(0, perEgressIP));
 }
 
-/** More ports first; ties in a stable order (address, port, protocol). */
+/** More ports first; ties in a stable order (address, port, protocol), by code unit: no locale's collation. */
 function busiestFirst(a: SnatPortUse, b: SnatPortUse): number {
   return (
     b.ports - a.ports ||
-    a.remoteAddress.localeCompare(b.remoteAddress) ||
+    compare(a.remoteAddress, b.remoteAddress) ||
     a.remotePort - b.remotePort ||
-    a.protocol.localeCompare(b.protocol)
+    compare(a.protocol, b.protocol)
   );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
