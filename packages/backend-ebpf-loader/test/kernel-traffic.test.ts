@@ -182,4 +182,19 @@ describe('traffic counters of the eBPF backend on a real kernel (readTraffic)', 
     expect(sum.connections).to.equal(CONNECTIONS);
     expect(decodeTrafficCounters('traffic4', raw)).to.deep.equal(new Map([[EGRESS_IP, sum]]));
   });
+
+  it('forgets the counters and port use of an egress IP the node no longer hosts', async () => {
+    const quietOnly = {
+      ...table,
+      hostedEgressIPs: table.hostedEgressIPs.filter(({ ip }) => ip === QUIET_EGRESS_IP),
+      sourceSets: table.sourceSets.filter(({ policy }) => policy === 'quiet'),
+      rules: table.rules.filter(({ policy }) => policy === 'quiet'),
+    };
+    await proxier.sync(quietOnly, signal);
+    expect((await perCpuMapContent(`${bpffs?.dir}/egress-proxier/maps`, 'egp_traffic4')).size).to.equal(0);
+    expect(await proxier.readTraffic(signal)).to.deep.include({
+      traffic: [{ egressIP: QUIET_EGRESS_IP, connections: 0, bytes: 0 }],
+      portUse: [],
+    });
+  });
 });

@@ -1,6 +1,7 @@
 // The traffic counter maps as bpftool prints them (a per-CPU hash: `values`, one `{cpu, value}` per possible CPU;
 // the format captured from bpftool v7.1 on kernel 6.18, the bytes written by hand for a little-endian host, 2
-// CPUs): parsed, decoded and summed over the CPUs, and read through one dump per family.
+// CPUs): parsed, decoded and summed over the CPUs, read through one dump per family, and pruned of egress IPs the
+// node no longer hosts.
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,9 @@ import { RecordingExec } from '@egress-proxier/core/testing';
 import { CommandRunner } from '@egress-proxier/node-datapath';
 import { expect } from 'chai';
 import { MapDumpError, parsePerCpuMapDump } from '../src/maps/map-dump.js';
+import { deleteLine } from '../src/maps/batch-file.js';
 import { readTrafficCounters } from '../src/traffic/traffic-counters.js';
+import { pruneTrafficCounters } from '../src/traffic/traffic-prune.js';
 import {
   decodeTrafficCounters,
   encodeTrafficKey,
@@ -83,16 +86,43 @@ describe('traffic counter maps (per-CPU dumps, summed)', function () {
     );
   });
 
-  it('reads both families with one dump each', async () => {
+  /** The maps of both fixtures; batches' lines are kept in `batches`. */
+  const kernel = () => {
     const exec = new RecordingExec();
+    const batches: string[][] = [];
     exec.respond(`bpftool -j map dump pinned ${PINS}/egp_traffic4`, {
       stdout: fixture('traffic4-percpu.json'),
     });
     exec.respond(`bpftool -j map dump pinned ${PINS}/egp_traffic6`, {
       stdout: fixture('traffic6-percpu.json'),
     });
-    const counters = await readTrafficCounters(new CommandRunner(exec, new AbortController().signal), PINS);
+    exec.respond('bpftool -j batch file', (request) => {
+      batches.push(readFileSync(String(request.args[3]), 'utf8').trimEnd().split('\n'));
+      return {};
+    });
+    return { exec, batches, runner: new CommandRunner(exec, new AbortController().signal) };
+  };
+
+  it('reads both families with one dump each', async () => {
+    const { exec, runner } = kernel();
+    const counters = await readTrafficCounters(runner, PINS);
     expect([...counters.keys()]).to.deep.equal(['192.0.2.100', '192.0.2.101', '2001:db8:2::100']);
     expect(exec.commandLines()).to.have.length(2);
+  });
+
+  it('deletes the counters of egress IPs no longer hosted, in one batch, matching addresses canonically', async () => {
+    const { runner, batches } = kernel();
+    expect(await pruneTrafficCounters(runner, PINS, ['192.0.2.100', '2001:db8:2:0::100'])).to.equal(1);
+    expect(batches).to.deep.equal([
+      [deleteLine(`${PINS}/egp_traffic4`, encodeTrafficKey('192.0.2.101').toString('hex'))],
+    ]);
+  });
+
+  it('nothing to prune: no batch', async () => {
+    const { runner, batches } = kernel();
+    expect(
+      await pruneTrafficCounters(runner, PINS, ['192.0.2.100', '192.0.2.101', '2001:db8:2::100']),
+    ).to.equal(0);
+    expect(batches).to.deep.equal([]);
   });
 });

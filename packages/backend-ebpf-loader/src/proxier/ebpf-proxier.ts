@@ -11,7 +11,8 @@
 //   3. programs onto devices that need them, once the maps hold their entries, and off devices that no
 //      longer do;
 //   4. addresses no map entry uses any more;
-//   5. NAT entries of egress IPs this node no longer hosts, and (every --ebpf-nat-sweep-seconds) idle ones.
+//   5. NAT entries and traffic counters of egress IPs this node no longer hosts, and (every
+//      --ebpf-nat-sweep-seconds) idle NAT entries.
 // readTraffic, outside syncs, only reads: the counter maps, and the port use the last idle sweep counted.
 import {
   compileLongestPrefixTable,
@@ -48,6 +49,7 @@ import { syncMaps } from '../maps/map-sync.js';
 import { sweepNat } from '../nat/nat-sweep.js';
 import type { EbpfOptions } from '../options.js';
 import { readTrafficCounters } from '../traffic/traffic-counters.js';
+import { pruneTrafficCounters } from '../traffic/traffic-prune.js';
 import { trafficReading } from '../traffic/traffic-reading.js';
 import { desiredAttachments, planAttachments } from './attach-plan.js';
 import { cleanupEbpf } from './cleanup.js';
@@ -172,9 +174,10 @@ export class EbpfProxier implements NodeProxier {
   }
 
   /**
-   * Stale NAT entries (of egress IPs this node no longer hosts) go at the first sync after an IP left and at a
-   * process's first sync (its predecessor may have lost IPs while it was down); idle ones every
-   * --ebpf-nat-sweep-seconds. A failed sweep is logged, never fails the sync: the datapath is programmed.
+   * Stale NAT entries and traffic counters (of egress IPs this node no longer hosts) go at the first sync after
+   * an IP left and at a process's first sync (its predecessor may have lost IPs while it was down); idle NAT
+   * entries every --ebpf-nat-sweep-seconds. A failed sweep is logged, never fails the sync: the datapath is
+   * programmed.
    */
   private async sweepNatIfDue(
     runner: CommandRunner,
@@ -193,9 +196,15 @@ export class EbpfProxier implements NodeProxier {
         timeouts: this.options.natTimeouts,
         expireIdle: idleDue,
       });
+      const prunedCounters = left ? await pruneTrafficCounters(runner, setup.layout.maps, hosted) : 0;
       this.hostedAtSweep = hosted;
       if (idleDue) this.natSweptAt = now;
       if (report.portUse !== undefined) this.portUse = report.portUse;
+      if (prunedCounters > 0)
+        this.context.logger.info(
+          { egressIPs: prunedCounters },
+          'removed traffic counters of egress IPs that left',
+        );
       if (report.expired + report.stale > 0)
         this.context.logger.info(
           { expired: report.expired, stale: report.stale, seen: report.seen },
@@ -203,7 +212,10 @@ export class EbpfProxier implements NodeProxier {
         );
       return { removed: report.expired + report.stale - report.vanished };
     } catch (error) {
-      this.context.logger.warn({ err: error }, 'NAT sweep failed; the next sync tries again');
+      this.context.logger.warn(
+        { err: error },
+        'NAT sweep or traffic counter pruning failed; the next sync tries again',
+      );
       return { removed: 0 };
     }
   }

@@ -44,12 +44,9 @@ export function decodeTrafficCounters(
   map: TrafficMapId,
   content: PerCpuMapContent,
 ): Map<string, TrafficCounters> {
-  const { name, keySize, valueSize } = TRAFFIC_MAPS[map];
+  const { name, valueSize } = TRAFFIC_MAPS[map];
   const counters = new Map<string, TrafficCounters>();
   for (const [hexKey, hexValues] of content) {
-    const key = Buffer.from(hexKey, 'hex');
-    if (key.length !== keySize)
-      throw new MapDumpError(`${name}: a ${key.length}-byte key, expected ${keySize}`);
     let connections = 0n;
     let bytes = 0n;
     for (const hexValue of hexValues) {
@@ -59,12 +56,21 @@ export function decodeTrafficCounters(
       connections += hostU64(value, 0);
       bytes += hostU64(value, 8);
     }
-    counters.set(ipaddr.fromByteArray([...key]).toString(), {
+    counters.set(decodeTrafficKey(map, hexKey), {
       connections: Number(connections),
       bytes: Number(bytes),
     });
   }
   return counters;
+}
+
+/** The canonical text of a key's egress IP. */
+export function decodeTrafficKey(map: TrafficMapId, hexKey: string): string {
+  const { name, keySize } = TRAFFIC_MAPS[map];
+  const key = Buffer.from(hexKey, 'hex');
+  if (key.length !== keySize)
+    throw new MapDumpError(`${name}: a ${key.length}-byte key, expected ${keySize}`);
+  return ipaddr.fromByteArray([...key]).toString();
 }
 
 /** A key: the egress IP's network-order bytes (for tests and benchmarks that fill the maps). */
