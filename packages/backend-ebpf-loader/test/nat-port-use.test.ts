@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { SnatPortUse } from '@egress-proxier/core';
 import type { NatProtocol, NatReverseEntry } from '../src/nat/nat-layout.js';
 import { busiestEndpoints } from '../src/nat/nat-port-use.js';
+import { EGRESS_A as A, EGRESS_B as B, EGRESS_V6 as V6, portUse as use } from './support/port-use.js';
 
 const PROTOCOL_NUMBERS = { tcp: 6, udp: 17, icmp: 1, other: 132 } as const;
 
@@ -22,18 +23,6 @@ function flows(count: number, egress: string, protocol: NatProtocol, remote: str
     value: { lastSeenNs: 0n, pod: '10.244.1.2', podPort: 40000 + index },
   }));
 }
-
-const use = (
-  egressIP: string,
-  protocol: 'tcp' | 'udp',
-  remoteAddress: string,
-  remotePort: number,
-  ports: number,
-): SnatPortUse => ({ egressIP, protocol, remoteAddress, remotePort, ports });
-
-const A = '192.0.2.100';
-const B = '192.0.2.101';
-const V6 = '2001:db8:2::100';
 
 describe('SNAT port use (busiest endpoints per egress IP)', () => {
   const cases: { name: string; entries: NatReverseEntry[]; perEgressIP?: number; expected: SnatPortUse[] }[] =

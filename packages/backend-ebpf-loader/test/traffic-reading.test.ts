@@ -1,21 +1,9 @@
 // The TrafficReading the proxier returns (trafficReading): every hosted egress IP, and only those, from the
 // counters read and the port use of the last idle sweep.
 import { expect } from 'chai';
-import type { SnatPortUse } from '@egress-proxier/core';
 import { NAT_PORT_CAPACITY } from '../src/nat/nat-port-use.js';
 import { trafficReading } from '../src/traffic/traffic-reading.js';
-
-const use = (
-  egressIP: string,
-  protocol: 'tcp' | 'udp',
-  remoteAddress: string,
-  remotePort: number,
-  ports: number,
-): SnatPortUse => ({ egressIP, protocol, remoteAddress, remotePort, ports });
-
-const A = '192.0.2.100';
-const B = '192.0.2.101';
-const V6 = '2001:db8:2::100';
+import { EGRESS_A as A, EGRESS_B as B, EGRESS_V6 as V6, portUse as use } from './support/port-use.js';
 
 describe('trafficReading', () => {
   it('reports every hosted egress IP, zeros for one that translated nothing, and no other', () => {
