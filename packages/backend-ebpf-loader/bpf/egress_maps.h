@@ -108,7 +108,7 @@ struct egp_nat4_rev_key {
 };
 
 struct egp_nat4_rev_value {
-	__u64 last_seen;    /* bpf_ktime_get_ns() of the last reply (or of the claim) */
+	__u64 last_seen;    /* bpf_ktime_get_ns() of the last packet either way (or of the claim) */
 	__u32 pod;
 	__u16 pod_port;
 	__u8 pad[2];

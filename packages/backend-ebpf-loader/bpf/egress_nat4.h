@@ -159,7 +159,9 @@ static __always_inline int egp_claim4(const struct egp_flow4 *f, __u32 egress, _
 		rk.port = known->port;
 		owner = bpf_map_lookup_elem(&EGP_NAT4_REV_MAP, &rk);
 		if (owner && owner->pod == rv.pod && owner->pod_port == rv.pod_port) {
+			/* Both directions: the reverse entry alone then says whether the port is in use (src/nat). */
 			egp_touch(&known->last_seen, now);
+			egp_touch(&owner->last_seen, now);
 			*port = rk.port;
 			return 0;
 		}

@@ -151,7 +151,9 @@ static __always_inline int egp_claim6(const struct egp_flow6 *f, const struct in
 		owner = bpf_map_lookup_elem(&EGP_NAT6_REV_MAP, &rk);
 		if (owner && egp_addr6_eq((const struct in6_addr *)owner->pod, &f->saddr) &&
 		    owner->pod_port == rv.pod_port) {
+			/* Both directions: the reverse entry alone then says whether the port is in use (src/nat). */
 			egp_touch(&known->last_seen, now);
+			egp_touch(&owner->last_seen, now);
 			*port = rk.port;
 			return 0;
 		}

@@ -52,6 +52,7 @@ export { assertMapsFit, MapCapacityError } from './maps/map-capacity.js';
 export * from './nat/nat-layout.js';
 export {
   DEFAULT_NAT_TIMEOUTS,
+  idleLimitNs,
   natTimeouts,
   planNatSweep,
   type NatDeletion,
@@ -62,7 +63,14 @@ export {
   type NatTimeouts,
 } from './nat/nat-expiry.js';
 export { natMapPaths, readNatMaps, sweepNat, type NatSweepReport } from './nat/nat-sweep.js';
-export { BUSIEST_ENDPOINTS, busiestEndpoints, NAT_PORT_CAPACITY } from './nat/nat-port-use.js';
+export {
+  BUSIEST_ENDPOINTS,
+  busiestEndpoints,
+  liveReverseEntries,
+  NAT_PORT_CAPACITY,
+  readNatPortUse,
+  type NatPortUseOptions,
+} from './nat/nat-port-use.js';
 
 // Traffic counters (bpf/egress_traffic.h): per egress IP connections and bytes, read for TrafficReading
 export * from './traffic/traffic-layout.js';

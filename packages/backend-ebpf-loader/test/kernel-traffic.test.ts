@@ -1,8 +1,8 @@
 // readTraffic on a real kernel: the proxier on the gateway node of a netlab lab (pods behind a bridge CNI, an
 // external server behind a router, a CNI-like masquerade), a pod holding N TCP connections open through the
-// gateway's BPF SNAT while the test reads. The counters must show the N connections, at least the bytes the
-// external server's own netfilter counter saw arrive from the egress IP, and N ports in use towards that
-// endpoint; an egress IP that carried nothing reads zero. Needs root, bpftool, tc, iptables-nft and `npm run
+// gateway's BPF SNAT while the test reads. The counters must show the N connections, the bytes the external
+// server's own netfilter counter saw arrive from the egress IP, and N ports in use towards that endpoint while
+// open, none once idle past the TCP timeout; an egress IP that carried nothing reads zero. Needs root, bpftool, tc, iptables-nft and `npm run
 // build`'s objects; fails (never skips) saying what is missing. Only lab namespaces and a bpffs of its own.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -19,8 +19,9 @@ import {
 import pino from 'pino';
 import { parseOptions } from '../src/options.js';
 import { EbpfProxier } from '../src/proxier/ebpf-proxier.js';
+import { decodeNatEntries } from '../src/nat/nat-layout.js';
 import { decodeTrafficCounters } from '../src/traffic/traffic-layout.js';
-import { perCpuMapContent } from './support/bpf-node.js';
+import { mapContent, perCpuMapContent } from './support/bpf-node.js';
 import { BtfLayouts } from './support/btf-layout.js';
 import { mountBpffs } from './support/classify-lab.js';
 
@@ -34,6 +35,7 @@ const BYTES_EACH = 300;
 const OPEN_MS = 5000;
 /** An IPv4 TCP packet's headers at least: every packet counts them. */
 const MIN_HEADERS = 40;
+const TCP_IDLE_SECONDS = 3;
 
 function gatewayTable(lab: Lab): NodeEgressTable {
   const node = lab.node(1);
@@ -110,12 +112,13 @@ describe('traffic counters of the eBPF backend on a real kernel (readTraffic)', 
         clock: systemClock,
         options: {},
       },
-      // A sync a second after the last sweeps idle NAT entries, and so counts the ports in use.
+      // A short TCP idle timeout, and no idle sweep during the test: the reading itself must leave idle flows out.
       parseOptions({
         pinDir: `${bpffs.dir}/egress-proxier`,
         uplink: lab.node(1).uplink,
         announceCount: 0,
-        natSweepSeconds: 1,
+        natSweepSeconds: 3600,
+        natTcpIdleSeconds: TCP_IDLE_SECONDS,
       }),
     );
     table = gatewayTable(lab);
@@ -146,7 +149,6 @@ describe('traffic counters of the eBPF backend on a real kernel (readTraffic)', 
       prober.send(EXTERNAL, PORT, { bytes: BYTES_EACH, spreadMs: OPEN_MS, timeoutMs: OPEN_MS + 5000 }),
     );
     await sleep(1500); // all connected, all still trickling
-    await proxier.sync(table, signal); // the sweep that counts port use
     const open = await proxier.readTraffic(signal);
     expect(open.portUse).to.deep.equal([
       { egressIP: EGRESS_IP, protocol: 'tcp', remoteAddress: EXTERNAL, remotePort: PORT, ports: CONNECTIONS },
@@ -167,6 +169,19 @@ describe('traffic counters of the eBPF backend on a real kernel (readTraffic)', 
     // Every packet that arrived left through our SNAT first; no more than a few retransmissions besides.
     expect(busy?.bytes).to.be.within(arrived, arrived * 1.05);
     expect(quiet).to.deep.equal({ egressIP: QUIET_EGRESS_IP, connections: 0, bytes: 0 });
+  });
+
+  it('leaves flows idle past their timeout out of port use, before any sweep removes their entries', async () => {
+    await sleep(TCP_IDLE_SECONDS * 1000 + 1500);
+    const reverse = decodeNatEntries(
+      'rev4',
+      await mapContent(`${bpffs?.dir}/egress-proxier/maps`, 'egp_nat4_rev'),
+    );
+    expect(
+      reverse.filter(({ key }) => key.egress === EGRESS_IP),
+      'the entries are still there',
+    ).to.have.length(CONNECTIONS);
+    expect((await proxier.readTraffic(signal)).portUse).to.deep.equal([]);
   });
 
   it("sums the per-CPU copies the programs wrote, laid out as the C struct's BTF says", async () => {

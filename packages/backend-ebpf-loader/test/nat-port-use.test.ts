@@ -1,15 +1,29 @@
-// Port use from the NAT entries a sweep keeps (busiestEndpoints): table-driven over reverse entries, which are
-// what hold translated ports.
+// Port use from the reverse NAT entries, which are what hold translated ports: the busiest endpoints
+// (table-driven), which entries are live, and the read of the two reverse maps.
 import { expect } from 'chai';
 import type { SnatPortUse } from '@egress-proxier/core';
-import type { NatProtocol, NatReverseEntry } from '../src/nat/nat-layout.js';
-import { busiestEndpoints } from '../src/nat/nat-port-use.js';
+import { RecordingExec } from '@egress-proxier/core/testing';
+import { CommandRunner } from '@egress-proxier/node-datapath';
+import {
+  encodeNatReverseKey,
+  encodeNatReverseValue,
+  type NatProtocol,
+  type NatReverseEntry,
+} from '../src/nat/nat-layout.js';
+import { busiestEndpoints, liveReverseEntries, readNatPortUse } from '../src/nat/nat-port-use.js';
 import { EGRESS_A as A, EGRESS_B as B, EGRESS_V6 as V6, portUse as use } from './support/port-use.js';
 
 const PROTOCOL_NUMBERS = { tcp: 6, udp: 17, icmp: 1, other: 132 } as const;
 
 /** `count` reverse entries of one egress IP to one remote endpoint, on consecutive translated ports. */
-function flows(count: number, egress: string, protocol: NatProtocol, remote: string, remotePort: number) {
+function flows(
+  count: number,
+  egress: string,
+  protocol: NatProtocol,
+  remote: string,
+  remotePort: number,
+  lastSeenNs = 0n,
+) {
   return Array.from({ length: count }, (_, index): NatReverseEntry => ({
     hexKey: `${egress}|${protocol}|${remote}|${remotePort}|${index}`,
     key: {
@@ -20,7 +34,7 @@ function flows(count: number, egress: string, protocol: NatProtocol, remote: str
       protocol,
       protocolNumber: PROTOCOL_NUMBERS[protocol],
     },
-    value: { lastSeenNs: 0n, pod: '10.244.1.2', podPort: 40000 + index },
+    value: { lastSeenNs, pod: '10.244.1.2', podPort: 40000 + index },
   }));
 }
 
@@ -67,4 +81,70 @@ describe('SNAT port use (busiest endpoints per egress IP)', () => {
     it(name, () => {
       expect(busiestEndpoints(entries, perEgressIP)).to.deep.equal(expected);
     });
+});
+
+const SECOND = 1_000_000_000n;
+const NOW = 100_000n * SECOND;
+
+describe('live reverse entries (what port use counts)', () => {
+  const timeouts = { tcp: 7440, udp: 120, icmp: 60 };
+  it('leaves out flows idle past their protocol’s timeout and egress IPs not hosted', () => {
+    const entries = [
+      ...flows(1, A, 'tcp', '203.0.113.10', 443, NOW - 7440n * SECOND), // at the timeout: live
+      ...flows(1, A, 'tcp', '203.0.113.11', 443, NOW - 7441n * SECOND),
+      ...flows(1, A, 'udp', '203.0.113.10', 53, NOW - 100n * SECOND),
+      ...flows(1, A, 'udp', '203.0.113.11', 53, NOW - 121n * SECOND),
+      ...flows(1, B, 'tcp', '203.0.113.10', 443, NOW), // B left the node
+    ];
+    const live = liveReverseEntries(entries, { hostedEgressIPs: [A], nowNs: NOW, timeouts });
+    expect(live.map(({ key }) => `${key.protocol} ${key.remote}`)).to.deep.equal([
+      'tcp 203.0.113.10',
+      'udp 203.0.113.10',
+    ]);
+  });
+});
+
+describe('readNatPortUse (the two reverse maps)', () => {
+  it('dumps egp_nat4_rev and egp_nat6_rev only, and counts their live entries per endpoint', async () => {
+    const PINS = '/sys/fs/bpf/egp/maps';
+    const dump = (entries: [Buffer, Buffer][]) =>
+      JSON.stringify(
+        entries.map(([key, value]) => ({
+          key: key
+            .toString('hex')
+            .match(/../g)
+            ?.map((byte) => `0x${byte}`),
+          value: value
+            .toString('hex')
+            .match(/../g)
+            ?.map((byte) => `0x${byte}`),
+        })),
+      );
+    const reverse4 = (port: number, lastSeenNs: bigint): [Buffer, Buffer] => [
+      encodeNatReverseKey(4, { egress: A, remote: '203.0.113.10', port, remotePort: 443, protocolNumber: 6 }),
+      encodeNatReverseValue(4, { lastSeenNs, pod: '10.244.1.2', podPort: port }),
+    ];
+    const reverse6: [Buffer, Buffer] = [
+      encodeNatReverseKey(6, {
+        egress: V6,
+        remote: '2001:db8:113::10',
+        port: 41000,
+        remotePort: 53,
+        protocolNumber: 17,
+      }),
+      encodeNatReverseValue(6, { lastSeenNs: NOW, pod: 'fd00:10:244:1::2', podPort: 41000 }),
+    ];
+    const exec = new RecordingExec();
+    exec.respond(`bpftool -j map dump pinned ${PINS}/egp_nat4_rev`, {
+      stdout: dump([reverse4(40000, NOW), reverse4(40001, NOW - SECOND), reverse4(40002, 0n)]),
+    });
+    exec.respond(`bpftool -j map dump pinned ${PINS}/egp_nat6_rev`, { stdout: dump([reverse6]) });
+    const runner = new CommandRunner(exec, new AbortController().signal);
+    const portUse = await readNatPortUse(runner, PINS, { hostedEgressIPs: [A, V6], nowNs: NOW });
+    expect(portUse).to.deep.equal([
+      use(A, 'tcp', '203.0.113.10', 443, 2),
+      use(V6, 'udp', '2001:db8:113::10', 53, 1),
+    ]);
+    expect(exec.commandLines()).to.have.length(2);
+  });
 });

@@ -6,7 +6,7 @@
 // reverse key is known; when that reverse entry translates back to the same pod and port, the two are one flow:
 //   - stale: the egress IP is not hosted by this node any more → both go, however busy;
 //   - expired: idle past its protocol's timeout, counting the last packet either way (the programs refresh the
-//     forward entry's last_seen on the way out and the reverse entry's on the way back) → both go.
+//     forward entry's last_seen on the way out and the reverse entry's both ways) → both go.
 // An entry without its partner (the LRU evicted one, or a port was claimed again) is decided on its own
 // last_seen and egress IP.
 //
@@ -63,8 +63,6 @@ export interface NatSweepPlan {
   stale: number;
   /** Forward entries before reverse ones, IPv4 before IPv6. */
   deletions: NatDeletion[];
-  /** The reverse entries that stay, IPv4 then IPv6: each holds a translated port (nat-port-use.ts counts them). */
-  keptReverse: NatReverseEntry[];
 }
 
 export function natTimeouts(timeouts: Partial<NatTimeouts> = {}): NatTimeouts {
@@ -75,16 +73,18 @@ export function natTimeouts(timeouts: Partial<NatTimeouts> = {}): NatTimeouts {
   return merged;
 }
 
+/** How long a flow of `protocol` may go without a packet before its entries expire, in nanoseconds. */
+export function idleLimitNs(timeouts: NatTimeouts, protocol: NatProtocol): bigint {
+  return BigInt(Math.round((protocol === 'other' ? timeouts.icmp : timeouts[protocol]) * 1e9));
+}
+
 export function planNatSweep(dumps: NatDumps, options: NatSweepOptions): NatSweepPlan {
   const timeouts = natTimeouts(options.timeouts);
   const hosted = new Set([...options.hostedEgressIPs].map(canonicalAddress));
-  const idleLimitNs = (protocol: NatProtocol) =>
-    BigInt(Math.round((protocol === 'other' ? timeouts.icmp : timeouts[protocol]) * 1e9));
   const isIdle = (protocol: NatProtocol, lastSeenNs: bigint) =>
-    options.expireIdle !== false && options.nowNs - lastSeenNs > idleLimitNs(protocol);
+    options.expireIdle !== false && options.nowNs - lastSeenNs > idleLimitNs(timeouts, protocol);
 
   const deletions: NatDeletion[] = [];
-  const keptReverse: NatReverseEntry[] = [];
   for (const family of [4, 6] as const) {
     const ids = family === 4 ? (['fwd4', 'rev4'] as const) : (['fwd6', 'rev6'] as const);
     const forward = decodeNatEntries(ids[0], dumps[ids[0]]);
@@ -114,12 +114,10 @@ export function planNatSweep(dumps: NatDumps, options: NatSweepOptions): NatSwee
       if (reason !== undefined) reverseDeletions.push({ map: ids[1], key: entry.hexKey, reason });
     }
     deletions.push(...forwardDeletions, ...reverseDeletions);
-    const deleted = new Set(reverseDeletions.map((deletion) => deletion.key));
-    for (const entry of reverse.values()) if (!deleted.has(entry.hexKey)) keptReverse.push(entry);
   }
   const count = (reason: NatDeletionReason) => deletions.filter((entry) => entry.reason === reason).length;
   const seen = Object.values(dumps).reduce((total, content) => total + content.size, 0);
-  return { seen, expired: count('expired'), stale: count('stale'), deletions, keptReverse };
+  return { seen, expired: count('expired'), stale: count('stale'), deletions };
 }
 
 /** The reverse entry of the same flow: under the forward entry's reverse key, back to the same pod and port. */

@@ -1,9 +1,57 @@
 // SNAT port use from the NAT state: every reverse entry holds one translated port of (egress IP, remote, remote
 // port, protocol), and a new flow to that endpoint needs a free one, so the count per endpoint is what runs out.
-// Counted from the entries a sweep keeps (nat-expiry.ts: idle and stale ones are not in use), so it costs no dump
-// of its own. ICMP echo identifiers are left out: the contract counts TCP and UDP ports.
+// Read from the reverse maps alone (two dumps, not the sweep's four): the programs refresh a reverse entry's
+// last_seen on packets either way, so it alone says whether its flow is live (idle past its protocol's timeout:
+// nat-expiry.ts). ICMP echo identifiers are left out: the contract counts TCP and UDP ports.
 import type { SnatPortUse } from '@egress-proxier/core';
-import { NAT_PORT_MAX, NAT_PORT_MIN, type NatReverseEntry } from './nat-layout.js';
+import type { CommandRunner } from '@egress-proxier/node-datapath';
+import { readPinnedMap } from '../maps/map-dump.js';
+import { idleLimitNs, natTimeouts, type NatTimeouts } from './nat-expiry.js';
+import {
+  canonicalAddress,
+  decodeNatEntries,
+  NAT_MAPS,
+  NAT_PORT_MAX,
+  NAT_PORT_MIN,
+  type NatReverseEntry,
+} from './nat-layout.js';
+import { natMapPaths } from './nat-sweep.js';
+
+export interface NatPortUseOptions {
+  /** Only these egress IPs' ports are counted. */
+  hostedEgressIPs: Iterable<string>;
+  /** CLOCK_MONOTONIC in nanoseconds (process.hrtime.bigint()), the clock of bpf_ktime_get_ns(). */
+  nowNs: bigint;
+  timeouts?: Partial<NatTimeouts>;
+}
+
+/** The busiest endpoints of each hosted egress IP by the ports its live reverse entries hold. */
+export async function readNatPortUse(
+  runner: CommandRunner,
+  mapsDir: string,
+  options: NatPortUseOptions,
+): Promise<SnatPortUse[]> {
+  const paths = natMapPaths(mapsDir);
+  const [rev4, rev6] = await Promise.all([
+    readPinnedMap(runner, paths.rev4, NAT_MAPS.rev4),
+    readPinnedMap(runner, paths.rev6, NAT_MAPS.rev6),
+  ]);
+  const entries = [...decodeNatEntries('rev4', rev4), ...decodeNatEntries('rev6', rev6)];
+  return busiestEndpoints(liveReverseEntries(entries, options));
+}
+
+/** The reverse entries of hosted egress IPs whose flows are not idle past their protocol's timeout. */
+export function liveReverseEntries(
+  entries: Iterable<NatReverseEntry>,
+  options: NatPortUseOptions,
+): NatReverseEntry[] {
+  const timeouts = natTimeouts(options.timeouts);
+  const hosted = new Set([...options.hostedEgressIPs].map(canonicalAddress));
+  return [...entries].filter(
+    ({ key, value }) =>
+      hosted.has(key.egress) && options.nowNs - value.lastSeenNs <= idleLimitNs(timeouts, key.protocol),
+  );
+}
 
 /**
  * Ports a claim can use per egress IP and endpoint when the pod's own is taken: EGP_NAT_PORT_MIN..MAX. (A

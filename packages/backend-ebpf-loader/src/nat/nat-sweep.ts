@@ -1,6 +1,5 @@
 // One sweep of the gateway's NAT maps: dump the four (`bpftool -j map dump pinned`), decide what goes
-// (nat-expiry.ts) and delete it in one `bpftool batch`. A sweep that expires idle entries also counts the ports
-// the rest hold (nat-port-use.ts): the dumps are what costs, and this one has them already.
+// (nat-expiry.ts) and delete it in one `bpftool batch`.
 //
 // The programs write these maps while the sweep runs. An entry may vanish between the dump and the batch (the
 // LRU evicted it, or a failed claim removed its own reverse entry); bpftool then stops at that delete with
@@ -9,13 +8,11 @@
 // its flow claims a port again at its next outbound packet (replies in between find no entry and go to the
 // node), the price of not locking the datapath.
 import { join } from 'node:path';
-import type { SnatPortUse } from '@egress-proxier/core';
 import type { CommandRunner } from '@egress-proxier/node-datapath';
 import { BatchError, deleteLine, runBatch, type BatchLine } from '../maps/batch-file.js';
 import { readPinnedMap } from '../maps/map-dump.js';
 import { planNatSweep, type NatDumps, type NatSweepOptions } from './nat-expiry.js';
 import { NAT_MAP_IDS, NAT_MAPS, type NatMapId } from './nat-layout.js';
-import { busiestEndpoints } from './nat-port-use.js';
 
 export interface NatSweepReport {
   /** Entries in the four maps when dumped. */
@@ -28,11 +25,6 @@ export interface NatSweepReport {
   vanished: number;
   /** `bpftool batch` execs: 0 when nothing was due, 1 unless entries vanished under the sweep. */
   batchExecs: number;
-  /**
-   * The busiest endpoints of each egress IP by the ports the kept entries hold; only when the sweep expired idle
-   * entries (a stale-only sweep leaves idle ones in, which are not in use).
-   */
-  portUse?: SnatPortUse[];
 }
 
 /** Paths of the four NAT pins in `mapsDir` (named after the maps). */
@@ -58,8 +50,7 @@ export async function sweepNat(
   const paths = natMapPaths(mapsDir);
   const lines = plan.deletions.map((deletion) => deleteLine(paths[deletion.map], deletion.key));
   const { execs, vanished } = await deleteAll(runner, lines);
-  const report = { seen: plan.seen, expired: plan.expired, stale: plan.stale, vanished, batchExecs: execs };
-  return options.expireIdle === false ? report : { ...report, portUse: busiestEndpoints(plan.keptReverse) };
+  return { seen: plan.seen, expired: plan.expired, stale: plan.stale, vanished, batchExecs: execs };
 }
 
 /** Runs the delete lines, skipping each one whose key is already gone; any other failure is thrown. */

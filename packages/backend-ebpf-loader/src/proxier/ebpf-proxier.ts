@@ -13,13 +13,12 @@
 //   4. addresses no map entry uses any more;
 //   5. NAT entries and traffic counters of egress IPs this node no longer hosts, and (every
 //      --ebpf-nat-sweep-seconds) idle NAT entries.
-// readTraffic, outside syncs, only reads: the counter maps, and the port use the last idle sweep counted.
+// readTraffic, outside syncs, only reads: the counter maps and the reverse NAT maps.
 import {
   compileLongestPrefixTable,
   type NodeEgressTable,
   type NodeProxier,
   type ProxierContext,
-  type SnatPortUse,
   type SyncReport,
   type TrafficReading,
 } from '@egress-proxier/core';
@@ -46,6 +45,7 @@ import { readTcPrograms } from '../loader/tc-programs.js';
 import { desiredMaps, type EgressMapsContent } from '../maps/desired-maps.js';
 import { assertMapsFit, mapEntryCounts } from '../maps/map-capacity.js';
 import { syncMaps } from '../maps/map-sync.js';
+import { readNatPortUse } from '../nat/nat-port-use.js';
 import { sweepNat } from '../nat/nat-sweep.js';
 import type { EbpfOptions } from '../options.js';
 import { readTrafficCounters } from '../traffic/traffic-counters.js';
@@ -77,8 +77,6 @@ export class EbpfProxier implements NodeProxier {
   /** The egress IPs hosted at the last NAT sweep; undefined before this process's first. */
   private hostedAtSweep: ReadonlySet<string> | undefined;
   private natSweptAt = -Infinity;
-  /** The busiest endpoints by port use as the last idle NAT sweep counted them (the sweep has the dumps). */
-  private portUse: readonly SnatPortUse[] = [];
   private readonly offLinkWarned = new Set<string>();
   private readonly addressKeeper: EgressAddressKeeper;
 
@@ -199,7 +197,6 @@ export class EbpfProxier implements NodeProxier {
       const prunedCounters = left ? await pruneTrafficCounters(runner, setup.layout.maps, hosted) : 0;
       this.hostedAtSweep = hosted;
       if (idleDue) this.natSweptAt = now;
-      if (report.portUse !== undefined) this.portUse = report.portUse;
       if (prunedCounters > 0)
         this.context.logger.info(
           { egressIPs: prunedCounters },
@@ -222,15 +219,22 @@ export class EbpfProxier implements NodeProxier {
 
   /**
    * Counters of every egress IP the last sync left hosted (one dump per family of the small counter maps) and
-   * their port use as of the last idle NAT sweep (at most --ebpf-nat-sweep-seconds old, or a sync period when
-   * syncs are rarer): dumping the NAT maps here would cost a sweep's dumps at every read.
+   * their SNAT port use now (one dump per family of the reverse NAT maps, the live entries counted).
    */
   async readTraffic(signal: AbortSignal): Promise<TrafficReading> {
     const hosted = (this.addresses ?? []).map((address) => address.ip);
     if (hosted.length === 0) return trafficReading([], new Map(), []);
     const runner = new CommandRunner(this.context.exec, signal);
-    const counters = await readTrafficCounters(runner, pinLayout(this.options.pinDir).maps);
-    return trafficReading(hosted, counters, this.portUse);
+    const { maps } = pinLayout(this.options.pinDir);
+    const [counters, portUse] = await Promise.all([
+      readTrafficCounters(runner, maps),
+      readNatPortUse(runner, maps, {
+        hostedEgressIPs: hosted,
+        nowNs: process.hrtime.bigint(), // CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns()
+        timeouts: this.options.natTimeouts,
+      }),
+    ]);
+    return trafficReading(hosted, counters, portUse);
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {
@@ -247,7 +251,6 @@ export class EbpfProxier implements NodeProxier {
     this.addresses = undefined;
     this.maps = undefined;
     this.hostedAtSweep = undefined;
-    this.portUse = [];
     this.oldVersionsRemoved = false;
   }
 

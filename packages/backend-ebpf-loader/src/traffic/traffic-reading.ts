@@ -1,6 +1,5 @@
-// A TrafficReading (core's contract) from what the backend holds: the counters just read, for every hosted egress
-// IP (zeros for one that has translated nothing yet), and the port use the last idle NAT sweep counted, for the
-// egress IPs still hosted.
+// A TrafficReading (core's contract) from what the backend read: the counters, for every hosted egress IP (zeros
+// for one that has translated nothing yet), and the port use of the hosted egress IPs.
 import type { SnatPortUse, TrafficReading } from '@egress-proxier/core';
 import { canonicalAddress } from '../nat/nat-layout.js';
 import { NAT_PORT_CAPACITY } from '../nat/nat-port-use.js';
