@@ -2,7 +2,8 @@
 // gateway with 2,000 policies and 10,000 / 150,000 selected sources, for the iptables, nftables and ebpf backends
 // in turn: full sync into an empty node, one pod event's sync (one pod added to one source set), new TCP
 // connections per second and one TCP stream's throughput from a pod on the gateway through it to an external
-// server, and cleanup. The limit is the same client with no egress rules (the lab's masquerade only).
+// server, one readTraffic after them (backends that have it), and cleanup. The limit is the same client with no
+// egress rules (the lab's masquerade only).
 //
 // These machines are noisy (a single 3 s sample of the limit varied by a third between runs), so every rate is
 // the median of ROUNDS samples, and the limit is measured before and after each backend: a backend's share is its
@@ -125,18 +126,34 @@ async function main() {
         throw new Error(`${name}: ${error.message}`);
       });
       const stream = await uploadRate(lab, client, CLIENT_EGRESS_IP, UPLOAD_BYTES);
+      // One traffic read after the rate samples' connections (the agent's periodic read), by backends that have it.
+      started = performance.now();
+      const traffic = await proxier.readTraffic?.(signal);
+      const readTrafficMs = traffic === undefined ? undefined : performance.now() - started;
       started = performance.now();
       await proxier.cleanup(signal);
       const cleanupMs = performance.now() - started;
       limits.push(await rate(gateway.ip));
       const limit = Math.round((limits.at(-2) + limits.at(-1)) / 2);
-      const row = { sources, name, fullMs, eventMs, cleanupMs, connPerSec, limit, stream, streamNone };
+      const row = {
+        sources,
+        name,
+        fullMs,
+        eventMs,
+        cleanupMs,
+        readTrafficMs,
+        connPerSec,
+        limit,
+        stream,
+        streamNone,
+      };
       row.limitRange = `${Math.min(...limits.slice(-2))}–${Math.max(...limits.slice(-2))}`;
       rows.push(row);
       Object.assign(figures, {
         [`${name}FullSyncMs_${key}`]: round(fullMs),
         [`${name}PodEventSyncMs_${key}`]: round(eventMs),
         [`${name}CleanupMs_${key}`]: round(cleanupMs),
+        ...(readTrafficMs === undefined ? {} : { [`${name}ReadTrafficMs_${key}`]: round(readTrafficMs) }),
         [`${name}ConnPerSec_${key}`]: connPerSec,
         [`${name}ConnPerSecLimit_${key}`]: limit,
         [`${name}OverLimit_${key}`]: ratio(connPerSec, limit),
@@ -148,12 +165,12 @@ async function main() {
     `gateway datapaths: ${POLICIES} policies / egress IPs, client matched by the last one; rates are medians of ${ROUNDS} × ${RATE_SECONDS} s`,
   );
   console.log(
-    '| sources | backend | full sync | one pod event | cleanup | new conn/s | no rules [before–after] | share | stream MB/s (no rules) |',
+    '| sources | backend | full sync | one pod event | cleanup | one readTraffic | new conn/s | no rules [before–after] | share | stream MB/s (no rules) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     console.log(
-      `| ${row.sources.toLocaleString('en')} | ${row.name} | ${fmt(row.fullMs)} | ${fmt(row.eventMs)} | ${fmt(row.cleanupMs)} | ${row.connPerSec.toLocaleString('en')} | ${row.limit.toLocaleString('en')} [${row.limitRange}] | ${Math.round((100 * row.connPerSec) / row.limit)} % | ${row.stream} (${row.streamNone}) |`,
+      `| ${row.sources.toLocaleString('en')} | ${row.name} | ${fmt(row.fullMs)} | ${fmt(row.eventMs)} | ${fmt(row.cleanupMs)} | ${row.readTrafficMs === undefined ? '–' : fmt(row.readTrafficMs)} | ${row.connPerSec.toLocaleString('en')} | ${row.limit.toLocaleString('en')} [${row.limitRange}] | ${Math.round((100 * row.connPerSec) / row.limit)} % | ${row.stream} (${row.streamNone}) |`,
     );
   }
   console.log(`BENCH_JSON ${JSON.stringify({ bench: 'datapaths', ...figures })}`);

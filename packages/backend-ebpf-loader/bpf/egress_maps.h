@@ -108,7 +108,7 @@ struct egp_nat4_rev_key {
 };
 
 struct egp_nat4_rev_value {
-	__u64 last_seen;    /* bpf_ktime_get_ns() of the last reply (or of the claim) */
+	__u64 last_seen;    /* bpf_ktime_get_ns() of the last packet either way (or of the claim) */
 	__u32 pod;
 	__u16 pod_port;
 	__u8 pad[2];
@@ -144,6 +144,20 @@ struct egp_nat6_rev_value {
 	__u8 pod[16];
 	__u16 pod_port;
 	__u8 pad[6];
+};
+
+/* Traffic counters of the gateway's SNAT (egress_traffic.h), one entry per egress IP and family: per-CPU hashes,
+ * so each CPU adds to its own copy without contention; the agent sums the copies (src/traffic). Keyed by the
+ * egress IP (network order: 4 or 16 bytes). Entries are created by the first translated packet of an egress IP
+ * and never by a sync; created with BPF_F_NO_PREALLOC, so memory follows the egress IPs in use, not the
+ * capacity. src/traffic/traffic-layout.ts decodes exactly these bytes; change both together. */
+#define EGP_TRAFFIC4_MAP egp_traffic4
+#define EGP_TRAFFIC6_MAP egp_traffic6
+#define EGP_TRAFFIC_MAX_ENTRIES 65536
+
+struct egp_traffic_value {
+	__u64 connections;  /* port claims: a new flow translated to this egress IP (egp_claim4/6) */
+	__u64 bytes;        /* skb->len - ETH_HLEN (the IP packet, headers included) of each packet translated out */
 };
 
 #endif /* EGRESS_MAPS_H */

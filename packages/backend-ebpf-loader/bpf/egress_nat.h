@@ -7,6 +7,7 @@
  *   egress_nat4.h        IPv4: TCP, UDP, ICMP echo (identifier as the port); SNAT and reverse translation
  *   egress_nat6.h        IPv6: the same, with ICMPv6 echo
  *   egress_icmp_error.h  ICMP errors about a translated flow, inbound (both families)
+ *   egress_traffic.h     per egress IP counters of what is translated out: connections and bytes
  *
  * The gateway acts as a router: it decrements the TTL (hop limit) of what it translates, and leaves a packet
  * that would expire on it to the kernel, which drops it and sends the pod a time exceeded. Not in scope:
@@ -140,6 +141,7 @@ static __always_inline int egp_csum_diff6(struct __sk_buff *skb, __u32 csum_off,
 }
 
 #include "egress_icmp_error.h"
+#include "egress_traffic.h"
 #include "egress_nat4.h"
 #include "egress_nat6.h"
 

@@ -128,7 +128,7 @@ static __always_inline int egp_hop4(struct __sk_buff *skb, __u8 ttl)
 
 /* The translated port of an outbound flow: the one it already has (its reverse entry still ours, same egress
  * IP), else a new claim: the pod's own port when free, else EGP_NAT_PORT_TRIES probes from a random start.
- * -1: none free. */
+ * 0: the flow's port, 1: a new claim (a new connection for the counters), -1: none free. */
 static __always_inline int egp_claim4(const struct egp_flow4 *f, __u32 egress, __u16 *port)
 {
 	struct egp_nat4_fwd_key fk = {};
@@ -159,7 +159,9 @@ static __always_inline int egp_claim4(const struct egp_flow4 *f, __u32 egress, _
 		rk.port = known->port;
 		owner = bpf_map_lookup_elem(&EGP_NAT4_REV_MAP, &rk);
 		if (owner && owner->pod == rv.pod && owner->pod_port == rv.pod_port) {
+			/* Both directions: the reverse entry alone then says whether the port is in use (src/nat). */
 			egp_touch(&known->last_seen, now);
+			egp_touch(&owner->last_seen, now);
 			*port = rk.port;
 			return 0;
 		}
@@ -178,7 +180,7 @@ static __always_inline int egp_claim4(const struct egp_flow4 *f, __u32 egress, _
 				return -1;
 			}
 			*port = rk.port;
-			return 0;
+			return 1;
 		}
 	}
 	return -1;
@@ -191,6 +193,7 @@ static __always_inline int egp_snat4(struct __sk_buff *skb, const struct egp_pol
 	struct egp_flow4 f = {};
 	__u32 egress;
 	__u16 port;
+	int claimed;
 
 	if (!ifindex)
 		return TC_ACT_OK;
@@ -199,11 +202,13 @@ static __always_inline int egp_snat4(struct __sk_buff *skb, const struct egp_pol
 		return TC_ACT_SHOT;
 	if (f.ttl <= 1) /* it expires here: the kernel's forwarding drops it and answers time exceeded */
 		return TC_ACT_OK;
-	if (egp_claim4(&f, egress, &port))
+	claimed = egp_claim4(&f, egress, &port);
+	if (claimed < 0)
 		return TC_ACT_SHOT;
 	if (egp_rewrite4(skb, &f, EGP_IP_SRC_OFF, f.saddr, egress, f.sport_off, f.sport, port) ||
 	    egp_hop4(skb, f.ttl))
 		return TC_ACT_SHOT;
+	egp_count(&EGP_TRAFFIC4_MAP, &egress, egp_ip_len(skb), claimed);
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 

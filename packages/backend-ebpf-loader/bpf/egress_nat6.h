@@ -119,7 +119,7 @@ static __always_inline int egp_hop6(struct __sk_buff *skb, __u8 hop_limit)
 	return bpf_skb_store_bytes(skb, EGP_IP6_HOP_OFF, &next, 1, BPF_F_RECOMPUTE_CSUM);
 }
 
-/* As egp_claim4. */
+/* As egp_claim4: 0 the flow's port, 1 a new claim, -1 none free. */
 static __always_inline int egp_claim6(const struct egp_flow6 *f, const struct in6_addr *egress, __u16 *port)
 {
 	struct egp_nat6_fwd_key fk = {};
@@ -151,7 +151,9 @@ static __always_inline int egp_claim6(const struct egp_flow6 *f, const struct in
 		owner = bpf_map_lookup_elem(&EGP_NAT6_REV_MAP, &rk);
 		if (owner && egp_addr6_eq((const struct in6_addr *)owner->pod, &f->saddr) &&
 		    owner->pod_port == rv.pod_port) {
+			/* Both directions: the reverse entry alone then says whether the port is in use (src/nat). */
 			egp_touch(&known->last_seen, now);
+			egp_touch(&owner->last_seen, now);
 			*port = rk.port;
 			return 0;
 		}
@@ -168,7 +170,7 @@ static __always_inline int egp_claim6(const struct egp_flow6 *f, const struct in
 				return -1;
 			}
 			*port = rk.port;
-			return 0;
+			return 1;
 		}
 	}
 	return -1;
@@ -181,6 +183,7 @@ static __always_inline int egp_snat6(struct __sk_buff *skb, const struct egp_pol
 	struct egp_flow6 f = {};
 	struct in6_addr egress;
 	__u16 port;
+	int claimed;
 
 	if (!ifindex)
 		return TC_ACT_OK;
@@ -189,11 +192,13 @@ static __always_inline int egp_snat6(struct __sk_buff *skb, const struct egp_pol
 		return TC_ACT_SHOT;
 	if (f.hop_limit <= 1) /* it expires here: the kernel's forwarding drops it and answers time exceeded */
 		return TC_ACT_OK;
-	if (egp_claim6(&f, &egress, &port))
+	claimed = egp_claim6(&f, &egress, &port);
+	if (claimed < 0)
 		return TC_ACT_SHOT;
 	if (egp_rewrite6(skb, &f, EGP_IP6_SRC_OFF, &f.saddr, &egress, f.sport_off, f.sport, port) ||
 	    egp_hop6(skb, f.hop_limit))
 		return TC_ACT_SHOT;
+	egp_count(&EGP_TRAFFIC6_MAP, &egress, egp_ip_len(skb), claimed);
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 

@@ -14,7 +14,14 @@ export { ebpfPreflightChecks, featureChecks, REQUIRED_HELPERS } from './prefligh
 // The pinned maps as state: layout (bpf/egress_maps.h), desired content, read-back, diff, one batch per sync
 export * from './maps/map-layout.js';
 export * from './maps/desired-maps.js';
-export { MapDumpError, parseMapDump, readPinnedMap } from './maps/map-dump.js';
+export {
+  MapDumpError,
+  parseMapDump,
+  parsePerCpuMapDump,
+  readPinnedMap,
+  readPinnedPerCpuMap,
+  type PerCpuMapContent,
+} from './maps/map-dump.js';
 export { diffMap, isEmptyDiff, type MapDiff } from './maps/map-diff.js';
 export { BatchError, deleteLine, runBatch, updateLine, type BatchLine } from './maps/batch-file.js';
 export { batchLines, mapPaths, syncMaps, type MapSyncReport } from './maps/map-sync.js';
@@ -45,6 +52,7 @@ export { assertMapsFit, MapCapacityError } from './maps/map-capacity.js';
 export * from './nat/nat-layout.js';
 export {
   DEFAULT_NAT_TIMEOUTS,
+  idleLimitNs,
   natTimeouts,
   planNatSweep,
   type NatDeletion,
@@ -55,3 +63,16 @@ export {
   type NatTimeouts,
 } from './nat/nat-expiry.js';
 export { natMapPaths, readNatMaps, sweepNat, type NatSweepReport } from './nat/nat-sweep.js';
+export {
+  BUSIEST_ENDPOINTS,
+  busiestEndpoints,
+  liveReverseEntries,
+  NAT_PORT_CAPACITY,
+  readNatPortUse,
+  type NatPortUseOptions,
+} from './nat/nat-port-use.js';
+
+// Traffic counters (bpf/egress_traffic.h): per egress IP connections and bytes, read for TrafficReading
+export * from './traffic/traffic-layout.js';
+export { readTrafficCounters } from './traffic/traffic-counters.js';
+export { trafficReading } from './traffic/traffic-reading.js';

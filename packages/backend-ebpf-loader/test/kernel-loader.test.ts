@@ -52,6 +52,8 @@ describe('eBPF loader on a real kernel (bpffs pins, map reuse, tc attach)', func
       'egp_nat6_rev',
       'egp_policy4',
       'egp_policy6',
+      'egp_traffic4',
+      'egp_traffic6',
     ]);
     await run('bpftool', [
       'map',

@@ -20,6 +20,7 @@ struct egp_layouts {
 	struct egp_nat6_fwd_value nat6_fwd_value;
 	struct egp_nat6_rev_key nat6_rev_key;
 	struct egp_nat6_rev_value nat6_rev_value;
+	struct egp_traffic_value traffic_value;
 };
 
 struct egp_layouts egp_layouts SEC(".data.layouts");

@@ -6,6 +6,7 @@
 import type { CommandRunner } from '@egress-proxier/node-datapath';
 import { EGRESS_MAPS } from '../maps/map-layout.js';
 import { NAT_MAPS } from '../nat/nat-layout.js';
+import { TRAFFIC_MAPS } from '../traffic/traffic-layout.js';
 
 interface MapShape {
   keySize: number;
@@ -15,7 +16,7 @@ interface MapShape {
 
 /** Every map of bpf/egress_maps.h by its pin name, with the layout this build's object gives it. */
 export const PINNED_MAP_SHAPES: ReadonlyMap<string, MapShape> = new Map(
-  [...Object.values(EGRESS_MAPS), ...Object.values(NAT_MAPS)].map(
+  [...Object.values(EGRESS_MAPS), ...Object.values(NAT_MAPS), ...Object.values(TRAFFIC_MAPS)].map(
     ({ name, keySize, valueSize, maxEntries }) => [name, { keySize, valueSize, maxEntries }] as const,
   ),
 );

@@ -6,7 +6,7 @@
 // reverse key is known; when that reverse entry translates back to the same pod and port, the two are one flow:
 //   - stale: the egress IP is not hosted by this node any more → both go, however busy;
 //   - expired: idle past its protocol's timeout, counting the last packet either way (the programs refresh the
-//     forward entry's last_seen on the way out and the reverse entry's on the way back) → both go.
+//     forward entry's last_seen on the way out and the reverse entry's both ways) → both go.
 // An entry without its partner (the LRU evicted one, or a port was claimed again) is decided on its own
 // last_seen and egress IP.
 //
@@ -73,13 +73,16 @@ export function natTimeouts(timeouts: Partial<NatTimeouts> = {}): NatTimeouts {
   return merged;
 }
 
+/** How long a flow of `protocol` may go without a packet before its entries expire, in nanoseconds. */
+export function idleLimitNs(timeouts: NatTimeouts, protocol: NatProtocol): bigint {
+  return BigInt(Math.round((protocol === 'other' ? timeouts.icmp : timeouts[protocol]) * 1e9));
+}
+
 export function planNatSweep(dumps: NatDumps, options: NatSweepOptions): NatSweepPlan {
   const timeouts = natTimeouts(options.timeouts);
   const hosted = new Set([...options.hostedEgressIPs].map(canonicalAddress));
-  const idleLimitNs = (protocol: NatProtocol) =>
-    BigInt(Math.round((protocol === 'other' ? timeouts.icmp : timeouts[protocol]) * 1e9));
   const isIdle = (protocol: NatProtocol, lastSeenNs: bigint) =>
-    options.expireIdle !== false && options.nowNs - lastSeenNs > idleLimitNs(protocol);
+    options.expireIdle !== false && options.nowNs - lastSeenNs > idleLimitNs(timeouts, protocol);
 
   const deletions: NatDeletion[] = [];
   for (const family of [4, 6] as const) {

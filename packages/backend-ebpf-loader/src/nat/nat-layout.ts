@@ -27,6 +27,9 @@ export interface NatMapSpec {
 }
 
 export const NAT_MAX_ENTRIES = 262_144;
+/** EGP_NAT_PORT_MIN..MAX: the ports a claim probes when the pod's own is taken. */
+export const NAT_PORT_MIN = 32_768;
+export const NAT_PORT_MAX = 60_999;
 
 export const NAT_MAPS: Readonly<Record<NatMapId, NatMapSpec>> = {
   fwd4: spec('egp_nat4_fwd', 4, 'forward'),

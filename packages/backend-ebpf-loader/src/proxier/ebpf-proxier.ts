@@ -11,13 +11,16 @@
 //   3. programs onto devices that need them, once the maps hold their entries, and off devices that no
 //      longer do;
 //   4. addresses no map entry uses any more;
-//   5. NAT entries of egress IPs this node no longer hosts, and (every --ebpf-nat-sweep-seconds) idle ones.
+//   5. NAT entries and traffic counters of egress IPs this node no longer hosts, and (every
+//      --ebpf-nat-sweep-seconds) idle NAT entries.
+// readTraffic, outside syncs, only reads: the counter maps and the reverse NAT maps.
 import {
   compileLongestPrefixTable,
   type NodeEgressTable,
   type NodeProxier,
   type ProxierContext,
   type SyncReport,
+  type TrafficReading,
 } from '@egress-proxier/core';
 import {
   addAddresses,
@@ -42,8 +45,12 @@ import { readTcPrograms } from '../loader/tc-programs.js';
 import { desiredMaps, type EgressMapsContent } from '../maps/desired-maps.js';
 import { assertMapsFit, mapEntryCounts } from '../maps/map-capacity.js';
 import { syncMaps } from '../maps/map-sync.js';
+import { readNatPortUse } from '../nat/nat-port-use.js';
 import { sweepNat } from '../nat/nat-sweep.js';
 import type { EbpfOptions } from '../options.js';
+import { readTrafficCounters } from '../traffic/traffic-counters.js';
+import { pruneTrafficCounters } from '../traffic/traffic-prune.js';
+import { trafficReading } from '../traffic/traffic-reading.js';
 import { desiredAttachments, planAttachments } from './attach-plan.js';
 import { cleanupEbpf } from './cleanup.js';
 import { localSources, nodeHops } from './node-hops.js';
@@ -165,9 +172,10 @@ export class EbpfProxier implements NodeProxier {
   }
 
   /**
-   * Stale NAT entries (of egress IPs this node no longer hosts) go at the first sync after an IP left and at a
-   * process's first sync (its predecessor may have lost IPs while it was down); idle ones every
-   * --ebpf-nat-sweep-seconds. A failed sweep is logged, never fails the sync: the datapath is programmed.
+   * Stale NAT entries and traffic counters (of egress IPs this node no longer hosts) go at the first sync after
+   * an IP left and at a process's first sync (its predecessor may have lost IPs while it was down); idle NAT
+   * entries every --ebpf-nat-sweep-seconds. A failed sweep is logged, never fails the sync: the datapath is
+   * programmed.
    */
   private async sweepNatIfDue(
     runner: CommandRunner,
@@ -186,8 +194,14 @@ export class EbpfProxier implements NodeProxier {
         timeouts: this.options.natTimeouts,
         expireIdle: idleDue,
       });
+      const prunedCounters = left ? await pruneTrafficCounters(runner, setup.layout.maps, hosted) : 0;
       this.hostedAtSweep = hosted;
       if (idleDue) this.natSweptAt = now;
+      if (prunedCounters > 0)
+        this.context.logger.info(
+          { egressIPs: prunedCounters },
+          'removed traffic counters of egress IPs that left',
+        );
       if (report.expired + report.stale > 0)
         this.context.logger.info(
           { expired: report.expired, stale: report.stale, seen: report.seen },
@@ -195,9 +209,32 @@ export class EbpfProxier implements NodeProxier {
         );
       return { removed: report.expired + report.stale - report.vanished };
     } catch (error) {
-      this.context.logger.warn({ err: error }, 'NAT sweep failed; the next sync tries again');
+      this.context.logger.warn(
+        { err: error },
+        'NAT sweep or traffic counter pruning failed; the next sync tries again',
+      );
       return { removed: 0 };
     }
+  }
+
+  /**
+   * Counters of every egress IP the last sync left hosted (one dump per family of the small counter maps) and
+   * their SNAT port use now (one dump per family of the reverse NAT maps, the live entries counted).
+   */
+  async readTraffic(signal: AbortSignal): Promise<TrafficReading> {
+    const hosted = (this.addresses ?? []).map((address) => address.ip);
+    if (hosted.length === 0) return trafficReading([], new Map(), []);
+    const runner = new CommandRunner(this.context.exec, signal);
+    const { maps } = pinLayout(this.options.pinDir);
+    const [counters, portUse] = await Promise.all([
+      readTrafficCounters(runner, maps),
+      readNatPortUse(runner, maps, {
+        hostedEgressIPs: hosted,
+        nowNs: process.hrtime.bigint(), // CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns()
+        timeouts: this.options.natTimeouts,
+      }),
+    ]);
+    return trafficReading(hosted, counters, portUse);
   }
 
   async heartbeat(lifetimeSeconds: number, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@ import { ExecaExec, type Exec } from '@egress-proxier/core';
 import { CommandRunner } from '@egress-proxier/node-datapath';
 import { run } from '@egress-proxier/netlab';
 import type { MapContent } from '../../src/maps/desired-maps.js';
-import { parseMapDump } from '../../src/maps/map-dump.js';
+import { parseMapDump, parsePerCpuMapDump, type PerCpuMapContent } from '../../src/maps/map-dump.js';
 import { loadObject } from '../../src/loader/load-object.js';
 import { pinLayout } from '../../src/loader/pin-layout.js';
 import { attach } from '../../src/loader/tc-attach.js';
@@ -53,7 +53,9 @@ export type NodeMap =
   | 'egp_nat4_fwd'
   | 'egp_nat4_rev'
   | 'egp_nat6_fwd'
-  | 'egp_nat6_rev';
+  | 'egp_nat6_rev'
+  | 'egp_traffic4'
+  | 'egp_traffic6';
 
 export function mapUpdate(mapsDir: string, map: string, key: string[], value: string[]) {
   return run('bpftool', [
@@ -80,4 +82,11 @@ export async function mapDump(mapsDir: string, map: string): Promise<{ key: stri
 /** A map's content as the loader reads it (hex key → hex value), for the src/nat decoders. */
 export async function mapContent(mapsDir: string, map: string): Promise<MapContent> {
   return parseMapDump((await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${mapsDir}/${map}`])).stdout);
+}
+
+/** A per-CPU map's content (hex key → each CPU's hex value), for the src/traffic decoders. */
+export async function perCpuMapContent(mapsDir: string, map: string): Promise<PerCpuMapContent> {
+  return parsePerCpuMapDump(
+    (await run('bpftool', ['-j', 'map', 'dump', 'pinned', `${mapsDir}/${map}`])).stdout,
+  );
 }
