@@ -13,7 +13,7 @@ const PAYMENTS = {
   namespaceSelector: { matchLabels: { team: 'payments' } },
   podSelector: { matchLabels: { app: 'db-client' } },
   egressIPs: ['192.0.2.10', '192.0.2.11'],
-  // The calico backend cannot enforce FailClosed (docs/backend-calico.md).
+  // FailOpen keeps these pool tests free of the FailClosed guard; its own test below uses the default.
   failurePolicy: 'FailOpen',
 };
 
@@ -193,6 +193,33 @@ describe('agents with the calico backend (in-memory API server over HTTPS, Calic
     expect(poolVersions(cluster)).to.deep.equal(pools);
     expect(backendWrites(leader)).to.have.length(leaderWrites);
     expect(backendWrites(follower)).to.deep.equal([]);
+  });
+
+  it('accepts a FailClosed Egress (the default), and only the leader writes its guard policy', async () => {
+    const { failurePolicy: _openOnPurpose, ...failClosed } = PAYMENTS;
+    cluster.api.store.put({
+      apiVersion: 'egress.proxier.io/v1alpha1',
+      kind: 'Egress',
+      metadata: { name: 'payments' },
+      spec: failClosed,
+    } as KubeObject);
+    const guard = await eventually(() => {
+      const found = cluster.guards().find((g) => g.metadata.name === 'egress-proxier.egress-payments');
+      expect(found, 'guard policy').to.not.equal(undefined);
+      return found as KubeObject;
+    });
+    const spec = guard['spec'] as { tier?: string; selector?: string };
+    expect(spec.tier).to.equal('egress-proxier');
+    expect(spec.selector).to.include('pcns.team == "payments"').and.to.include('app == "db-client"');
+    const s = await eventually(() => {
+      const current = status(cluster);
+      expect(conditionOf(current, 'Accepted'), JSON.stringify(current)).to.include({ status: 'True' });
+      return current;
+    });
+    expect(conditionOf(s, 'FailClosedNotEnforced'), JSON.stringify(s)).to.equal(undefined);
+    const { leader, follower } = leaderAndFollower(cluster);
+    expect(backendWrites(leader).some((w) => /globalnetworkpolicies/.test(w.url))).to.equal(true);
+    expect(backendWrites(follower), 'writes by the agent that is not the leader').to.deep.equal([]);
   });
 
   it('hands over to the other agent when the leader stops, keeping the pools and the conditions', async () => {

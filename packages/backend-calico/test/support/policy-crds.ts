@@ -1,6 +1,5 @@
 // Calico's GlobalNetworkPolicy CRD (shared/testdata/calico-crds/master-policy, a copy of Calico's own) and a
-// Tier CRD. shared/ holds no Tier CRD, so this one is written here with only the fields we set: the in-memory
-// API server needs it to serve tiers at all; it proves nothing about Calico's Tier schema.
+// stand-in Tier CRD (test/fixtures/tier-crd.yaml: shared/ holds none).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -18,39 +17,7 @@ export function globalNetworkPolicySchema(): StructuralSchema {
   return schema;
 }
 
+/** The Tier stand-in (test/fixtures/tier-crd.yaml). */
 export function tierCrd(): Crd {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'tiers.projectcalico.org' },
-    spec: {
-      group: 'projectcalico.org',
-      names: { kind: 'Tier', listKind: 'TierList', plural: 'tiers', singular: 'tier' },
-      scope: 'Cluster',
-      versions: [
-        {
-          name: 'v3',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: {
-                  type: 'object',
-                  properties: {
-                    order: { type: 'number' },
-                    defaultAction: { type: 'string', enum: ['Pass', 'Deny'] },
-                  },
-                },
-              },
-            },
-          },
-        },
-      ],
-    },
-  } as Crd;
+  return parse(readFileSync(new URL('../../../test/fixtures/tier-crd.yaml', import.meta.url), 'utf8')) as Crd;
 }

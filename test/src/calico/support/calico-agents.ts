@@ -23,7 +23,8 @@ import { nodeObject, testAgentOptions } from '../../agent/support/agent-cluster.
 const REPO_ROOT = new URL('../../../../', import.meta.url);
 export const CALICO_RELEASE = 'v3.32.1';
 export const NAMESPACE = 'egress-proxier';
-const IPPOOL_PATH = /\/apis\/(projectcalico\.org\/v3|crd\.projectcalico\.org\/v1)\/ippools/;
+const CALICO_WRITE_PATH =
+  /\/apis\/(projectcalico\.org\/v3|crd\.projectcalico\.org\/v1)\/(ippools|globalnetworkpolicies|tiers)/;
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
@@ -51,10 +52,11 @@ export interface CalicoAgent {
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Writes an agent made to IP pools or namespaces (the backend's writes; status goes through the core). */
+/** Writes an agent made to IP pools, FailClosed tiers and policies, or namespaces (the backend's; status goes through the core). */
 export function backendWrites(agent: CalicoAgent): RecordedRequest[] {
   return agent.requests.filter(
-    (r) => WRITE_METHODS.has(r.method) && (IPPOOL_PATH.test(r.url) || /\/api\/v1\/namespaces/.test(r.url)),
+    (r) =>
+      WRITE_METHODS.has(r.method) && (CALICO_WRITE_PATH.test(r.url) || /\/api\/v1\/namespaces/.test(r.url)),
   );
 }
 
@@ -65,10 +67,17 @@ export function calicoCrds(): KubeObject[] {
       `Calico CRD test data not found at ${directory.pathname}: shared/ must be checked out beside the repo`,
     );
   }
-  return readdirSync(directory)
+  const release = readdirSync(directory)
     .filter((file) => file.endsWith('.yaml'))
     .sort()
     .map((file) => parse(readFileSync(new URL(file, directory), 'utf8')) as KubeObject);
+  // The FailClosed guard's kinds: Calico's GlobalNetworkPolicy CRD and the backend tests' Tier stand-in.
+  const policy = new URL(
+    '../shared/testdata/calico-crds/master-policy/projectcalico.org_globalnetworkpolicies.yaml',
+    REPO_ROOT,
+  );
+  const tier = new URL('packages/backend-calico/test/fixtures/tier-crd.yaml', REPO_ROOT);
+  return [...release, ...[policy, tier].map((file) => parse(readFileSync(file, 'utf8')) as KubeObject)];
 }
 
 async function freePort(): Promise<number> {
@@ -163,5 +172,10 @@ export class CalicoAgentCluster {
 
   pools(): KubeObject[] {
     return this.api.store.list('projectcalico.org/v3', 'IPPool');
+  }
+
+  /** The GlobalNetworkPolicies in the cluster (the FailClosed guards). */
+  guards(): KubeObject[] {
+    return this.api.store.list('projectcalico.org/v3', 'GlobalNetworkPolicy');
   }
 }
