@@ -18,14 +18,18 @@ describe('options every node backend shares', () => {
       values: { mark: '0x1' },
       error: '--nftables-mark 0x1 must be non-zero and inside --nftables-mask 0x3f00',
     },
-    { values: { routeTableBase: 0 }, error: '--nftables-route-table-base must be from 1 to 4294901760' },
+    { values: { routeTableBase: 0 }, error: '--nftables-route-table-base 0 must be from 1 to 4294901760' },
     { values: { steering: 'gre' }, error: '--nftables-steering must be one of onlink, vxlan' },
     {
       values: { vxlanDevice: 'a-name-far-too-long' },
       error: '--nftables-vxlan-device "a-name-far-too-long" is not a valid device name',
     },
-    { values: { announceCount: 101 }, error: '--nftables-announce-count must be from 0 to 100' },
-    { values: { garpCount: -1 }, error: '--nftables-garp-count must be a non-negative integer' },
+    { values: { announceCount: 101 }, error: '--nftables-announce-count 101 must be from 0 to 100' },
+    { values: { garpCount: -1 }, error: '--nftables-garp-count -1 must be a non-negative integer' },
+    // iproute2 and iptables read 010 as octal 8: a decimal 10 would be a guess.
+    { values: { mark: '010' }, error: '--nftables-mark "010" must be a non-negative integer' },
+    { values: { mark: '0x100 ' }, error: '--nftables-mark "0x100 " must be a non-negative integer' },
+    { values: { mark: '256abc' }, error: '--nftables-mark "256abc" must be a non-negative integer' },
   ];
   for (const { values, error } of errors) {
     it(`refuses ${JSON.stringify(values)}, naming the backend's flag`, () => {

@@ -34,8 +34,11 @@ export interface ListeningServer {
 export function parseBindAddress(text: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text);
   if (!match) throw new Error(`bind address ${JSON.stringify(text)}: expected HOST:PORT`);
+  // A leading zero reads as octal to some tools and as decimal to others: refuse the guess.
+  if (!/^(0|[1-9]\d*)$/.test(match[3] ?? ''))
+    throw new Error(`bind address ${JSON.stringify(text)}: port "${match[3]}" has a leading zero`);
   const port = Number(match[3]);
-  if (port > 65535) throw new Error(`bind address ${text}: port out of range`);
+  if (port > 65535) throw new Error(`bind address ${JSON.stringify(text)}: port ${port} is above 65535`);
   return { host: match[1] ?? match[2] ?? '', port };
 }
 

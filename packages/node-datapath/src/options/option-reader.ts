@@ -41,7 +41,7 @@ export class OptionReader {
     const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseInteger(value) : NaN;
     if (!Number.isSafeInteger(parsed) || parsed < 0) {
       throw new OptionsError(
-        `${this.flag(name)} must be a non-negative integer (hex like 0x100000 or decimal)`,
+        `${this.flag(name)} ${JSON.stringify(value)} must be a non-negative integer (hex like 0x100000 or decimal without leading zeros)`,
       );
     }
     return parsed;
@@ -50,7 +50,7 @@ export class OptionReader {
   ranged(name: string, fallback: number, min: number, max: number): number {
     const parsed = this.integer(name, fallback);
     if (parsed < min || parsed > max)
-      throw new OptionsError(`${this.flag(name)} must be from ${min} to ${max}`);
+      throw new OptionsError(`${this.flag(name)} ${parsed} must be from ${min} to ${max}`);
     return parsed;
   }
 
@@ -69,8 +69,9 @@ export class OptionReader {
   }
 }
 
+/** Hex or decimal; `010` is refused because iproute2 and iptables read it as octal 8, not 10. */
 function parseInteger(text: string): number {
   if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text.slice(2), 16);
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^(0|[1-9]\d*)$/.test(text)) return Number(text);
   return NaN;
 }
