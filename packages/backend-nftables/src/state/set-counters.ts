@@ -24,10 +24,9 @@ export async function readSetCounters(
         parseSetCounters(await runner.stdout('nft', '-j', 'list', 'set', TABLE_FAMILY, TABLE_NAME, set)),
       ),
     );
+    const openedByIP = new Map(connections?.map((counter) => [counter.ip, counter.packets]));
     for (const { ip, bytes: sentBytes } of bytes ?? [])
-      totals.set(ip, { egressIP: ip, connections: 0, bytes: sentBytes });
-    for (const { ip, packets } of connections ?? [])
-      totals.set(ip, { egressIP: ip, bytes: totals.get(ip)?.bytes ?? 0, connections: packets });
+      totals.set(ip, { egressIP: ip, connections: openedByIP.get(ip) ?? 0, bytes: sentBytes });
   }
   return totals;
 }
