@@ -1,5 +1,6 @@
 // One probe agent per namespace (agents/probe-agent.ts): connections from a pod at the cost of a line each.
 import { createInterface } from 'node:readline';
+import { onHostClock } from './attempt-times.js';
 import type { LabProcess } from './host.js';
 
 export interface ProbeAttempt {
@@ -85,11 +86,12 @@ export class Prober {
         this.waiting.delete(id);
         resolve(failed(Date.now(), `probe agent gave no answer within ${timeoutMs + AGENT_GRACE_MS} ms`));
       }, timeoutMs + AGENT_GRACE_MS);
+      const line = [id, ip, port, timeoutMs, options.bytes ?? 0, options.spreadMs ?? 0].join(' ');
+      const sentAt = Date.now();
       this.waiting.set(id, (attempt) => {
         clearTimeout(timer);
-        resolve(attempt);
+        resolve(onHostClock(attempt, sentAt, Date.now()));
       });
-      const line = [id, ip, port, timeoutMs, options.bytes ?? 0, options.spreadMs ?? 0].join(' ');
       this.child.stdin?.write(`${line}\n`);
     });
   }
