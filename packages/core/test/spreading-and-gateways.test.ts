@@ -65,11 +65,11 @@ describe('multi-IP spreading', () => {
     );
     expect(model.gatewayOf('192.0.2.10')).to.equal('gw-a');
     down.add('gw-a');
-    model.livenessChanged();
+    model.gatewayInputsChanged();
     expect(model.gatewayOf('192.0.2.10')).to.equal(null);
     expect(model.gatewayOf('192.0.2.11')).to.equal('gw-b');
     down.clear();
-    model.livenessChanged();
+    model.gatewayInputsChanged();
     expect(model.gatewayOf('192.0.2.10')).to.equal('gw-a');
   });
 });
@@ -98,7 +98,7 @@ describe('gateway assignment', () => {
     const model = gatewayModel(10, { isLive: (name) => !down.has(name) });
     const before = owners(model);
     down.add('gw-3');
-    model.livenessChanged();
+    model.gatewayInputsChanged();
     const after = owners(model);
     before.forEach((owner, i) => {
       if (owner === 'gw-3') expect(after[i]).to.not.equal('gw-3');
@@ -116,6 +116,31 @@ describe('gateway assignment', () => {
     after.forEach((owner, i) => {
       if (owner !== before[i]) expect(owner).to.equal('gw-new');
     });
+  });
+
+  it('leaves an IP with the eligible node hosting it, whatever the rendezvous order; an ineligible one loses it', () => {
+    const hosting = new Map<string, string>();
+    const down = new Set<string>();
+    const model = new EgressModel({
+      clusterCIDRs: ['10.244.0.0/16'],
+      liveness: { isLive: (name) => !down.has(name) },
+      incumbency: {
+        incumbentAmong: (ip, candidates) => {
+          const holder = hosting.get(ip);
+          return holder !== undefined && candidates.includes(holder) ? holder : undefined;
+        },
+      },
+    });
+    for (let n = 0; n < 3; n++) model.upsertNode(node(`gw-${n}`, `198.51.100.${n + 1}`));
+    model.upsertEgress(egress('p', { podSelector: {}, egressIPs: ['192.0.2.10'] }));
+    const winner = model.gatewayOf('192.0.2.10') as string;
+    const other = ['gw-0', 'gw-1', 'gw-2'].find((name) => name !== winner) as string;
+    hosting.set('192.0.2.10', other);
+    model.gatewayInputsChanged();
+    expect(model.gatewayOf('192.0.2.10'), 'the holder keeps it').to.equal(other);
+    down.add(other);
+    model.gatewayInputsChanged();
+    expect(model.gatewayOf('192.0.2.10'), 'a holder that is not live does not').to.equal(winner);
   });
 
   it('ignores nodes that are not Ready, not selected, or have no address of the family', () => {

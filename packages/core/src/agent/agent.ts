@@ -15,6 +15,7 @@ import { KubeClient } from '../kube/kube-client.js';
 import type { SlimEgress } from '../kube/slim-convert.js';
 import type { AgentMetrics } from '../observability/agent-metrics.js';
 import type { HealthReport } from '../observability/http-endpoints.js';
+import { ClaimBook } from '../fencing/claim-book.js';
 import { FencingController } from '../fencing/fencing-controller.js';
 import { leaseLivenessFor } from '../fencing/lease-liveness.js';
 import type { PeerApiStatus, PeerUrlResolver } from '../fencing/peer-fencing.js';
@@ -79,10 +80,13 @@ export class Agent {
     this.client = new KubeClient(deps.kubeConfig);
     const common = { clock, logger: this.logger, metrics };
     const liveness = plugin.scope === 'node' ? leaseLivenessFor(options, clock) : undefined;
+    // Who hosts what, as the gateways publish it: filled by the fencing controller, read by the model.
+    const book = new ClaimBook();
     const model = (this.model = new EgressModel({
       clusterCIDRs: options.clusterCIDRs,
       capabilities: plugin.capabilities,
       liveness: liveness ?? noNodeGateways,
+      incumbency: book,
     }));
     if (liveness)
       this.fencing = new FencingController(
@@ -92,8 +96,9 @@ export class Agent {
           client: this.client,
           model,
           liveness,
+          book,
           peerUrl: deps.peerUrl,
-          livenessChanged: () => (model.livenessChanged(), this.changed()),
+          gatewayInputsChanged: () => (model.gatewayInputsChanged(), this.changed()),
           decisionsChanged: () => this.nodeLoop?.request(),
           annotations: (current) => this.trafficAnnotations(current),
         },

@@ -4,6 +4,10 @@
 // one IP at once exactly one sees its own claim first. A claim first seen in a list (the agent's start, or a
 // relist after an expired watch) has no known order, and keeps none for as long as it stands: it may be
 // older than anything seen since.
+//
+// The `ready` IPs say who hosts what now: the book is the model's incumbency (an eligible holder keeps its IP).
+import type { Incumbency } from '../gateway/gateway-assigner.js';
+import { rendezvousPick } from '../hashing/rendezvous.js';
 import { NO_GATEWAY_STATE, type PublishedGatewayState } from './gateway-state.js';
 
 /** When a claim first appeared: a sequence number of the watch, or unknown (listed). */
@@ -16,14 +20,17 @@ interface Entry {
   order: Map<string, ClaimOrder>;
 }
 
-export class ClaimBook {
+export class ClaimBook implements Incumbency {
   private readonly entries = new Map<string, Entry>();
   private sequence = 0;
 
-  /** Records a node's state; `ordered` is true for a watch event, false for a listed object. */
-  observe(node: string, state: PublishedGatewayState, resourceVersion: string, ordered: boolean): void {
+  /**
+   * Records a node's state; `ordered` is true for a watch event, false for a listed object. True when the IPs
+   * the node lists as ready changed (the model's incumbency did).
+   */
+  observe(node: string, state: PublishedGatewayState, resourceVersion: string, ordered: boolean): boolean {
     const previous = this.entries.get(node);
-    if (previous?.resourceVersion === resourceVersion) return; // the same write again (a relist)
+    if (previous?.resourceVersion === resourceVersion) return false; // the same write again (a relist)
     const sequence = ++this.sequence;
     const order = new Map<string, ClaimOrder>();
     for (const ip of state.claimed) {
@@ -31,10 +38,28 @@ export class ClaimBook {
       order.set(ip, known ?? (ordered ? sequence : 'unordered'));
     }
     this.entries.set(node, { state, resourceVersion, order });
+    return !sameReadiness(previous?.state ?? NO_GATEWAY_STATE, state);
   }
 
-  forget(node: string): void {
+  /** True when the node listed IPs as ready (the model's incumbency changed). */
+  forget(node: string): boolean {
+    const previous = this.entries.get(node);
     this.entries.delete(node);
+    return previous !== undefined && !sameReadiness(previous.state, NO_GATEWAY_STATE);
+  }
+
+  incumbentAmong(egressIP: string, candidates: readonly string[]): string | undefined {
+    let newest: { node: string; order: number } | undefined;
+    const unordered: string[] = [];
+    for (const node of candidates) {
+      const state = this.entries.get(node)?.state;
+      if (state === undefined || state.unreadable === true || !state.ready.includes(egressIP)) continue;
+      const order = this.orderOf(node, egressIP);
+      if (order === undefined) unordered.push(node);
+      else if (newest === undefined || order > newest.order) newest = { node, order };
+    }
+    // A claim first seen in a list may be older than anything ordered since: the ordered one is newer.
+    return newest?.node ?? rendezvousPick(egressIP, unordered) ?? undefined;
   }
 
   state(node: string): PublishedGatewayState {
@@ -55,4 +80,8 @@ export class ClaimBook {
   nodes(): IterableIterator<string> {
     return this.entries.keys();
   }
+}
+
+function sameReadiness(a: PublishedGatewayState, b: PublishedGatewayState): boolean {
+  return a.unreadable === b.unreadable && a.ready.join() === b.ready.join();
 }

@@ -17,7 +17,7 @@ import { KubeApiError, type KubeClient } from '../kube/kube-client.js';
 import { heartbeatLeaseName, leasePath, nodeOfLease, type LeaseObject } from '../kube/lease-api.js';
 import type { SlimLease } from '../kube/slim-convert.js';
 import { addressLifetimeSeconds, type LifetimeRenewal } from './address-lifetime.js';
-import { ClaimBook } from './claim-book.js';
+import type { ClaimBook } from './claim-book.js';
 import { GatewayClaims, type ClaimDecisions } from './gateway-claims.js';
 import { isGatewayCandidate } from './gateway-candidacy.js';
 import { GATEWAY_STATE_ANNOTATION, formatGatewayState, parseGatewayState } from './gateway-state.js';
@@ -59,6 +59,11 @@ export interface FencingDependencies {
   client: Pick<KubeClient, 'request'>;
   model: EgressModel;
   liveness: LeaseLiveness;
+  /**
+   * Every node's published gateway state, filled by this controller from the lease watch; the model reads it as
+   * its incumbency (who hosts each IP now), so it is given to both.
+   */
+  book: ClaimBook;
   /** Where peers are asked for their API status; default: `http://<InternalIP>:<peerPort>` from the model. */
   peerUrl?: PeerUrlResolver;
   /** How peers are asked; default: over HTTP (`PeerChecker`). A simulation answers in virtual time. */
@@ -66,8 +71,8 @@ export interface FencingDependencies {
   clock: Clock;
   metrics: AgentMetrics;
   logger: Logger;
-  /** The set of live nodes changed: the model must recompute gateways, and a sync is due. */
-  livenessChanged(): void;
+  /** The set of live nodes, or who hosts an IP, changed: the model must recompute gateways, and a sync is due. */
+  gatewayInputsChanged(): void;
   /** What this node hosts, or where it steers, changed: a sync is due. */
   decisionsChanged(): void;
   /**
@@ -84,7 +89,7 @@ export interface GatewayDecision {
 }
 
 export class FencingController {
-  private readonly book = new ClaimBook();
+  private readonly book: ClaimBook;
   private readonly claims = new GatewayClaims();
   private readonly renewer: HeartbeatRenewer;
   private readonly reachability: ApiReachability;
@@ -113,6 +118,7 @@ export class FencingController {
     private readonly deps: FencingDependencies,
   ) {
     this.logger = deps.logger.child({ component: 'fencing' });
+    this.book = deps.book;
     this.publication = new GatewayPublication(options.node, deps.clock, this.logger);
     const interval = options.heartbeatIntervalMs;
     this.renewer = new HeartbeatRenewer(
@@ -235,7 +241,7 @@ export class FencingController {
     const node = nodeOfLease(lease.name);
     if (node !== undefined) {
       const state = parseGatewayState(lease.annotations[GATEWAY_STATE_ANNOTATION]);
-      this.book.observe(node, state, lease.resourceVersion, ordered);
+      if (this.book.observe(node, state, lease.resourceVersion, ordered)) this.deps.gatewayInputsChanged();
     }
     this.checkLiveness();
     this.reconsider();
@@ -249,7 +255,7 @@ export class FencingController {
   forgetLease(name: string): void {
     this.deps.liveness.forget(name);
     const node = nodeOfLease(name);
-    if (node !== undefined) this.book.forget(node);
+    if (node !== undefined && this.book.forget(node)) this.deps.gatewayInputsChanged();
     this.checkLiveness();
     this.reconsider();
   }
@@ -472,7 +478,7 @@ export class FencingController {
     this.liveSignature = signature;
     metrics.liveGateways.set(live.length);
     this.logger.info({ live }, 'gateway liveness changed');
-    this.deps.livenessChanged();
+    this.deps.gatewayInputsChanged();
     this.reconsider();
   }
 

@@ -14,7 +14,9 @@ import { EgressTracker } from '../tracker/egress-tracker.js';
 import {
   GatewayAssigner,
   allReadyNodesLive,
+  noIncumbents,
   type GatewayIneligibility,
+  type Incumbency,
   type Liveness,
 } from '../gateway/gateway-assigner.js';
 import { compareStrings } from '../selectors/label-selector.js';
@@ -26,6 +28,8 @@ export interface EgressModelConfig {
   /** The active backend's capabilities; undefined when rendering without a backend. */
   capabilities?: readonly ProxierCapability[];
   liveness?: Liveness;
+  /** Who hosts each egress IP now (an eligible holder keeps its IP); none when rendering offline. */
+  incumbency?: Incumbency;
 }
 
 interface PolicyRecord {
@@ -60,7 +64,11 @@ export class EgressModel {
       return parsed.cidr;
     });
     this.capabilities = config.capabilities;
-    this.gateways = new GatewayAssigner(this.nodes, config.liveness ?? allReadyNodesLive);
+    this.gateways = new GatewayAssigner(
+      this.nodes,
+      config.liveness ?? allReadyNodesLive,
+      config.incumbency ?? noIncumbents,
+    );
   }
 
   /** Increases on every change that can alter a table; equal versions mean equal tables. */
@@ -116,8 +124,8 @@ export class EgressModel {
     if (this.nodes.delete(name)) this.nodesChanged();
   }
 
-  /** Heartbeat liveness changed (a lease expired or was renewed after expiring). */
-  livenessChanged(): void {
+  /** Heartbeat liveness changed (a lease expired or was renewed after expiring), or who hosts an IP. */
+  gatewayInputsChanged(): void {
     this.gateways.invalidate();
     this.gatewaysStale = true;
     this.version++;

@@ -86,26 +86,56 @@ describe('FencingController (simulated agents, manual clock)', () => {
     ).to.equal(true);
   });
 
-  it('a restart after the lease expired keeps nothing: it waits for the interim owner to withdraw', async () => {
-    const sim = await cluster();
+  it('a restart after the lease expired keeps nothing, and does not take the IP back from the interim owner', async () => {
+    const sim = await cluster({ workers: ['worker'] });
     await (sim.agents.get(WINNER) as SimAgent).stop(false);
     await sim.run(8_000);
     expect(sim.holders()).to.deep.equal([RUNNER_UP]);
+    const worker = sim.agents.get('worker') as SimAgent;
+    expect(worker.ownPodAction(), 'the worker follows the IP').to.equal(`steer:${RUNNER_UP}`);
+    const restartedAt = sim.clock.monotonic();
     const restarted = sim.agent(WINNER);
     await restarted.start();
     await sim.run(6_000);
-    expect(sim.holders(), 'the IP moved back to the rendezvous winner').to.deep.equal([WINNER]);
+    expect(sim.holders(), 'a healthy holder keeps its IP').to.deep.equal([RUNNER_UP]);
+    expect(restarted.syncs.every((sync) => sync.table.hostedEgressIPs.length === 0)).to.equal(true);
+    const since = worker.syncs.filter((sync) => sync.at >= restartedAt);
+    expect(
+      since.map((sync) => worker.ownPodAction(sync.table)),
+      'no second outage: the worker never held its traffic',
+    ).to.satisfy((actions: (string | undefined)[]) => actions.every((a) => a === `steer:${RUNNER_UP}`));
     expect(sim.overlaps(), 'two holders').to.deep.equal([]);
   });
 
-  it('a gateway cut off from the API withdraws, and on its return waits for the interim owner', async () => {
+  it('a gateway cut off from the API withdraws, and on its return leaves the IP with the interim owner', async () => {
     const sim = await cluster();
     sim.cut(WINNER);
     await sim.run(6_000);
     expect(sim.holders(), 'fenced and taken over').to.deep.equal([RUNNER_UP]);
     sim.restore(WINNER);
     await sim.run(6_000);
+    expect(sim.holders()).to.deep.equal([RUNNER_UP]);
+    expect(sim.overlaps(), 'two holders').to.deep.equal([]);
+  });
+
+  it('a planned move: the holder loses its gateway label, the IP moves after the drain; the label back moves nothing', async () => {
+    const sim = await cluster({ workers: ['worker'] });
     expect(sim.holders()).to.deep.equal([WINNER]);
+    const movedAt = sim.clock.monotonic();
+    sim.relabel(WINNER, false);
+    await sim.run(3_000);
+    expect(sim.holders(), 'moved to the other gateway').to.deep.equal([RUNNER_UP]);
+    const runnerUp = sim.agents.get(RUNNER_UP) as SimAgent;
+    const hostedAt = firstSyncAt(runnerUp, movedAt, (agent, i) =>
+      (agent.syncs[i]?.table.hostedEgressIPs ?? []).some((h) => h.ip === EGRESS_IP),
+    );
+    expect((hostedAt as number) - movedAt, 'label removed → new holder (ms): the drain and a few syncs')
+      .to.be.at.least(500)
+      .and.at.most(1_500);
+    sim.relabel(WINNER, true);
+    await sim.run(5_000);
+    expect(sim.holders(), 'the returning label moves nothing').to.deep.equal([RUNNER_UP]);
+    expect((sim.agents.get('worker') as SimAgent).ownPodAction()).to.equal(`steer:${RUNNER_UP}`);
     expect(sim.overlaps(), 'two holders').to.deep.equal([]);
   });
 

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { EgressModel } from '../../src/model/egress-model.js';
 import { AgentMetrics } from '../../src/observability/agent-metrics.js';
 import { FencingController, type FencingOptions } from '../../src/fencing/fencing-controller.js';
+import { ClaimBook } from '../../src/fencing/claim-book.js';
 import { LeaseLiveness } from '../../src/fencing/lease-liveness.js';
 import { NodeDatapath } from '../../src/agent/node-datapath.js';
 import { NodeSyncLoop } from '../../src/agent/node-sync-loop.js';
@@ -149,6 +150,8 @@ export const SIM_OPTIONS: Omit<FencingOptions, 'node'> = {
 export class SimAgent {
   readonly model: EgressModel;
   readonly liveness: LeaseLiveness;
+  /** What every gateway published, as this agent's lease watch delivered it (the model's incumbency). */
+  readonly book = new ClaimBook();
   readonly fencing: FencingController;
   /** Every table synced, with the clock's monotonic time. */
   readonly syncs: { at: number; table: NodeEgressTable }[] = [];
@@ -178,12 +181,13 @@ export class SimAgent {
       selfFencing: options.selfFencing ?? true,
       clock,
     });
-    this.model = new EgressModel({ clusterCIDRs: ['10.244.0.0/16'], liveness: this.liveness });
+    this.model = new EgressModel({
+      clusterCIDRs: ['10.244.0.0/16'],
+      liveness: this.liveness,
+      incumbency: this.book,
+    });
     for (const [index, peer] of [...sim.gateways, ...sim.workers].entries()) {
-      const labels: Record<string, string> = sim.gateways.includes(peer)
-        ? { 'egress.proxier.io/gateway': 'true' }
-        : {};
-      this.model.upsertNode(node(peer, `198.51.100.${index + 1}`, { labels }));
+      this.model.upsertNode(simNode(sim, peer, sim.gateways.includes(peer)));
       this.model.upsertPod(pod('ns', `pod-${peer}`, { nodeName: peer, podIPs: [`10.244.${index + 1}.2`] }));
     }
     this.model.upsertEgress(egress('e', { podSelector: {}, egressIPs: [EGRESS_IP] }));
@@ -197,8 +201,9 @@ export class SimAgent {
         clock,
         metrics,
         logger: silent,
-        livenessChanged: () => {
-          this.model.livenessChanged();
+        book: this.book,
+        gatewayInputsChanged: () => {
+          this.model.gatewayInputsChanged();
           this.requestSync();
         },
         decisionsChanged: () => this.requestSync(),
@@ -290,6 +295,18 @@ export class SimAgent {
   requestSync(): void {
     if (!this.stopped && this.deciding) this.loop.request();
   }
+
+  /** The node informer delivered `peer` with or without the gateway label. */
+  relabel(peer: string, gateway: boolean): void {
+    this.model.upsertNode(simNode(this.sim, peer, gateway));
+    this.requestSync();
+  }
+}
+
+function simNode(sim: FencingSim, peer: string, gateway: boolean) {
+  const index = [...sim.gateways, ...sim.workers].indexOf(peer);
+  const labels: Record<string, string> = gateway ? { 'egress.proxier.io/gateway': 'true' } : {};
+  return node(peer, `198.51.100.${index + 1}`, { labels });
 }
 
 export class FencingSim {
@@ -330,6 +347,11 @@ export class FencingSim {
       await this.clock.advanceAsync(10);
       this.holderSamples.push({ at: this.clock.monotonic(), holders: this.holders() });
     }
+  }
+
+  /** A gateway label added or removed: every agent's node informer sees it (here at once). */
+  relabel(peer: string, gateway: boolean): void {
+    for (const agent of this.agents.values()) agent.relabel(peer, gateway);
   }
 
   async settle(): Promise<void> {

@@ -1,7 +1,10 @@
 // SIGKILL of the gateway's agent: the kernel drops the egress IP by itself (address lifetime), the other
-// gateway claims it after the lease and the hand-over margin, and when the killed agent is back the IP moves
-// back (a planned hand-over). Through all of it no connection may leave with another source than the egress
-// IP (failed ones are allowed and counted) and no sample may show two holders.
+// gateway claims it after the lease and the hand-over margin, and when the killed agent is back the IP stays
+// where it is (a healthy holder keeps its IP: no second outage, no failed connection of the source pod). Then a
+// planned move puts it back: the interim holder loses its gateway label, drains and hands over, and gets the
+// label back without taking anything. Through all of it no connection may leave with another source than the
+// egress IP (failed ones during the failover are allowed and counted) and no sample may show two holders.
+import { GATEWAY_LABEL } from '../../../../scripts/demo/live-cluster.mjs';
 import { BOUNDS } from '../targets.js';
 import { handOverOf, judgeSteady, recoveryAfter, samplesHeldByNobody } from '../verdicts.js';
 import { BASE_EGRESS } from './disruption-cluster.js';
@@ -10,8 +13,13 @@ import { commonFigures, countsLine, relative, seconds, wrongTimeline, type Scena
 
 /** After the claim the window stays open this long before the agent is restarted (the client settles). */
 const AFTER_CLAIM_MS = 1_500;
-/** Longest wait for the claim, and for the move back after the restart. */
+/** Longest wait for the claim, and for the planned move back. */
 const MOVE_TIMEOUT_MS = 20_000;
+/**
+ * How long the returned agent is watched not taking its IP back: longer than a lease (3 s), a drain (0.5 s) and
+ * the syncs of a claim, so a node that would take it back has done so by then.
+ */
+const STAY_MS = 5_000;
 const TAIL_MS = 1_000;
 
 export const sigkillScenario: Scenario = {
@@ -50,15 +58,22 @@ export const sigkillScenario: Scenario = {
       const restartedAt = Date.now();
       live.startAgent(gateway);
       await cluster.waitHealthy(gateway);
+      const returnedAt = Date.now();
+      await sleep(STAY_MS);
+      const stayedUntil = Date.now();
+      // The planned move back, so the cluster ends as it began (BASE_EGRESS on the rendezvous winner).
+      await live.kubectl('label', 'node', other, `${GATEWAY_LABEL}-`);
       const movedBack = await watch.until(() => {
         const last = watch.samples[watch.samples.length - 1];
-        return last !== undefined && last.at > restartedAt && last.holders.join() === gateway;
+        return last !== undefined && last.at > stayedUntil && last.holders.join() === gateway;
       }, MOVE_TIMEOUT_MS);
       const movedBackAt = Date.now();
+      await live.kubectl('label', 'node', other, `${GATEWAY_LABEL}=true`);
       await sleep(TAIL_MS);
-      return { killedAt, restartedAt, movedBack, movedBackAt, snatedByOther };
+      return { killedAt, restartedAt, returnedAt, stayedUntil, movedBack, movedBackAt, snatedByOther };
     });
-    const { killedAt, restartedAt, movedBack, movedBackAt, snatedByOther } = observation.result;
+    const { killedAt, restartedAt, returnedAt, stayedUntil, movedBack, movedBackAt, snatedByOther } =
+      observation.result;
     const samples = observation.samples;
     const verdicts = observation.pods.map(({ pod, attempts }) =>
       judgeSteady(pod.name, attempts, egress.egressIP),
@@ -78,8 +93,25 @@ export const sigkillScenario: Scenario = {
       errors.push(`${egress.egressIP} moved to ${handOver.newHolder}, not to the other gateway ${other}`);
     if (failoverMs !== null && snatedByOther === 0)
       errors.push(`${other} holds ${egress.egressIP} but SNATed no connection of ${source.name}`);
+    const whileBack = samples.filter((sample) => sample.at >= returnedAt && sample.at <= stayedUntil);
+    const tookBack = whileBack.filter((sample) => sample.holders.join() !== other);
+    if (tookBack.length > 0)
+      errors.push(
+        `${egress.egressIP} left ${other} after ${gateway} came back (${tookBack.length} of ${whileBack.length} samples): a healthy holder keeps its IP`,
+      );
+    const secondOutage = sourceAttempts.filter(
+      (attempt) => attempt.startedAt >= restartedAt && attempt.startedAt <= stayedUntil && !attempt.source,
+    );
+    if (secondOutage.length > 0)
+      errors.push(
+        `${secondOutage.length} connections of ${source.name} failed after ${gateway}'s agent came back (a second outage)`,
+      );
     if (!movedBack)
-      errors.push(`${egress.egressIP} did not move back to ${gateway} after its agent restarted`);
+      errors.push(`${egress.egressIP} did not move back to ${gateway} when ${other} lost its gateway label`);
+    // Reported, not yet a target: a planned move still holds the traffic from the drain to the new ready (issue 15).
+    const failedInMove = sourceAttempts.filter(
+      (attempt) => attempt.startedAt >= stayedUntil && attempt.startedAt <= movedBackAt && !attempt.source,
+    ).length;
     const figures = {
       ...commonFigures(verdicts, samples, samplesHeldByNobody(samples, killedAt).length),
       failoverMs,
@@ -89,7 +121,8 @@ export const sigkillScenario: Scenario = {
     const details =
       `${gateway} killed: address gone ${seconds(addressGoneMs)}, ${handOver.newHolder ?? other} holds it ${seconds(failoverMs)}, ` +
       `${source.name} recovered ${seconds(recoveredMs)} (${snatedByOther} connections SNATed by ${other}); ` +
-      `restarted at ${relative(restartedAt - killedAt)}, back on ${gateway} ${movedBack ? relative(movedBackAt - killedAt) : 'never'}; ` +
+      `restarted at ${relative(restartedAt - killedAt)}, IP stayed on ${other} for ${seconds(stayedUntil - returnedAt)}; ` +
+      `label removed from ${other}: back on ${gateway} ${movedBack ? relative(movedBackAt - killedAt) : 'never'} (${failedInMove} connections of ${source.name} failed in the move); ` +
       `${countsLine(verdicts, figures)} (IP-absent: held by nobody); ` +
       `wrong: ${wrongTimeline(
         verdicts.flatMap((v) => v.wrong),

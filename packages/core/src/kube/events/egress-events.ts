@@ -112,7 +112,8 @@ function gatewayEvents(previous: EgressEventView, next: EgressEventView, facts: 
 function moveCause(facts: GatewayFacts, ip: string, from: string, to: string): string {
   const cause = facts.ineligibility(ip, from);
   return cause === null || cause === undefined
-    ? `node ${to} ranks above node ${from} in rendezvous order for the IP`
+    ? // An eligible node that hosts an IP keeps it (GatewayAssigner): this one had not started to.
+      `node ${to} ranks above node ${from} in rendezvous order for the IP, which node ${from} was not hosting yet`
     : INELIGIBILITY_PHRASES[cause](from);
 }
 

@@ -82,9 +82,9 @@ describe('EgressEventEmitter', () => {
     ]);
     model.upsertNode(node(gateway, ip));
     const back = leader.round();
-    // Back and eligible: it takes the IP back because rendezvous ranks it first.
+    // Back and eligible, and nobody publishes what it hosts in this model: rendezvous order decides.
     expect(back).to.deep.equal([
-      `Normal GatewayMoved: egress IP 192.0.2.100 moved from node ${other} to node ${gateway}: node ${gateway} ranks above node ${other} in rendezvous order for the IP`,
+      `Normal GatewayMoved: egress IP 192.0.2.100 moved from node ${other} to node ${gateway}: node ${gateway} ranks above node ${other} in rendezvous order for the IP, which node ${other} was not hosting yet`,
     ]);
   });
 

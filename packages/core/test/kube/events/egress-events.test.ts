@@ -63,7 +63,10 @@ const cases: Case[] = [
       ['selectorMismatch', 'node node-b no longer matches the gatewayNodeSelector'],
       ['nodeGone', 'node node-b was deleted'],
       ['noAddressOfFamily', "node node-b has no InternalIP of the egress IP's family"],
-      [null, 'node node-c ranks above node node-b in rendezvous order for the IP'],
+      [
+        null,
+        'node node-c ranks above node node-b in rendezvous order for the IP, which node node-b was not hosting yet',
+      ],
     ] as const
   ).map(([cause, why]): Case => ({
     name: `a gateway move says why: ${cause ?? 'rendezvous order'}`,
