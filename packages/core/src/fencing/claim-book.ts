@@ -8,7 +8,14 @@
 // The `ready` IPs say who hosts what now: the book is the model's incumbency (an eligible holder keeps its IP).
 import type { Incumbency } from '../gateway/gateway-assigner.js';
 import { rendezvousPick } from '../hashing/rendezvous.js';
-import { NO_GATEWAY_STATE, type PublishedGatewayState } from './gateway-state.js';
+import { nodeOfLease } from '../kube/lease-api.js';
+import type { SlimLease } from '../kube/slim-convert.js';
+import {
+  GATEWAY_STATE_ANNOTATION,
+  NO_GATEWAY_STATE,
+  parseGatewayState,
+  type PublishedGatewayState,
+} from './gateway-state.js';
 
 /** When a claim first appeared: a sequence number of the watch, or unknown (listed). */
 type ClaimOrder = number | 'unordered';
@@ -39,6 +46,14 @@ export class ClaimBook implements Incumbency {
     }
     this.entries.set(node, { state, resourceVersion, order });
     return !sameReadiness(previous?.state ?? NO_GATEWAY_STATE, state);
+  }
+
+  /** `observe` for a node's heartbeat lease (other leases are ignored: false). */
+  observeLease(lease: SlimLease, ordered: boolean): boolean {
+    const node = nodeOfLease(lease.name);
+    if (node === undefined) return false;
+    const state = parseGatewayState(lease.annotations[GATEWAY_STATE_ANNOTATION]);
+    return this.observe(node, state, lease.resourceVersion, ordered);
   }
 
   /** True when the node listed IPs as ready (the model's incumbency changed). */

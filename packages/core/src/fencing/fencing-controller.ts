@@ -20,7 +20,7 @@ import { addressLifetimeSeconds, type LifetimeRenewal } from './address-lifetime
 import type { ClaimBook } from './claim-book.js';
 import { GatewayClaims, type ClaimDecisions } from './gateway-claims.js';
 import { isGatewayCandidate } from './gateway-candidacy.js';
-import { GATEWAY_STATE_ANNOTATION, formatGatewayState, parseGatewayState } from './gateway-state.js';
+import { GATEWAY_STATE_ANNOTATION, formatGatewayState } from './gateway-state.js';
 import { GatewayPublication } from './gateway-publication.js';
 import type { LeaseLiveness } from './lease-liveness.js';
 import {
@@ -238,11 +238,7 @@ export class FencingController {
   /** A heartbeat lease was listed (`ordered` false) or came in a watch event (true). */
   observeLease(lease: SlimLease, ordered: boolean): void {
     this.deps.liveness.observe(lease);
-    const node = nodeOfLease(lease.name);
-    if (node !== undefined) {
-      const state = parseGatewayState(lease.annotations[GATEWAY_STATE_ANNOTATION]);
-      if (this.book.observe(node, state, lease.resourceVersion, ordered)) this.deps.gatewayInputsChanged();
-    }
+    if (this.book.observeLease(lease, ordered)) this.deps.gatewayInputsChanged();
     this.checkLiveness();
     this.reconsider();
   }

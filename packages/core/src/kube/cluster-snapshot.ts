@@ -3,12 +3,11 @@
 // because gateway liveness and who hosts each IP (the gateways' published state) are inputs of the model.
 import { agentInformers } from '../agent/agent-informers.js';
 import { ClaimBook } from '../fencing/claim-book.js';
-import { GATEWAY_STATE_ANNOTATION, parseGatewayState } from '../fencing/gateway-state.js';
 import { leaseSnapshotLiveness } from '../fencing/lease-snapshot-liveness.js';
 import { EgressModel } from '../model/egress-model.js';
 import { HEARTBEAT_LABEL } from './heartbeat-renewer.js';
 import type { KubeClient } from './kube-client.js';
-import { leasesPath, nodeOfLease } from './lease-api.js';
+import { leasesPath } from './lease-api.js';
 import { toSlimLease, type SlimLease } from './slim-convert.js';
 
 export interface ClusterSnapshotOptions {
@@ -33,11 +32,7 @@ export async function readClusterSnapshot(
     (item) => leases.push(toSlimLease(item)),
   );
   const book = new ClaimBook();
-  for (const lease of leases) {
-    const node = nodeOfLease(lease.name);
-    const state = parseGatewayState(lease.annotations[GATEWAY_STATE_ANNOTATION]);
-    if (node !== undefined) book.observe(node, state, lease.resourceVersion, false);
-  }
+  for (const lease of leases) book.observeLease(lease, false);
   const model = new EgressModel({
     clusterCIDRs: options.clusterCIDRs,
     liveness: leaseSnapshotLiveness(leases, options.nowMs),

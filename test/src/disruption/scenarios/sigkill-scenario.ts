@@ -6,7 +6,13 @@
 // egress IP (failed ones during the failover are allowed and counted) and no sample may show two holders.
 import { GATEWAY_LABEL } from '../../../../scripts/demo/live-cluster.mjs';
 import { BOUNDS } from '../targets.js';
-import { handOverOf, judgeSteady, recoveryAfter, samplesHeldByNobody } from '../verdicts.js';
+import {
+  handOverOf,
+  judgeSteady,
+  recoveryAfter,
+  samplesHeldByNobody,
+  samplesNotHeldAlone,
+} from '../verdicts.js';
 import { BASE_EGRESS } from './disruption-cluster.js';
 import { observe, sleep } from './observe.js';
 import { commonFigures, countsLine, relative, seconds, wrongTimeline, type Scenario } from './scenario.js';
@@ -93,25 +99,25 @@ export const sigkillScenario: Scenario = {
       errors.push(`${egress.egressIP} moved to ${handOver.newHolder}, not to the other gateway ${other}`);
     if (failoverMs !== null && snatedByOther === 0)
       errors.push(`${other} holds ${egress.egressIP} but SNATed no connection of ${source.name}`);
-    const whileBack = samples.filter((sample) => sample.at >= returnedAt && sample.at <= stayedUntil);
-    const tookBack = whileBack.filter((sample) => sample.holders.join() !== other);
+    const whileBack = samples.filter((sample) => sample.at >= returnedAt && sample.at < stayedUntil);
+    const tookBack = samplesNotHeldAlone(samples, other, returnedAt, stayedUntil);
     if (tookBack.length > 0)
       errors.push(
         `${egress.egressIP} left ${other} after ${gateway} came back (${tookBack.length} of ${whileBack.length} samples): a healthy holder keeps its IP`,
       );
-    const secondOutage = sourceAttempts.filter(
-      (attempt) => attempt.startedAt >= restartedAt && attempt.startedAt <= stayedUntil && !attempt.source,
-    );
-    if (secondOutage.length > 0)
+    const failedBetween = (from: number, to: number) =>
+      sourceAttempts.filter(
+        (attempt) => attempt.startedAt >= from && attempt.startedAt <= to && !attempt.source,
+      ).length;
+    const secondOutage = failedBetween(restartedAt, stayedUntil);
+    if (secondOutage > 0)
       errors.push(
-        `${secondOutage.length} connections of ${source.name} failed after ${gateway}'s agent came back (a second outage)`,
+        `${secondOutage} connections of ${source.name} failed after ${gateway}'s agent came back (a second outage)`,
       );
     if (!movedBack)
       errors.push(`${egress.egressIP} did not move back to ${gateway} when ${other} lost its gateway label`);
     // Reported, not yet a target: a planned move still holds the traffic from the drain to the new ready (issue 15).
-    const failedInMove = sourceAttempts.filter(
-      (attempt) => attempt.startedAt >= stayedUntil && attempt.startedAt <= movedBackAt && !attempt.source,
-    ).length;
+    const failedInMove = failedBetween(stayedUntil, movedBackAt);
     const figures = {
       ...commonFigures(verdicts, samples, samplesHeldByNobody(samples, killedAt).length),
       failoverMs,
