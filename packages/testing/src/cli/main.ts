@@ -15,13 +15,16 @@ async function main(): Promise<void> {
     https: args.https,
     ...(args.historySize ? { historySize: args.historySize } : {}),
   });
-  if (args.kubeconfigOut) await running.writeKubeconfig(args.kubeconfigOut);
-  process.stdout.write(`${JSON.stringify({ url: running.url, kubeconfig: args.kubeconfigOut ?? null })}\n`);
   const stop = () => {
     void running.close().then(() => process.exit(0));
   };
+  // Before the ready line: a parent that signals as soon as it reads the line must find the handler (on a
+  // loaded machine the child can be descheduled between the write and the next statement; it then died by
+  // the signal instead of exiting 0).
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (args.kubeconfigOut) await running.writeKubeconfig(args.kubeconfigOut);
+  process.stdout.write(`${JSON.stringify({ url: running.url, kubeconfig: args.kubeconfigOut ?? null })}\n`);
 }
 
 main().catch((error: unknown) => {
