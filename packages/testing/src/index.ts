@@ -17,13 +17,11 @@ export { StatusError } from './api/status-error.js';
 export type { ClientNodeOptions, KubeconfigFile } from './kubeconfig/kubeconfig.js';
 export { parseLabelSelector, matchesLabels, type LabelRequirement } from './selectors/label-selector.js';
 export { parseFieldSelector, matchesFields, type FieldRequirement } from './selectors/field-selector.js';
-export {
-  validateCustomObject,
-  validateValue,
-  withDefaults,
-  type CelRule,
-  type SchemaProblem,
-  type StructuralSchema,
-} from './schema/structural-schema.js';
+export { type CelRule, type StructuralSchema } from './schema/structural-schema.js';
+export { withDefaults } from './schema/defaults.js';
+export { validateCustomObject, type SchemaProblem } from './schema/check-object.js';
+export { CustomResourceSchema, type FieldValidation } from './schema/custom-resource.js';
+export { errorBody, errorString, type FieldError, type FieldErrorType } from './schema/field-errors.js';
+export { PER_CALL_LIMIT, RUNTIME_COST_BUDGET } from './schema/cel/cost.js';
 export { renderGolden, type RenderGoldenCase } from './golden/render-golden.js';
 export { runningPodStatus, type RunningPodStatusOptions } from './kubelet/running-pod-status.js';

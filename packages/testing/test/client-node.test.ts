@@ -2,6 +2,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  loadYaml,
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
@@ -11,7 +12,6 @@ import { expect } from 'chai';
 import { startApiServer, type RunningApiServer } from '../src/index.js';
 import { egressCrdYaml } from './helpers/egress-crd.js';
 import { eventually } from './helpers/kubectl.js';
-import { parse } from 'yaml';
 
 /** The informer's cache as name → resourceVersion, to compare with the server's list. */
 function cacheState(objects: readonly V1ConfigMap[]): Record<string, string> {
@@ -61,7 +61,9 @@ describe('in-memory API server driven by @kubernetes/client-node', function () {
   });
 
   it('serves custom objects of a CRD and their status subresource through CustomObjectsApi', async () => {
-    const crd = parse(egressCrdYaml) as object;
+    // The typed client serializes its model's property names: a CRD parsed as plain YAML would reach the
+    // server without x-kubernetes-preserve-unknown-fields (and have its spec and status pruned).
+    const crd = loadYaml<object>(egressCrdYaml);
     await fetchCreateCrd(server, crd);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const base = { group: 'egress.proxier.io', version: 'v1alpha1', plural: 'egresses' };

@@ -1,5 +1,7 @@
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../api/kube-object.js';
 import type { StatusCause } from '../api/status-error.js';
+import { CustomResourceSchema } from '../schema/custom-resource.js';
+import type { StructuralSchema } from '../schema/structural-schema.js';
 import type { PrinterColumn, ResourceKind } from './resource-kind.js';
 
 const columnTypes = new Set(['string', 'integer', 'number', 'boolean', 'date']);
@@ -71,7 +73,15 @@ function printerColumns(version: JsonObject): PrinterColumn[] | undefined {
   });
 }
 
-/** The kinds a (validated) CRD serves: one per served version. */
+function openApiSchemaOf(version: JsonObject): StructuralSchema | undefined {
+  const schema = isJsonObject(version['schema']) ? version['schema']['openAPIV3Schema'] : undefined;
+  return isJsonObject(schema) ? (schema as unknown as StructuralSchema) : undefined;
+}
+
+/**
+ * The kinds a (validated) CRD serves: one per served version, each with its compiled schema. Throws
+ * RuleCompileError for a rule that does not compile, Error for a schema this server cannot enforce.
+ */
 export function kindsFromCrd(crd: KubeObject): ResourceKind[] {
   const spec = crd['spec'] as JsonObject;
   const names = spec['names'] as JsonObject;
@@ -83,6 +93,7 @@ export function kindsFromCrd(crd: KubeObject): ResourceKind[] {
       const subresources = isJsonObject(v['subresources']) ? v['subresources'] : {};
       const hasStatus = isJsonObject(subresources['status']);
       const columns = printerColumns(v);
+      const schema = openApiSchemaOf(v);
       return {
         group: str(spec['group']) ?? '',
         version: str(v['name']) ?? '',
@@ -97,6 +108,7 @@ export function kindsFromCrd(crd: KubeObject): ResourceKind[] {
         statusOnCreate: hasStatus ? 'drop' : 'keep',
         ...(columns ? { printerColumns: columns } : {}),
         crdName: crd.metadata.name ?? '',
+        ...(schema ? { schema: new CustomResourceSchema(schema) } : {}),
       } satisfies ResourceKind;
     });
 }

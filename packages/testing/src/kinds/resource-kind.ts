@@ -1,4 +1,5 @@
 import type { JsonObject } from '../api/kube-object.js';
+import type { CustomResourceSchema } from '../schema/custom-resource.js';
 
 /** One `additionalPrinterColumns` entry (CRDs) or a built-in column. */
 export interface PrinterColumn {
@@ -31,6 +32,8 @@ export interface ResourceKind {
   tableRow?: 'pod';
   /** Set for kinds that come from a CustomResourceDefinition, to remove them with it. */
   crdName?: string;
+  /** The CRD version's structural schema: writes are pruned, defaulted and validated against it. */
+  schema?: CustomResourceSchema;
   /** Strategic merge keys per list field name (candidates in order), e.g. containers → name. */
   mergeKeys?: Readonly<Record<string, readonly string[]>>;
 }

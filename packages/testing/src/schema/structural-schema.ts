@@ -1,20 +1,17 @@
-// Shared by the Egress CRD tests and the Calico backend's tests (every object a test writes is checked
-// against the CRD it targets).
-// The OpenAPI part of a CRD's structural schema, applied to an object the way the API server does before
-// CEL: defaults, then types, required fields, enums, bounds, patterns, list types, and unknown fields
-// rejected as with kubectl's default strict field validation. CEL rules (x-kubernetes-validations) are NOT
-// evaluated here (callers check the invariants those rules state separately). Any schema keyword
-// this file does not implement makes it throw, so a constraint can never be skipped silently.
-import { parseCidr } from '@egress-proxier/core';
+// The structural schema of a CRD version (openAPIV3Schema), as this server understands it. Checked once when
+// the CRD is registered: a keyword this server does not implement refuses the CRD, so no constraint of a
+// served schema is ever skipped silently.
+
+export type SchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
 
 export interface CelRule {
   rule: string;
   message?: string;
-  reason?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
 }
 
 export interface StructuralSchema {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  type?: SchemaType;
   description?: string;
   format?: string;
   properties?: Record<string, StructuralSchema>;
@@ -31,6 +28,10 @@ export interface StructuralSchema {
   maximum?: number;
   maxProperties?: number;
   pattern?: string;
+  /** Value validation only (structural schemas allow no types or properties in it). */
+  anyOf?: StructuralSchema[];
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
@@ -55,192 +56,70 @@ const IMPLEMENTED_KEYWORDS = new Set<string>([
   'maximum',
   'maxProperties',
   'pattern',
+  'anyOf',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
   'x-kubernetes-map-type',
   'x-kubernetes-validations',
 ]);
-const IMPLEMENTED_FORMATS = new Set(['int32', 'int64', 'date-time', 'cidr']);
-// RFC 3339, as metav1.Time serializes.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+// int32/int64 only name a range (kube-openapi enforces them through minimum/maximum, not the format).
+export const IMPLEMENTED_FORMATS = new Set(['int32', 'int64', 'date-time', 'cidr']);
+const RULE_KEYS = new Set(['rule', 'message', 'reason']);
 
-export interface SchemaProblem {
-  path: string;
-  message: string;
-}
-
-/** A deep copy of `value` with the schema's defaults filled in where their parent object exists. */
-export function withDefaults(value: unknown, schema: StructuralSchema): unknown {
-  if (Array.isArray(value)) {
-    return schema.items === undefined
-      ? value
-      : value.map((item) => withDefaults(item, schema.items as StructuralSchema));
-  }
-  if (!isPlainObject(value)) return value;
-  const result: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
-    result[key] = childSchema === undefined ? child : withDefaults(child, childSchema);
-  }
-  for (const [key, propertySchema] of Object.entries(schema.properties ?? {})) {
-    if (result[key] === undefined && propertySchema.default !== undefined) {
-      result[key] = structuredClone(propertySchema.default);
-    }
-  }
-  return result;
-}
-
-/**
- * Problems of a whole custom object against its version's openAPIV3Schema. `metadata` is left to the API
- * server's ObjectMeta validation, as for every kind.
- */
-export function validateCustomObject(
-  object: Record<string, unknown>,
-  root: StructuralSchema,
-): SchemaProblem[] {
-  const { metadata, ...rest } = object;
-  const problems: SchemaProblem[] = [];
-  if (!isPlainObject(metadata)) problems.push({ path: 'metadata', message: 'must be an object' });
-  const { metadata: _metadataSchema, ...properties } = root.properties ?? {};
-  // metadata is checked above; Calico's v3 schemas also list it in the root's `required`.
-  const required = root.required?.filter((field) => field !== 'metadata');
-  validateValue(rest, { ...root, properties, ...(required === undefined ? {} : { required }) }, '', problems);
-  return problems;
-}
-
-export function validateValue(
-  value: unknown,
-  schema: StructuralSchema,
-  path: string,
-  problems: SchemaProblem[],
-): void {
-  assertImplemented(schema, path);
-  const problem = (message: string): void => {
-    problems.push({ path: path === '' ? '<root>' : path, message });
-  };
-  if (schema.enum !== undefined && !schema.enum.some((allowed) => allowed === value)) {
-    problem(
-      `Unsupported value: ${JSON.stringify(value)}: supported values: ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`,
-    );
-  }
-  switch (schema.type) {
-    case 'string':
-      if (typeof value !== 'string') return problem(`must be of type string, got ${JSON.stringify(value)}`);
-      if (schema.maxLength !== undefined && [...value].length > schema.maxLength) {
-        problem(`may not be more than ${schema.maxLength} characters`);
-      }
-      if (schema.minLength !== undefined && [...value].length < schema.minLength) {
-        problem(`must be at least ${schema.minLength} characters`);
-      }
-      if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
-        problem(`must match pattern ${schema.pattern}`);
-      }
-      if (schema.format === 'date-time' && !DATE_TIME.test(value)) problem('must be an RFC 3339 date-time');
-      // Kubernetes' `cidr` format is Go's net.ParseCIDR (host bits allowed); parseCidr is stricter, which
-      // only makes this check harder to pass.
-      if (schema.format === 'cidr' && 'error' in parseCidr(value)) problem('must be a CIDR');
-      return;
-    case 'integer':
-    case 'number':
-      if (typeof value !== 'number' || (schema.type === 'integer' && !Number.isInteger(value))) {
-        return problem(`must be of type ${schema.type}, got ${JSON.stringify(value)}`);
-      }
-      if (schema.minimum !== undefined && value < schema.minimum)
-        problem(`must be greater than or equal to ${schema.minimum}`);
-      if (schema.maximum !== undefined && value > schema.maximum)
-        problem(`must be less than or equal to ${schema.maximum}`);
-      return;
-    case 'boolean':
-      if (typeof value !== 'boolean') problem(`must be of type boolean, got ${JSON.stringify(value)}`);
-      return;
-    case 'array':
-      return validateArray(value, schema, path, problems, problem);
-    case 'object':
-      return validateObject(value, schema, path, problems, problem);
-    default:
-      throw new Error(`${path}: schema without a type is not structural`);
-  }
-}
-
-function validateArray(
-  value: unknown,
-  schema: StructuralSchema,
-  path: string,
-  problems: SchemaProblem[],
-  problem: (message: string) => void,
-): void {
-  if (!Array.isArray(value)) return problem(`must be of type array, got ${JSON.stringify(value)}`);
-  if (schema.minItems !== undefined && value.length < schema.minItems)
-    problem(`must have at least ${schema.minItems} items`);
-  if (schema.maxItems !== undefined && value.length > schema.maxItems)
-    problem(`must have at most ${schema.maxItems} items`);
-  if (schema.items === undefined) throw new Error(`${path}: an array schema needs items`);
-  value.forEach((item, index) =>
-    validateValue(item, schema.items as StructuralSchema, `${path}[${index}]`, problems),
-  );
-  const listType = schema['x-kubernetes-list-type'];
-  if (listType === 'set') {
-    const seen = new Set<string>();
-    value.forEach((item, index) => {
-      const identity = JSON.stringify(item);
-      if (seen.has(identity))
-        problems.push({ path: `${path}[${index}]`, message: `Duplicate value: ${identity}` });
-      seen.add(identity);
-    });
-  } else if (listType === 'map') {
-    const keys = schema['x-kubernetes-list-map-keys'] ?? [];
-    if (keys.length === 0) throw new Error(`${path}: a map list needs x-kubernetes-list-map-keys`);
-    const seen = new Set<string>();
-    value.forEach((item, index) => {
-      if (!isPlainObject(item)) return;
-      const identity = JSON.stringify(keys.map((key) => item[key]));
-      if (seen.has(identity))
-        problems.push({ path: `${path}[${index}]`, message: `Duplicate value: ${identity}` });
-      seen.add(identity);
-    });
-  }
-}
-
-function validateObject(
-  value: unknown,
-  schema: StructuralSchema,
-  path: string,
-  problems: SchemaProblem[],
-  problem: (message: string) => void,
-): void {
-  if (!isPlainObject(value)) return problem(`must be of type object, got ${JSON.stringify(value)}`);
-  const entries = Object.entries(value);
-  if (schema.maxProperties !== undefined && entries.length > schema.maxProperties) {
-    problem(`must have at most ${schema.maxProperties} properties`);
-  }
-  for (const required of schema.required ?? []) {
-    if (value[required] === undefined)
-      problems.push({ path: join(path, required), message: 'Required value' });
-  }
-  for (const [key, child] of entries) {
-    const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
-    if (childSchema === undefined) {
-      problems.push({ path: join(path, key), message: 'unknown field' });
-      continue;
-    }
-    validateValue(child, childSchema, join(path, key), problems);
-  }
-}
-
-function assertImplemented(schema: StructuralSchema, path: string): void {
+/** Throws, naming the schema path, for anything this server would otherwise ignore. */
+export function assertImplemented(schema: StructuralSchema, path = 'openAPIV3Schema'): void {
   for (const keyword of Object.keys(schema)) {
     if (!IMPLEMENTED_KEYWORDS.has(keyword))
-      throw new Error(`${path}: schema keyword ${keyword} is not implemented here`);
+      throw new Error(`${path}: schema keyword ${keyword} is not implemented by the in-memory API server`);
   }
-  if (schema.format !== undefined && !IMPLEMENTED_FORMATS.has(schema.format)) {
-    throw new Error(`${path}: format ${schema.format} is not implemented here`);
+  if (schema.format !== undefined && !IMPLEMENTED_FORMATS.has(schema.format))
+    throw new Error(`${path}: format ${schema.format} is not implemented by the in-memory API server`);
+  if (
+    schema.type === undefined &&
+    !schema['x-kubernetes-int-or-string'] &&
+    !schema['x-kubernetes-preserve-unknown-fields']
+  )
+    throw new Error(`${path}: a schema without a type is not structural`);
+  if (schema.type === 'array' && schema.items === undefined)
+    throw new Error(`${path}: an array schema needs items`);
+  if (schema['x-kubernetes-list-type'] === 'map' && (schema['x-kubernetes-list-map-keys'] ?? []).length === 0)
+    throw new Error(`${path}: a map list needs x-kubernetes-list-map-keys`);
+  for (const [index, rule] of (schema['x-kubernetes-validations'] ?? []).entries()) {
+    for (const key of Object.keys(rule))
+      if (!RULE_KEYS.has(key))
+        throw new Error(
+          `${path}.x-kubernetes-validations[${index}]: ${key} is not implemented by the in-memory API server`,
+        );
   }
+  for (const [name, child] of Object.entries(schema.properties ?? {}))
+    assertImplemented(child, `${path}.properties[${name}]`);
+  if (schema.additionalProperties !== undefined)
+    assertImplemented(schema.additionalProperties, `${path}.additionalProperties`);
+  if (schema.items !== undefined) assertImplemented(schema.items, `${path}.items`);
+  for (const [index, option] of (schema.anyOf ?? []).entries())
+    assertAnyOfOption(option, `${path}.anyOf[${index}]`);
 }
 
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+// anyOf branches of a structural schema carry value validations only; the int-or-string idiom
+// (anyOf: [{type: integer}, {type: string}]) is the one use of `type` there.
+function assertAnyOfOption(option: StructuralSchema, path: string): void {
+  for (const keyword of Object.keys(option))
+    if (!['type', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'enum'].includes(keyword))
+      throw new Error(`${path}: ${keyword} inside anyOf is not implemented by the in-memory API server`);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The schema of one field of an object node: a declared property, else additionalProperties. */
+export function propertySchema(schema: StructuralSchema, key: string): StructuralSchema | undefined {
+  return schema.properties?.[key] ?? schema.additionalProperties;
+}
+
+/** The type name CEL errors report as the bad value (`Invalid value: "object": …`). */
+export function celTypeName(schema: StructuralSchema): string {
+  return schema.type ?? '';
 }

@@ -5,8 +5,12 @@ import type { ResourceService } from '../store/resource-service.js';
 
 /**
  * Direct store access for test setup: objects go through the same server semantics (uid, rv, events to
- * watchers) but writes are privileged — status is kept as given, as if its controller had written it.
+ * watchers, schema validation of custom resources) but writes are privileged — status is kept as given, as
+ * if its controller had written it. Unknown fields fail as with kubectl (Strict): a fixture with a field
+ * the CRD does not have is a fixture bug, not something to prune quietly.
  */
+const setup = { privileged: true, fieldValidation: 'Strict' } as const;
+
 export class ClusterObjects {
   constructor(private readonly service: ResourceService) {}
 
@@ -23,14 +27,12 @@ export class ClusterObjects {
     const existing = name
       ? this.get(object.apiVersion ?? '', kind.kind, name, object.metadata.namespace)
       : undefined;
-    if (!existing) return this.service.create(kind, object.metadata.namespace, object, { privileged: true });
+    if (!existing) return this.service.create(kind, object.metadata.namespace, object, setup);
     const replacement: KubeObject = {
       ...object,
       metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion },
     };
-    return this.service.update(kind, object.metadata.namespace, existing.metadata.name, replacement, {
-      privileged: true,
-    });
+    return this.service.update(kind, object.metadata.namespace, existing.metadata.name, replacement, setup);
   }
 
   get(apiVersion: string, kind: string, name: string, namespace?: string): StoredObject | undefined {

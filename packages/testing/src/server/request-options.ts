@@ -1,5 +1,6 @@
 import { badRequest } from '../api/status-error.js';
 import type { ResourceKind } from '../kinds/resource-kind.js';
+import type { FieldValidation } from '../schema/custom-resource.js';
 import { checkSupportedFields, parseFieldSelector } from '../selectors/field-selector.js';
 import { parseLabelSelector } from '../selectors/label-selector.js';
 import type { Selectors } from '../store/resource-service.js';
@@ -47,4 +48,14 @@ export function timeoutSecondsFrom(params: URLSearchParams, fallback: number): n
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw badRequest(`invalid timeoutSeconds: ${raw}`);
   return value;
+}
+
+/** `fieldValidation`: what unknown fields in a write do; the real server warns when it is absent. */
+export function fieldValidationFrom(params: URLSearchParams): FieldValidation {
+  const value = params.get('fieldValidation');
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw badRequest(
+    `fieldValidation: Unsupported value: ${JSON.stringify(value)}: supported values: "Ignore", "Strict", "Warn"`,
+  );
 }

@@ -9,6 +9,7 @@ import { toTable } from '../table/table-convertor.js';
 import { readBody, readRawBody, sendJson } from './http-io.js';
 import { decodeProtobufObject } from './protobuf-body.js';
 import {
+  fieldValidationFrom,
   includeObjectFrom,
   isWatch,
   selectorsFrom,
@@ -65,7 +66,23 @@ async function readRequestObject(req: IncomingMessage): Promise<KubeObject> {
   return decodeObject(raw.toString('utf8'), contentType);
 }
 
-function respondObject(ctx: Context, code: number, object: JsonObject & { metadata?: unknown }): void {
+/** Write options from the query, with a sink for the request's warnings. */
+function writeOptions(ctx: Context, base: WriteOptions = {}): WriteOptions {
+  return { ...base, fieldValidation: fieldValidationFrom(ctx.params), warnings: [] };
+}
+
+function respondObject(
+  ctx: Context,
+  code: number,
+  object: JsonObject & { metadata?: unknown },
+  warnings: readonly string[] = [],
+): void {
+  // The real server's warning format: code 299, agent "-", the text quoted (kubectl prints "Warning: …").
+  if (warnings.length > 0)
+    ctx.res.setHeader(
+      'Warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
   if (wantsTable(ctx.req.headers.accept) && isJsonObject(object['metadata'])) {
     const rv = String(object['metadata']['resourceVersion'] ?? '');
     return sendJson(
@@ -103,8 +120,9 @@ function handleCollection(ctx: Context): Promise<void> | void {
   }
   if (req.method === 'POST') {
     return readRequestObject(req).then((object) => {
-      const created = service.create(kind, namespace, object);
-      respondObject(ctx, 201, created as unknown as JsonObject);
+      const options = writeOptions(ctx);
+      const created = service.create(kind, namespace, object, options);
+      respondObject(ctx, 201, created as unknown as JsonObject, options.warnings);
     });
   }
   if (req.method === 'DELETE') {
@@ -174,20 +192,16 @@ async function handleItem(ctx: Context, name: string): Promise<void> {
       return respondObject(ctx, 200, service.get(kind, namespace, name) as unknown as JsonObject);
     case 'PUT': {
       const object = await readRequestObject(req);
-      return respondObject(
-        ctx,
-        200,
-        service.update(kind, namespace, name, object, options) as unknown as JsonObject,
-      );
+      const write = writeOptions(ctx, options);
+      const updated = service.update(kind, namespace, name, object, write);
+      return respondObject(ctx, 200, updated as unknown as JsonObject, write.warnings);
     }
     case 'PATCH': {
       const type = patchTypeOf(req.headers['content-type']);
       const body = await readBody(req);
-      return respondObject(
-        ctx,
-        200,
-        service.patch(kind, namespace, name, type, body, options) as unknown as JsonObject,
-      );
+      const write = writeOptions(ctx, options);
+      const patched = service.patch(kind, namespace, name, type, body, write);
+      return respondObject(ctx, 200, patched as unknown as JsonObject, write.warnings);
     }
     case 'DELETE': {
       if (options.subresource)

@@ -1,8 +1,9 @@
 import type { KubeObject } from '../api/kube-object.js';
-import { invalid } from '../api/status-error.js';
+import { invalid, type StatusCause } from '../api/status-error.js';
 import { establishedCrdStatus, kindsFromCrd, validateCrd } from '../kinds/crd-kinds.js';
 import type { KindRegistry } from '../kinds/kind-registry.js';
-import { apiVersionOf } from '../kinds/resource-kind.js';
+import { apiVersionOf, type ResourceKind } from '../kinds/resource-kind.js';
+import { RuleCompileError } from '../schema/cel/rules.js';
 
 /** Plays the apiextensions controllers: validate names, serve the versions, report Established. */
 export class CrdLifecycle {
@@ -12,7 +13,7 @@ export class CrdLifecycle {
   validate(crd: KubeObject): void {
     const causes = validateCrd(crd);
     if (causes.length === 0) {
-      for (const k of kindsFromCrd(crd)) {
+      for (const k of this.compiledKinds(crd, causes)) {
         const clash = this.registry.byResource(k.group, k.version, k.plural);
         if (clash && clash.crdName !== crd.metadata.name)
           causes.push({
@@ -24,6 +25,21 @@ export class CrdLifecycle {
     }
     if (causes.length > 0)
       throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', crd.metadata.name ?? '', causes);
+  }
+
+  /** The served kinds with their schemas; a rule that does not compile is a cause, as on the real server. */
+  private compiledKinds(crd: KubeObject, causes: StatusCause[]): ResourceKind[] {
+    try {
+      return kindsFromCrd(crd);
+    } catch (e) {
+      if (!(e instanceof RuleCompileError)) throw e;
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: `spec.versions.schema.${e.schemaPath}`,
+        message: `Invalid value: ${JSON.stringify(e.rule)}: compilation failed: ${e.message}`,
+      });
+      return [];
+    }
   }
 
   /** Registers the served versions and returns the status the controllers would write. */

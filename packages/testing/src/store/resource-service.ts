@@ -9,6 +9,7 @@ import { matchesFields, type FieldRequirement } from '../selectors/field-selecto
 import { matchesLabels, type LabelRequirement } from '../selectors/label-selector.js';
 import { CrdLifecycle } from './crd-lifecycle.js';
 import { checkIdentity } from './object-validation.js';
+import { admit, decodeForWrite, type DecodeOptions } from './schema-admission.js';
 import type { ObjectStore } from './object-store.js';
 
 export interface Selectors {
@@ -21,7 +22,7 @@ export interface ListResult {
   resourceVersion: string;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends DecodeOptions {
   /** `status` writes only `.status`; the main endpoint writes everything else. */
   subresource?: 'status';
   /** Test setup path: keep the client's status on create and update, as if a controller wrote it. */
@@ -91,7 +92,7 @@ export class ResourceService {
     checkIdentity(kind, input, namespace, true);
     if (input.metadata.resourceVersion)
       throw badRequest('resourceVersion should not be set on objects to be created');
-    const object = deepCopy(input);
+    const object = deepCopy(decodeForWrite(kind, input, options, 'body'));
     const ns = kind.namespaced ? (namespace ?? object.metadata.namespace) : undefined;
     if (kind.namespaced && !ns)
       throw badRequest('the namespace of the object must be set for namespaced resources');
@@ -99,6 +100,7 @@ export class ResourceService {
     const name = object.metadata.name || this.generateName(kind, ns, object.metadata.generateName ?? '');
     if (this.store.get(storageKey(kind), ns, name)) throw alreadyExists(kind, name);
     const created = this.initialize(kind, object, name, ns, options);
+    admit(kind, created);
     return this.present(kind, this.store.write(storageKey(kind), created, 'ADDED'));
   }
 
@@ -127,7 +129,7 @@ export class ResourceService {
         },
       ]);
     if (requested && requested !== current.metadata.resourceVersion) throw conflict(kind, name);
-    return this.commitUpdate(kind, current, input, options);
+    return this.commitUpdate(kind, current, decodeForWrite(kind, input, options, 'body'), options);
   }
 
   patch(
@@ -152,7 +154,7 @@ export class ResourceService {
       throw badRequest(
         `the name of the object (${patched.metadata.name ?? ''}) does not match the name on the URL (${name})`,
       );
-    return this.commitUpdate(kind, current, patched, options);
+    return this.commitUpdate(kind, current, decodeForWrite(kind, patched, options, 'patch'), options);
   }
 
   delete(
@@ -279,6 +281,7 @@ export class ResourceService {
       this.crds.validate(next);
       next = this.crds.establish(next, timestamp(this.now()));
     }
+    admit(kind, next, current);
     if (isDeepStrictEqual(next, current)) return this.present(kind, current);
     // Removing the last finalizer of a deleting object deletes it in the same step: one DELETED event.
     if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0)
