@@ -162,7 +162,8 @@ describe('CalicoProxier', () => {
       apiVersion: V3,
       kind: 'IPPool',
       metadata: { name: 'egress-e-192-0-2-1' },
-      spec: { cidr: '192.0.2.1/32' },
+      // A /32 needs blockSize 32: Calico's CEL refuses a pool smaller than its (default 26) block size.
+      spec: { cidr: '192.0.2.1/32', blockSize: 32 },
     });
     const before = cluster.api.store.get(V3, 'IPPool', 'egress-e-192-0-2-1')?.metadata.resourceVersion;
     await proxier.sync(table(policy('e', { egressIPs: ['192.0.2.1'] })), signal);
