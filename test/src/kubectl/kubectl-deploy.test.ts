@@ -49,8 +49,8 @@ const EXPECTED_EGRESSES: ExpectedEgress[] = [
   { name: 'reporting', egressIPs: '["192.0.2.11"]', pods: 1 },
 ];
 
-// Spec is valid for the CRD's structural schema, but its egress IP lies inside the cluster CIDR: the CRD
-// cannot know that (and the in-memory server evaluates no CEL anyway), so only the agent can refuse it.
+// Spec is valid for the CRD's schema and CEL rules, but its egress IP lies inside the cluster CIDR: the CRD
+// cannot know that, so only the agent can refuse it.
 const BAD_EGRESS = `apiVersion: egress.proxier.io/v1alpha1
 kind: Egress
 metadata:
