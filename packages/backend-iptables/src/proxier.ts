@@ -14,6 +14,7 @@ import type {
 import {
   applyWithStableSlots,
   CommandRunner,
+  ConnectionCarryOver,
   detectUplink,
   GatewaySlotAllocator,
   EgressAddressKeeper,
@@ -53,6 +54,7 @@ export class IptablesProxier implements NodeProxier {
   private readonly layout: SlotLayout;
   /** Which gateway holds which mark/table/priority; kept across syncs so slots never move under traffic. */
   private readonly slots: GatewaySlotAllocator;
+  private readonly carryOver: ConnectionCarryOver;
 
   constructor(
     private readonly context: ProxierContext,
@@ -63,6 +65,7 @@ export class IptablesProxier implements NodeProxier {
     this.addressKeeper = new EgressAddressKeeper(context, options);
     this.layout = new SlotLayout(options);
     this.slots = new GatewaySlotAllocator(this.layout);
+    this.carryOver = new ConnectionCarryOver(context.logger);
   }
 
   async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
@@ -74,9 +77,14 @@ export class IptablesProxier implements NodeProxier {
       this.slots.adopt(slotsInKernel(view, this.layout, table));
     }
     this.view = undefined; // if applying fails half-way, the next sync re-reads the kernel
-    const { desired, commands, ipsetChanges } = await this.applyTable(runner, setup, table, view);
+    const {
+      desired,
+      commands: applyCommands,
+      ipsetChanges,
+    } = await this.applyTable(runner, setup, table, view);
     this.view = viewOfApplied(desired, view);
     this.applied = desired;
+    const commands = applyCommands + (await this.carryOver.afterApply(runner, table, desired.routes));
     return {
       changed: commands > 0,
       counts: {
@@ -224,6 +232,7 @@ export class IptablesProxier implements NodeProxier {
     await cleanupAll(runner, this.options, uplink);
     this.view = undefined;
     this.applied = undefined;
+    this.carryOver.forget();
   }
 
   /** Families whose chains this proxier last wrote. */

@@ -14,6 +14,7 @@ import type {
 import {
   applyWithStableSlots,
   CommandRunner,
+  ConnectionCarryOver,
   detectUplink,
   GatewaySlotAllocator,
   EgressAddressKeeper,
@@ -50,6 +51,7 @@ export class NftablesProxier implements NodeProxier {
   private readonly layout: SlotLayout;
   /** Which gateway holds which mark/table/priority; kept across syncs so slots never move under traffic. */
   private readonly slots: GatewaySlotAllocator;
+  private readonly carryOver: ConnectionCarryOver;
 
   constructor(
     private readonly context: ProxierContext,
@@ -58,6 +60,7 @@ export class NftablesProxier implements NodeProxier {
     this.addressKeeper = new EgressAddressKeeper(context, options);
     this.layout = new SlotLayout(options);
     this.slots = new GatewaySlotAllocator(this.layout);
+    this.carryOver = new ConnectionCarryOver(context.logger);
   }
 
   async sync(table: NodeEgressTable, signal: AbortSignal): Promise<SyncReport> {
@@ -99,7 +102,9 @@ export class NftablesProxier implements NodeProxier {
     this.table = last.table;
     this.applied = last.desired;
     const desired = last.desired;
-    const commands = steps.reduce((sum, step) => sum + step.outcome.commands, 0);
+    const commands =
+      steps.reduce((sum, step) => sum + step.outcome.commands, 0) +
+      (await this.carryOver.afterApply(runner, table, desired.routes));
     return {
       changed: commands > 0,
       counts: {
@@ -204,6 +209,7 @@ export class NftablesProxier implements NodeProxier {
     await cleanupAll(runner, this.options, uplink);
     this.table = undefined;
     this.applied = undefined;
+    this.carryOver.forget();
   }
 
   /** Resolves when background announcements (gratuitous ARP, neighbour advertisements) have finished. */

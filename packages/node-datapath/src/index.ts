@@ -140,6 +140,14 @@ export {
   readSnatPortUse,
 } from './traffic/snat-port-census.js';
 export { readNetfilterTraffic } from './traffic/netfilter-traffic.js';
+
+// Established connections through a table change (an egress IP that moved)
+export { ConnectionCarryOver } from './conntrack/connection-carry-over.js';
+export {
+  carryOverCommands,
+  connectionActions,
+  type ConnectionActions,
+} from './conntrack/connection-actions.js';
 export {
   commandLines,
   NODE_SECTION_TITLES,

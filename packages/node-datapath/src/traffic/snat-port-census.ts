@@ -22,14 +22,17 @@ export const NETFILTER_SNAT_PORT_CAPACITY = 65535 - 1024 + 1;
 /** How many of the busiest remote endpoints of each egress IP a reading reports. */
 const ENDPOINTS_PER_IP = 5;
 
-/** The census needs `conntrack`; without it the agent's traffic readings fail (metrics and the condition). */
+/**
+ * The census needs `conntrack`, and so does carrying established connections over when an egress IP moves
+ * (conntrack/connection-carry-over.ts); without it traffic readings fail and those connections break.
+ */
 export function conntrackCheck(exec: Exec, signal: AbortSignal): Promise<PreflightCheck> {
   return commandCheck(exec, {
-    name: 'conntrack (SNAT port use for traffic metrics)',
+    name: 'conntrack (SNAT port use for traffic metrics; established connections following a moved egress IP)',
     command: 'conntrack',
     args: ['--version'],
     remedy:
-      'install conntrack (conntrack-tools); without it traffic readings fail: no traffic metrics and no PortsNearExhaustion (or run with --traffic-interval=0s)',
+      'install conntrack (conntrack-tools); without it traffic readings fail (no traffic metrics and no PortsNearExhaustion, or run with --traffic-interval=0s), and connections open through an egress IP that moves break instead of carrying on',
     severity: 'warning',
     signal,
   });
