@@ -2,7 +2,7 @@
 // first sync). A case runs once per family unless it says otherwise.
 import type { Family } from './addresses.js';
 import type { CaseContext } from './case-context.js';
-import { restartKeepsConnectionsCase } from './connection-cases.js';
+import { moveKeepsConnectionsCase, restartKeepsConnectionsCase } from './connection-cases.js';
 import { runSourceCase, runSpreadCase, SOURCE_CASES } from './source-cases.js';
 import {
   driftCase,
@@ -59,6 +59,12 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     id: 'restart-keeps-connections',
     title: 'connections open across a proxier restart (SNATed here and steered in) lose no byte',
     run: restartKeepsConnectionsCase,
+  },
+  {
+    id: 'move-keeps-connections',
+    title:
+      'connections open while the egress IP moves to another gateway carry on, same source address and port',
+    run: moveKeepsConnectionsCase,
   },
   {
     id: 'traffic-counted',
