@@ -137,7 +137,7 @@ export function agentFlags(yargs: Argv): Argv {
       type: 'string',
       default: ms(defaults.drainMs),
       describe:
-        'A gateway keeps an egress IP that moves to another node this long, while sources stop steering',
+        'A gateway keeps an egress IP that moves to another node this long before withdrawing it (sources steer to it until then; the new owner claims meanwhile)',
     })
     .option('restart-hold', {
       type: 'string',

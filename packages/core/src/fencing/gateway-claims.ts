@@ -15,7 +15,11 @@
 //   that hosts X keeps it for the drain period, so that source nodes, which stop steering to it as soon as
 //   they see the change, have done so before it withdraws; its claim goes with the publication after the
 //   sync that withdrew X. A node that is not live (fenced) withdraws at once.
-// - Steering: a node steers X's traffic to O only while O lists X as ready; until then it is held.
+// - Steering: a node steers X's traffic to O while O lists X as ready. Until then, to the node that still
+//   hosts X — a live node (its lease fresh as observed here) listing X as ready, the newest claim if a
+//   lagging view shows two: a draining holder goes on serving until its withdrawal is published, so a
+//   planned move holds traffic only from that withdrawal to O's ready, not through the drain. With neither,
+//   the traffic is held.
 import type { ClaimBook } from './claim-book.js';
 import { claims } from './gateway-state.js';
 
@@ -86,7 +90,10 @@ export class GatewayClaims {
         claimed.add(ip);
         const blocker = hostsNow ? undefined : this.blockingClaim(ip, input, wakeAt);
         if (blocker === undefined) decisions.hosted.push(ip);
-        else decisions.waiting.set(ip, blocker);
+        else {
+          decisions.waiting.set(ip, blocker);
+          decisions.steerTo.set(ip, stillHosting(input, ip));
+        }
         continue;
       }
       if (hostsNow && input.selfLive) {
@@ -99,7 +106,7 @@ export class GatewayClaims {
       } else this.drainUntil.delete(ip);
       decisions.steerTo.set(
         ip,
-        owner !== null && owner !== input.self && ready(input, owner, ip) ? owner : null,
+        owner !== null && owner !== input.self && ready(input, owner, ip) ? owner : stillHosting(input, ip),
       );
     }
     for (const ip of input.hosting) claimed.add(ip);
@@ -142,6 +149,14 @@ export class GatewayClaims {
     }
     return blocker;
   }
+}
+
+/** Another live node that lists `ip` as ready (the newest claim of several), or null: hold the traffic. */
+function stillHosting(input: ClaimInputs, ip: string): string | null {
+  const live = [...input.book.nodes()].filter(
+    (node) => node !== input.self && (input.expiryOf(node) ?? -Infinity) > input.now,
+  );
+  return input.book.incumbentAmong(ip, live) ?? null;
 }
 
 function ready(input: ClaimInputs, node: string, ip: string): boolean {

@@ -171,10 +171,48 @@ const cases: Case[] = [
     expect: { hosted: [], claims: [], steerTo: { [X]: null, [Y]: 'c' } },
   },
   {
-    name: 'no live gateway: held',
+    name: 'no live gateway and nobody still hosting it: held',
     owners: { [X]: null },
     book: [{ node: 'b', claimed: [X], ready: [X] }],
+    expiry: { b: 500 },
     expect: { steerTo: { [X]: null } },
+  },
+  {
+    name: 'a planned move: sources steer to the draining holder until the new owner is ready',
+    owners: { [X]: 'c' },
+    book: [
+      { node: 'b', claimed: [X], ready: [X] },
+      { node: 'c', claimed: [X] },
+    ],
+    expect: { steerTo: { [X]: 'b' } },
+  },
+  {
+    name: 'the new owner, waiting for the holder to withdraw, steers its own pods to it meanwhile',
+    owners: { [X]: 'self' },
+    book: [
+      { node: 'b', claimed: [X], ready: [X] },
+      { node: 'self', claimed: [X] },
+    ],
+    expect: { hosted: [], waiting: { [X]: 'b' }, steerTo: { [X]: 'b' } },
+  },
+  {
+    name: 'a holder whose lease has expired is not steered to, though it still lists the IP as ready',
+    owners: { [X]: 'c' },
+    book: [
+      { node: 'b', claimed: [X], ready: [X] },
+      { node: 'c', claimed: [X] },
+    ],
+    expiry: { b: 500 },
+    expect: { steerTo: { [X]: null } },
+  },
+  {
+    name: 'two nodes list it as ready in a lagging view: sources steer to the later claim',
+    owners: { [X]: 'd' },
+    book: [
+      { node: 'b', claimed: [X], ready: [X] },
+      { node: 'c', claimed: [X], ready: [X] },
+    ],
+    expect: { steerTo: { [X]: 'c' } },
   },
 ];
 
