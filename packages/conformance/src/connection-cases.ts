@@ -23,6 +23,18 @@ function trickle(context: CaseContext, from: string, spreadMs: number) {
   );
 }
 
+type Trickled = { from: string; result: ReturnType<typeof trickle> };
+
+/** Fails the case unless every connection delivered every byte from `expected`. */
+async function expectAllKept(connections: readonly Trickled[], expected: string): Promise<void> {
+  const problems: string[] = [];
+  for (const { from, result } of connections) {
+    const problem = problemOf(from, await result, expected);
+    if (problem !== undefined) problems.push(problem);
+  }
+  if (problems.length > 0) throw new CaseFailure(problems);
+}
+
 /** What is wrong with a trickled connection's outcome: it failed, or the server saw another source or fewer bytes. */
 function problemOf(from: string, seen: Error | { source: string; bytes: number }, expected: string) {
   if (seen instanceof Error) return `pod-${from}: the connection failed: ${seen.message}`;
@@ -48,12 +60,7 @@ export async function restartKeepsConnectionsCase(context: CaseContext): Promise
     await fresh.sync(context.world.table(node), context.signal);
     context.world.proxiers.set(node.name, fresh);
   }
-  const problems: string[] = [];
-  for (const { from, result } of connections) {
-    const problem = problemOf(from, await result, expected);
-    if (problem !== undefined) problems.push(problem);
-  }
-  if (problems.length > 0) throw new CaseFailure(problems);
+  await expectAllKept(connections, expected);
   context.details.push(
     `2 connections (local and steered) open across the restart of every proxier, ${BYTES} bytes each`,
   );
@@ -87,12 +94,7 @@ export async function moveKeepsConnectionsCase(context: CaseContext): Promise<vo
   context.world.applyEgress('payments', spec('node-2'));
   await context.converge();
   await context.expectSources([['3-1', 'db', 'a']]);
-  const problems: string[] = [];
-  for (const { from, result } of connections) {
-    const problem = problemOf(from, await result, expected);
-    if (problem !== undefined) problems.push(problem);
-  }
-  if (problems.length > 0) throw new CaseFailure(problems);
+  await expectAllKept(connections, expected);
   context.details.push(
     `${connections.length} connections (${PER_POD} each from a source node, the old and the new gateway's node) open while ${expected} moved node-1 → node-2, ${BYTES} bytes each`,
   );
