@@ -12,9 +12,9 @@
 //   counts until its node's lease has expired, as this agent observes it, plus the hand-over margin: a
 //   crashed holder's kernel drops the address within that time (its lifetime is shorter than the lease).
 // - O is another node or none (a planned move, a policy's gateway changed, the policy went away): a node
-//   that hosts X keeps it for the drain period, so that source nodes, which stop steering to it as soon as
-//   they see the change, have done so before it withdraws; its claim goes with the publication after the
-//   sync that withdrew X. A node that is not live (fenced) withdraws at once.
+//   that hosts X keeps it for the drain period (the new owner's claim is published and seen meanwhile) and
+//   serves the sources that still steer to it; its claim goes with the publication after the sync that
+//   withdrew X. A node that is not live (fenced) withdraws at once.
 // - Steering: a node steers X's traffic to O while O lists X as ready. Until then, to the node that still
 //   hosts X — a live node (its lease fresh as observed here) listing X as ready, the newest claim if a
 //   lagging view shows two: a draining holder goes on serving until its withdrawal is published, so a

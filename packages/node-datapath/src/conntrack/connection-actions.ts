@@ -9,6 +9,7 @@
 // connection carries on after a retransmission.
 import type { IPFamily, NodeEgressTable } from '@egress-proxier/core';
 import type { Command } from '../exec/command.js';
+import { hex } from '../options/option-reader.js';
 import type { SteeringRoute } from '../steering/steering-route.js';
 
 interface SteeringMark {
@@ -65,8 +66,4 @@ export function carryOverCommands(before: ConnectionActions, after: ConnectionAc
 
 function deletion(family: IPFamily, filter: string[]): Command {
   return { command: 'conntrack', args: ['-D', '-f', family === 4 ? 'ipv4' : 'ipv6', ...filter] };
-}
-
-function hex(value: number): string {
-  return `0x${value.toString(16)}`;
 }
